@@ -1,0 +1,77 @@
+# The complaint assistant. `make help` lists the targets.
+#
+# Everything installs into .venv/ (Python 3.10, found by scripts/find-python) from
+# requirements.lock. Models go to models/, run state (embedded Redis data, logs) to
+# .data/; all three are git-ignored.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(PY) -m rasa
+STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
+export PYTHONPATH := $(CURDIR)
+# Quieter TensorFlow and SQLAlchemy start-up logs.
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu clean
+
+help: ## list the targets
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock
+	@python=$$(scripts/find-python) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then \
+		echo "Creating $(VENV) with $$python..."; rm -rf $(VENV); "$$python" -m venv $(VENV) || exit 1; \
+	fi
+	@echo "Installing pinned dependencies into $(VENV) (about 2 minutes the first time)..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@rm -f $(VENV)/.installed-*; touch $@
+	@echo "Dependencies installed."
+
+setup: $(STAMP) ## create .venv and install the pinned dependencies (once)
+
+model: setup ## train the model if data/, config.yml or domain.yml changed
+	@$(PY) -m bot.training
+
+train: setup ## train the model now, changed or not
+	@$(PY) -m bot.training --force
+
+run: model ## set up, train if needed, start Redis + action server + Rasa; Ctrl-C stops all
+	@$(PY) -m bot.stack
+
+shell: setup ## talk to the running bot (`make run` in another terminal) from this terminal
+	@$(PY) -m bot.terminal_chat
+
+validate: setup ## check the training data and domain (rasa data validate --fail-on-warnings)
+	@$(RASA) data validate --fail-on-warnings --quiet
+
+lint: setup ## ruff: lint and formatting
+	@$(PY) -m ruff check bot actions tests
+	@$(PY) -m ruff format --check bot actions tests
+
+test-unit: setup ## unit tests (actions, business rules, records) on a real embedded Redis
+	@$(PY) -m pytest tests/unit -q
+
+test-e2e: model ## end-to-end tests against the real stack (Redis, action server, Rasa)
+	@$(PY) -m pytest tests/e2e -q
+
+test-stories: model ## the dialogue's test stories (rasa test --fail-on-prediction-errors)
+	@$(RASA) test core --model models/complaint-bot.tar.gz --stories tests/stories \
+		--fail-on-prediction-errors --out reports/stories --quiet
+	@echo "Test stories passed (report: reports/stories/)."
+
+test: lint validate model ## everything: lint, validation, unit, story and end-to-end tests
+	@$(PY) -m pytest tests -q
+	@$(MAKE) --no-print-directory test-stories
+
+test-nlu: setup ## cross-validated NLU report (per-intent precision/recall/F1, confusions) in reports/nlu/
+	@echo "Cross-validating the NLU model (5 folds, a few minutes)..."
+	@$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 \
+		--out reports/nlu --quiet
+	@$(PY) -m bot.nlu_report reports/nlu
+
+clean: ## remove models, reports and run state (keeps .venv)
+	rm -rf models reports results .data

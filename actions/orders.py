@@ -1,0 +1,83 @@
+"""Cancelling an order: find out which, say the limits, confirm, then act."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.phrasing import say
+from actions.services import business_rules, case_records
+from actions.tracker_reading import complaint_details, customer_key
+from bot.case_records import CancellationRequest, utc_now
+
+DomainDict = dict[str, Any]
+
+
+class ActionHandleCancelOrder(Action):
+    """Ask which order, or state the limits and ask for confirmation."""
+
+    def name(self) -> str:
+        return "action_handle_cancel_order"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order_id = complaint_details(tracker).order_id
+        if order_id is None:
+            say(dispatcher, "ask_order_to_cancel")
+            return [SlotSet("dialogue_stage", "awaiting_order_to_cancel")]
+        say(
+            dispatcher,
+            "confirm_cancellation",
+            limits=business_rules().cancellation_limits,
+            order_id=order_id,
+        )
+        return [SlotSet("dialogue_stage", "cancel_confirming")]
+
+
+class ActionCancelOrder(Action):
+    """The customer confirmed: record the cancellation and give a reference."""
+
+    def name(self) -> str:
+        return "action_cancel_order"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order_id = complaint_details(tracker).order_id
+        if order_id is None:
+            say(dispatcher, "ask_order_to_cancel")
+            return [SlotSet("dialogue_stage", "awaiting_order_to_cancel")]
+        records = case_records()
+        reference = await records.next_reference(business_rules().reference_prefix)
+        await records.save_cancellation(
+            CancellationRequest(
+                reference=reference,
+                session_id=tracker.sender_id,
+                customer_key=customer_key(tracker),
+                order_id=order_id,
+                requested_at=utc_now().isoformat(),
+            )
+        )
+        say(dispatcher, "order_cancelled", order_id=order_id, reference=reference)
+        return [
+            SlotSet("last_reference", reference),
+            SlotSet("dialogue_stage", "resolved"),
+        ]
+
+
+class ActionKeepOrder(Action):
+    """The customer changed their mind about cancelling."""
+
+    def name(self) -> str:
+        return "action_keep_order"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order_id = complaint_details(tracker).order_id or "?"
+        say(dispatcher, "order_kept", order_id=order_id)
+        return [SlotSet("dialogue_stage", None)]

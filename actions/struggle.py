@@ -1,0 +1,65 @@
+"""When the conversation is not going well: venting and misunderstandings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import offer_human
+from actions.phrasing import say
+from actions.services import business_rules
+from actions.tracker_reading import trailing_intent_count
+
+DomainDict = dict[str, Any]
+
+
+class ActionRespondToVent(Action):
+    """Acknowledge emotion and invite more; offer a person if it goes on."""
+
+    def name(self) -> str:
+        return "action_respond_to_vent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        patience = business_rules().vent_turns_before_offering_human
+        if trailing_intent_count(tracker, "vent") > patience:
+            return offer_human(dispatcher, tracker, "venting")
+        say(dispatcher, "acknowledge_vent")
+        return []
+
+
+class ActionHandleNluFallback(Action):
+    """Ask to rephrase; after repeated misunderstandings, offer a person."""
+
+    def name(self) -> str:
+        return "action_handle_nlu_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        patience = business_rules().fallbacks_before_offering_human
+        if trailing_intent_count(tracker, "nlu_fallback") >= patience:
+            return offer_human(dispatcher, tracker, "repeated_misunderstanding")
+        say(dispatcher, "ask_to_rephrase")
+        return []
+
+
+class ActionDefaultFallback(Action):
+    """No rule or policy knows what to do: say so, and forget the message.
+
+    Reverting the message keeps a confusing turn from steering later predictions,
+    as Rasa's own default fallback does.
+    """
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        say(dispatcher, "default_fallback")
+        return [UserUtteranceReverted()]

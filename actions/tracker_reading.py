@@ -1,0 +1,65 @@
+"""Reading the conversation: what the customer said, and how the dialogue stands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from bot.complaints import ComplaintDetails, normalise_order_id
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str(tracker.latest_message.get("text") or "")
+
+
+def latest_entity_values(tracker: Tracker, entity: str) -> list[str]:
+    values: list[str] = []
+    for value in tracker.get_latest_entity_values(entity):
+        if value is not None and str(value) not in values:
+            values.append(str(value))
+    return values
+
+
+def trailing_intent_count(tracker: Tracker, intent: str) -> int:
+    """How many of the latest user messages in a row had this intent."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if name != intent:
+            break
+        count += 1
+    return count
+
+
+def complaint_details(tracker: Tracker) -> ComplaintDetails:
+    def slot_text(name: str) -> str | None:
+        value: Any = tracker.get_slot(name)
+        if isinstance(value, list):
+            value = value[-1] if value else None
+        return str(value) if value else None
+
+    return ComplaintDetails(
+        order_id=normalise_order_id(slot_text("order_id")),
+        product=slot_text("product"),
+        amount=slot_text("amount"),
+        email=slot_text("email"),
+    )
+
+
+def open_categories(tracker: Tracker) -> list[str]:
+    """The categories of the complaint in progress (empty once it was settled or handed off)."""
+    if not tracker.get_slot("complaint_open"):
+        return []
+    return list(tracker.get_slot("complaint_categories") or [])
+
+
+def customer_key(tracker: Tracker) -> str:
+    """Who the customer is. For now the conversation id; a verified identity later."""
+    return tracker.sender_id

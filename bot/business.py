@@ -1,0 +1,292 @@
+"""The company's business rules, read from ``business.yml``.
+
+The file is validated node by node so that every mistake is reported with the
+line it is on. ``BusinessRulesCache`` re-reads the file when it changes, so the
+action server picks up edits without a restart or retraining.
+
+This module imports no rasa: the gateway and the action server both use it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+DEFAULT_BUSINESS_FILE = Path(__file__).resolve().parent.parent / "business.yml"
+
+
+class BusinessRulesError(ValueError):
+    """``business.yml`` is missing, malformed or incomplete."""
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A fix the assistant may offer for one complaint category."""
+
+    id: str
+    text: str
+    keywords: tuple[str, ...]
+    needs_approval: bool
+
+
+@dataclass(frozen=True)
+class Category:
+    """One complaint category: how to name it, its limits and its fixes."""
+
+    id: str
+    name: str
+    apology: str
+    can: str
+    cannot: str
+    fixes: tuple[Fix, ...]
+
+
+@dataclass(frozen=True)
+class BusinessRules:
+    """Everything the assistant needs to know about the company."""
+
+    company_name: str
+    reference_prefix: str
+    currency_symbol: str
+    human_reply_time: str
+    max_refund: float
+    max_discount_percent: float
+    vent_turns_before_offering_human: int
+    fallbacks_before_offering_human: int
+    categories: dict[str, Category]
+    cancellation_limits: str
+
+    def category(self, category_id: str) -> Category:
+        """The category with this id; ``KeyError`` names the known ones."""
+        try:
+            return self.categories[category_id]
+        except KeyError:
+            known = ", ".join(sorted(self.categories))
+            raise KeyError(f"unknown category {category_id!r} (known: {known})") from None
+
+    def money(self, amount: float) -> str:
+        """An amount as the customer reads it: ``$49.99``, ``$20``."""
+        text = f"{amount:.2f}".removesuffix(".00")
+        return f"{self.currency_symbol}{text}"
+
+
+class _Reader:
+    """Walks the composed YAML nodes, reporting errors with their line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, node: Node, message: str) -> BusinessRulesError:
+        return BusinessRulesError(f"{self.path}, line {node.start_mark.line + 1}: {message}")
+
+    def mapping(self, node: Node, what: str) -> dict[str, Node]:
+        if not isinstance(node, MappingNode):
+            raise self.fail(node, f"{what} must be a mapping of keys to values")
+        result: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in result:
+                raise self.fail(key_node, f"{what} has '{key}' twice")
+            result[key] = value_node
+        return result
+
+    def child(self, parent: Node, fields: dict[str, Node], key: str, what: str) -> Node:
+        if key not in fields:
+            raise self.fail(parent, f"{what} is missing '{key}'")
+        return fields[key]
+
+    def text(self, node: Node, what: str) -> str:
+        if not isinstance(node, ScalarNode) or not str(node.value).strip():
+            raise self.fail(node, f"{what} must be a non-empty text")
+        return str(node.value).strip()
+
+    def number(self, node: Node, what: str, minimum: float = 0) -> float:
+        try:
+            value = float(self.text(node, what))
+        except ValueError:
+            raise self.fail(node, f"{what} must be a number, not {node.value!r}") from None
+        if value < minimum:
+            raise self.fail(node, f"{what} must be at least {minimum:g}")
+        return value
+
+    def flag(self, node: Node, what: str) -> bool:
+        value = self.text(node, what).lower()
+        if value not in {"true", "false", "yes", "no"}:
+            raise self.fail(node, f"{what} must be true or false, not {node.value!r}")
+        return value in {"true", "yes"}
+
+    def texts(self, node: Node, what: str) -> tuple[str, ...]:
+        if not isinstance(node, SequenceNode) or not node.value:
+            raise self.fail(node, f"{what} must be a non-empty list")
+        return tuple(self.text(item, f"each of {what}").lower() for item in node.value)
+
+
+def _read_fix(reader: _Reader, node: Node, where: str) -> Fix:
+    fields = reader.mapping(node, where)
+    return Fix(
+        id=reader.text(reader.child(node, fields, "id", where), f"{where} id"),
+        text=reader.text(reader.child(node, fields, "text", where), f"{where} text"),
+        keywords=reader.texts(reader.child(node, fields, "keywords", where), f"{where} keywords"),
+        needs_approval=reader.flag(fields["needs_approval"], f"{where} needs_approval")
+        if "needs_approval" in fields
+        else False,
+    )
+
+
+def _read_category(reader: _Reader, category_id: str, node: Node) -> Category:
+    where = f"category '{category_id}'"
+    fields = reader.mapping(node, where)
+    limits_node = reader.child(node, fields, "limits", where)
+    limits = reader.mapping(limits_node, f"{where} limits")
+    fixes_node = reader.child(node, fields, "fixes", where)
+    if not isinstance(fixes_node, SequenceNode) or not fixes_node.value:
+        raise reader.fail(fixes_node, f"{where} fixes must be a non-empty list")
+    fixes = tuple(
+        _read_fix(reader, item, f"{where} fix {index + 1}")
+        for index, item in enumerate(fixes_node.value)
+    )
+    if all(fix.needs_approval for fix in fixes):
+        raise reader.fail(fixes_node, f"{where} needs at least one fix without needs_approval")
+    return Category(
+        id=category_id,
+        name=reader.text(reader.child(node, fields, "name", where), f"{where} name"),
+        apology=reader.text(reader.child(node, fields, "apology", where), f"{where} apology"),
+        can=reader.text(reader.child(limits_node, limits, "can", where), f"{where} limits.can"),
+        cannot=reader.text(
+            reader.child(limits_node, limits, "cannot", where), f"{where} limits.cannot"
+        ),
+        fixes=fixes,
+    )
+
+
+def parse_business_rules(source: str, path: Path) -> BusinessRules:
+    """Parse and validate the text of a business file."""
+    reader = _Reader(path)
+    try:
+        root = yaml.compose(source, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = f"line {mark.line + 1}" if mark else "somewhere"
+        raise BusinessRulesError(f"{path}, {line}: not valid YAML ({error.problem})") from None
+    if root is None:
+        raise BusinessRulesError(f"{path}: the file is empty")
+    top = reader.mapping(root, "the file")
+    company_node = reader.child(root, top, "company", "the file")
+    company = reader.mapping(company_node, "company")
+    authority_node = reader.child(root, top, "authority", "the file")
+    authority = reader.mapping(authority_node, "authority")
+    escalation_node = reader.child(root, top, "escalation", "the file")
+    escalation = reader.mapping(escalation_node, "escalation")
+    categories_node = reader.child(root, top, "categories", "the file")
+    categories = {
+        category_id: _read_category(reader, category_id, node)
+        for category_id, node in reader.mapping(categories_node, "categories").items()
+    }
+    cancellation_node = reader.child(root, top, "cancellation", "the file")
+    cancellation = reader.mapping(cancellation_node, "cancellation")
+
+    def company_text(key: str) -> str:
+        return reader.text(reader.child(company_node, company, key, "company"), f"company.{key}")
+
+    def escalation_turns(key: str) -> int:
+        node = reader.child(escalation_node, escalation, key, "escalation")
+        return int(reader.number(node, f"escalation.{key}", minimum=1))
+
+    return BusinessRules(
+        company_name=company_text("name"),
+        reference_prefix=company_text("reference_prefix"),
+        currency_symbol=company_text("currency_symbol"),
+        human_reply_time=company_text("human_reply_time"),
+        max_refund=reader.number(
+            reader.child(authority_node, authority, "max_refund", "authority"),
+            "authority.max_refund",
+        ),
+        max_discount_percent=reader.number(
+            reader.child(authority_node, authority, "max_discount_percent", "authority"),
+            "authority.max_discount_percent",
+        ),
+        vent_turns_before_offering_human=escalation_turns("vent_turns_before_offering_human"),
+        fallbacks_before_offering_human=escalation_turns("fallbacks_before_offering_human"),
+        categories=categories,
+        cancellation_limits=reader.text(
+            reader.child(cancellation_node, cancellation, "limits", "cancellation"),
+            "cancellation.limits",
+        ),
+    )
+
+
+def load_business_rules(path: Path) -> BusinessRules:
+    """Read and validate a business file."""
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise BusinessRulesError(
+            f"{path}: cannot read the business file ({error.strerror})"
+        ) from None
+    return parse_business_rules(source, path)
+
+
+def business_file_path() -> Path:
+    """The business file in use: ``$BUSINESS_FILE`` or ``business.yml`` at the repo root."""
+    configured = os.environ.get("BUSINESS_FILE")
+    return Path(configured) if configured else DEFAULT_BUSINESS_FILE
+
+
+class BusinessRulesCache:
+    """Serves the current rules, re-reading the file whenever it changes.
+
+    A file that becomes invalid while running keeps the last good rules in use
+    (and ``last_error`` says why), so a typo never takes the assistant down.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._rules: BusinessRules | None = None
+        self._stamp: tuple[float, int] | None = None
+        self.last_error: BusinessRulesError | None = None
+
+    def get(self) -> BusinessRules:
+        try:
+            stat = self.path.stat()
+        except OSError as error:
+            problem = BusinessRulesError(f"{self.path}: cannot read the business file ({error})")
+            if self._rules is None:
+                raise problem from None
+            self.last_error = problem
+            return self._rules
+        stamp = (stat.st_mtime, stat.st_size)
+        if self._rules is None or stamp != self._stamp:
+            try:
+                self._rules = load_business_rules(self.path)
+                self.last_error = None
+            except BusinessRulesError as error:
+                if self._rules is None:
+                    raise
+                self.last_error = error
+            self._stamp = stamp
+        return self._rules
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bot.business [FILE]``: check a business file."""
+    parser = argparse.ArgumentParser(description="Check a business rules file.")
+    parser.add_argument("file", nargs="?", type=Path, default=None)
+    args = parser.parse_args(argv)
+    path: Path = args.file or business_file_path()
+    try:
+        rules = load_business_rules(path)
+    except BusinessRulesError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"{path}: ok ({len(rules.categories)} complaint categories, {rules.company_name})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

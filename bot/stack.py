@@ -1,0 +1,305 @@
+"""Start everything the product needs, wait until it is healthy, stop it all on Ctrl-C.
+
+``python -m bot.stack`` is what ``make run`` starts after setup and training:
+
+1. checks business.yml (a mistake is reported with its line, nothing starts);
+2. Redis: ``REDIS_URL`` if set (it must answer), else the embedded redis-server
+   on 127.0.0.1:6390 with its data under ``.data/redis``;
+3. the action server on 127.0.0.1 (``SANIC_HOST``: rasa-sdk has no host flag);
+4. the Rasa server on 127.0.0.1 with the visitor socket.io channel and its HTTP
+   API protected by a token.
+
+The test suite uses ``Stack`` directly, on free ports, to hold real conversations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from bot.business import BusinessRulesError, business_file_path, load_business_rules
+from bot.embedded_redis import (
+    port_is_taken,
+    redis_answers,
+    redis_environment,
+    start_embedded_redis,
+    wait_for_redis,
+)
+from bot.settings import DEFAULT_EMBEDDED_REDIS_PORT
+from bot.training import MODEL_PATH, ROOT
+
+
+class StackError(RuntimeError):
+    """Something the stack needs is missing or did not come up; the message says what."""
+
+
+@dataclass
+class StackConfig:
+    """Where each part of the stack listens and keeps its files."""
+
+    rasa_port: int = 5005
+    action_port: int = 5055
+    redis_url: str | None = None
+    """An external Redis; ``None`` starts the embedded one on ``embedded_redis_port``."""
+    embedded_redis_port: int = DEFAULT_EMBEDDED_REDIS_PORT
+    state_dir: Path = ROOT / ".data"
+    model_path: Path = MODEL_PATH
+    api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    startup_timeout: float = 240.0
+
+    @classmethod
+    def from_environment(cls) -> StackConfig:
+        return cls(
+            rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+            action_port=int(os.environ.get("ACTION_SERVER_PORT", "5055")),
+            redis_url=os.environ.get("REDIS_URL") or None,
+            embedded_redis_port=int(
+                os.environ.get("EMBEDDED_REDIS_PORT", str(DEFAULT_EMBEDDED_REDIS_PORT))
+            ),
+            api_token=os.environ.get("RASA_API_TOKEN") or secrets.token_urlsafe(24),
+        )
+
+    @property
+    def log_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+
+@dataclass
+class ManagedProcess:
+    """A child process and the log file it writes to."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        except ProcessLookupError:
+            pass
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def http_ok(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as reply:
+            return 200 <= reply.status < 300
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class Stack:
+    """Redis, the action server and the Rasa server, started and stopped together."""
+
+    def __init__(self, config: StackConfig, report: Callable[[str], None] = print) -> None:
+        self.config = config
+        self.report = report
+        self.processes: list[ManagedProcess] = []
+        self.redis_url = ""
+
+    def start(self) -> None:
+        """Start every part in order and wait until each is healthy."""
+        self._check_business_rules()
+        if self.config.redis_url and not redis_answers(self.config.redis_url):
+            raise StackError(
+                f"Redis at REDIS_URL={self.config.redis_url} does not answer: start that "
+                "server, or unset REDIS_URL to use the embedded one."
+            )
+        if not self.config.model_path.exists():
+            raise StackError(f"no trained model at {self.config.model_path}: run `make train`")
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start_redis()
+            environment = self._environment()
+            self._start_and_wait(
+                "action server",
+                [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                 "--port", str(self.config.action_port)],
+                environment | {"SANIC_HOST": "127.0.0.1"},
+                f"{self.config.action_url}/health",
+                "actions",
+            )  # fmt: skip
+            self._start_and_wait(
+                "Rasa server (loading the model takes about 40 s)",
+                [
+                    sys.executable, "-m", "rasa", "run",
+                    "--model", str(self.config.model_path),
+                    "--endpoints", "endpoints.yml",
+                    "--credentials", "credentials.yml",
+                    "--interface", "127.0.0.1",
+                    "--port", str(self.config.rasa_port),
+                    "--enable-api", "--auth-token", self.config.api_token,
+                ],
+                environment,
+                f"{self.config.rasa_url}/",
+                "rasa",
+            )  # fmt: skip
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop every process this stack started, newest first."""
+        for managed in reversed(self.processes):
+            managed.stop()
+        self.processes.clear()
+
+    def dead_process(self) -> ManagedProcess | None:
+        return next((m for m in self.processes if m.process.poll() is not None), None)
+
+    def _check_business_rules(self) -> None:
+        try:
+            load_business_rules(business_file_path())
+        except BusinessRulesError as error:
+            raise StackError(str(error)) from None
+
+    def _start_redis(self) -> None:
+        if self.config.redis_url:
+            self.redis_url = self.config.redis_url
+            self.report(f"Using Redis at {self.redis_url} (REDIS_URL).")
+            return
+        port = self.config.embedded_redis_port
+        url = f"redis://127.0.0.1:{port}/0"
+        if port_is_taken(port):
+            raise StackError(
+                f"port {port} for the embedded Redis is taken: stop what uses it, set "
+                "EMBEDDED_REDIS_PORT to another port, or point REDIS_URL at a running Redis."
+            )
+        log_path = self.config.log_dir / "redis.log"
+        process = start_embedded_redis(port, self.config.state_dir / "redis", log_path)
+        self.processes.append(ManagedProcess("redis", process, log_path))
+        if not wait_for_redis(url, process, timeout=15):
+            raise StackError(
+                f"the embedded Redis did not start (REDIS_URL is unset, so it was to run on "
+                f"port {port}); its log:\n{self.processes[-1].log_tail()}"
+            )
+        self.redis_url = url
+        self.report(f"Redis is up at {url} (embedded; data in {self.config.state_dir / 'redis'}).")
+
+    def _environment(self) -> dict[str, str]:
+        environment = dict(os.environ)
+        environment.update(redis_environment(self.redis_url))
+        environment["ACTION_SERVER_PORT"] = str(self.config.action_port)
+        environment["BUSINESS_FILE"] = str(business_file_path())
+        environment["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(ROOT), environment.get("PYTHONPATH")])
+        )
+        return environment
+
+    def _start_and_wait(
+        self,
+        label: str,
+        command: list[str],
+        environment: dict[str, str],
+        health_url: str,
+        log_name: str,
+    ) -> None:
+        log_path = self.config.log_dir / f"{log_name}.log"
+        self.report(f"Starting the {label}...")
+        started = time.monotonic()
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        managed = ManagedProcess(log_name, process, log_path)
+        self.processes.append(managed)
+        deadline = started + self.config.startup_timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise StackError(
+                    f"the {log_name} process exited with code {process.returncode}; "
+                    f"last lines of {log_path}:\n{managed.log_tail()}"
+                )
+            if http_ok(health_url):
+                self.report(f"  ready after {time.monotonic() - started:.0f} s.")
+                return
+            time.sleep(0.5)
+        raise StackError(f"the {log_name} process was not healthy after "
+                         f"{self.config.startup_timeout:.0f} s; see {log_path}")  # fmt: skip
+
+
+def _print_ready(config: StackConfig) -> None:
+    print(
+        "\nThe complaint assistant is running.\n"
+        f"  Talk to it in this terminal:  make shell   (in another terminal)\n"
+        f"  socket.io endpoint:           {config.rasa_url}/socket.io "
+        "(Rasa's protocol: session_request, user_uttered, bot_uttered)\n"
+        f"  Rasa HTTP API (token):        {config.rasa_url}  token in "
+        f"{config.state_dir / 'rasa-api-token'}\n"
+        f"  Logs:                         {config.log_dir}/\n"
+        "Press Ctrl-C to stop everything.",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description="Start Redis, the action server and Rasa.").parse_args(argv)
+    config = StackConfig.from_environment()
+    stack = Stack(config, report=lambda line: print(line, flush=True))
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        stack.start()
+        config.state_dir.mkdir(parents=True, exist_ok=True)
+        token_file = config.state_dir / "rasa-api-token"
+        token_file.write_text(config.api_token)
+        token_file.chmod(0o600)
+        _print_ready(config)
+        while (dead := stack.dead_process()) is None:
+            time.sleep(1)
+        print(
+            f"error: the {dead.name} process stopped (exit code {dead.process.returncode}); "
+            f"last lines of {dead.log_path}:\n{dead.log_tail()}",
+            file=sys.stderr,
+        )
+        return 1
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping...", flush=True)
+        return 0
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

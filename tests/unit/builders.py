@@ -1,0 +1,120 @@
+"""Builders for action tests: trackers built inline, per test (never shared)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+
+def user_event(
+    intent: str, text: str = "", entities: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"intent": {"name": intent, "confidence": 0.99}, "entities": entities or []},
+    }
+
+
+def make_tracker(
+    intent: str = "inform",
+    text: str = "",
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    earlier_intents: list[str] | None = None,
+    sender_id: str = "visitor-1",
+) -> Tracker:
+    """A tracker whose latest message has this intent, text and entities.
+
+    ``earlier_intents`` are user messages before it, oldest first.
+    """
+    entities = entities or []
+    events = [user_event(name, f"({name})") for name in earlier_intents or []]
+    events.append(user_event(intent, text, entities))
+    return Tracker(
+        sender_id=sender_id,
+        slots=dict(slots or {}),
+        latest_message={
+            "intent": {"name": intent, "confidence": 0.99},
+            "entities": entities,
+            "text": text,
+        },
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def entity(name: str, value: str) -> dict[str, Any]:
+    return {"entity": name, "value": value, "start": 0, "end": len(value), "extractor": "test"}
+
+
+def texts(dispatcher: CollectingDispatcher) -> list[str]:
+    return [message.get("text") or "" for message in dispatcher.messages]
+
+
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {event["name"]: event["value"] for event in events if event.get("event") == "slot"}
+
+
+def with_slots(slots: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The slots after applying the SlotSet events an action returned."""
+    return {**slots, **slot_events(events)}
+
+
+ENTITY_SLOTS = ("order_id", "product", "amount", "email")
+"""Slots domain.yml fills from the entity of the same name."""
+
+
+class Conversation:
+    """Runs actions turn by turn, keeping the slots and intents as Rasa would.
+
+    Each turn is one user message followed by the actions the rules predict for it.
+    Entities fill their slots like the domain's ``from_entity`` mappings (``amount``
+    not from ``propose_resolution``).
+    """
+
+    def __init__(self, domain: dict[str, Any], sender_id: str = "visitor-1") -> None:
+        self.domain = domain
+        self.sender_id = sender_id
+        self.slots: dict[str, Any] = {}
+        self.intents: list[str] = []
+        self.said: list[str] = []
+        self.responses: list[str] = []
+
+    async def turn(
+        self,
+        intent: str,
+        text: str,
+        *actions: Any,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> list[str]:
+        """Run ``actions`` for this message; returns the texts they said."""
+        for item in entities or []:
+            name = item["entity"]
+            if name in ENTITY_SLOTS and not (name == "amount" and intent == "propose_resolution"):
+                self.slots[name] = item["value"]
+        said: list[str] = []
+        for action in actions:
+            dispatcher = CollectingDispatcher()
+            tracker = make_tracker(
+                intent,
+                text,
+                entities,
+                slots=self.slots,
+                earlier_intents=self.intents,
+                sender_id=self.sender_id,
+            )
+            events = await action.run(dispatcher, tracker, self.domain)
+            self.slots = with_slots(self.slots, events)
+            said.extend(texts(dispatcher))
+            self.responses.extend(
+                message["response"] for message in dispatcher.messages if message.get("response")
+            )
+        self.intents.append(intent)
+        self.said.extend(said)
+        return said

@@ -1,0 +1,39 @@
+"""Fixtures for the action tests: a fresh dispatcher, the real domain, trackers built inline."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import redis.asyncio as redis
+from rasa.shared.core.domain import Domain
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict[str, Any]:
+    return Domain.load(str(ROOT / "domain.yml")).as_dict()
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+@pytest.fixture
+async def redis_client(redis_url: str) -> AsyncIterator[redis.Redis]:
+    """A client on the test Redis, emptied before each test."""
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    await client.flushdb()
+    yield client
+    await client.close()
+    # The actions keep one CaseRecords per event loop, and each test has its own loop.
+    records = services._records.pop(id(asyncio.get_running_loop()), None)
+    if records is not None:
+        await records.close()
+    services._records.clear()

@@ -1,0 +1,260 @@
+"""bot/complaints.py: categories, order ids, restatements and judging fair asks."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.business import DEFAULT_BUSINESS_FILE, BusinessRules, load_business_rules
+from bot.complaints import (
+    ComplaintDetails,
+    apologies_for,
+    categories_in_message,
+    describe_subject,
+    judge_fair_ask,
+    merge_categories,
+    normalise_order_id,
+    restate_complaint,
+)
+
+
+@pytest.fixture(scope="module")
+def rules() -> BusinessRules:
+    return load_business_rules(DEFAULT_BUSINESS_FILE)
+
+
+KNOWN = ["late_delivery", "damaged_item", "wrong_item", "billing", "refund"]
+
+
+# --- categories_in_message -------------------------------------------------------------
+
+
+def test_the_intents_category_comes_first_then_the_problems_named():
+    found = categories_in_message("complain_late_delivery", ["damaged_item", "billing"], KNOWN)
+
+    assert found == ["late_delivery", "damaged_item", "billing"]
+
+
+def test_a_problem_repeating_the_intents_category_is_not_duplicated():
+    found = categories_in_message(
+        "complain_billing", ["billing", "damaged_item", "damaged_item"], KNOWN
+    )
+
+    assert found == ["billing", "damaged_item"]
+
+
+def test_categories_business_yml_does_not_define_are_dropped():
+    found = categories_in_message("complain_service", ["teleportation", "wrong_item"], KNOWN)
+
+    assert found == ["wrong_item"]
+
+
+def test_a_non_complaint_intent_still_yields_the_problems_named():
+    assert categories_in_message("inform", ["refund"], KNOWN) == ["refund"]
+    assert categories_in_message(None, [], KNOWN) == []
+
+
+def test_merging_keeps_earlier_categories_first_and_adds_only_new_ones():
+    merged = merge_categories(["late_delivery", "billing"], ["billing", "wrong_item"])
+
+    assert merged == ["late_delivery", "billing", "wrong_item"]
+
+
+# --- order ids -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("#48213", "48213"),
+        ("ORD-48213", "48213"),
+        ("ord48213", "48213"),
+        ("order 48213", "48213"),
+        ("48213", "48213"),
+        ("order number", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_order_ids_are_reduced_to_their_digits(raw, expected):
+    assert normalise_order_id(raw) == expected
+
+
+# --- restating -----------------------------------------------------------------------
+
+
+def test_the_subject_names_product_and_order_when_both_are_known():
+    assert (
+        describe_subject(ComplaintDetails(order_id="48213", product="kettle"))
+        == "the kettle from order #48213"
+    )
+    assert describe_subject(ComplaintDetails(order_id="48213")) == "your order #48213"
+    assert describe_subject(ComplaintDetails(product="kettle")) == "the kettle"
+    assert describe_subject(ComplaintDetails()) == "your order"
+
+
+def test_a_restatement_includes_order_id_product_and_amount(rules):
+    details = ComplaintDetails(order_id="48213", product="kettle", amount="$30")
+
+    summary = restate_complaint(rules, ["late_delivery", "billing"], details)
+
+    assert "#48213" in summary
+    assert "kettle" in summary
+    assert "$30" in summary
+
+
+def test_a_restatement_of_two_problems_names_both(rules):
+    details = ComplaintDetails(order_id="48213", product="kettle")
+
+    summary = restate_complaint(rules, ["late_delivery", "damaged_item"], details)
+
+    assert summary == ("the kettle from order #48213 hasn't arrived yet, and it arrived damaged")
+
+
+def test_a_restatement_of_three_problems_names_each_of_them(rules):
+    details = ComplaintDetails(order_id="48213", product="kettle", amount="$30")
+
+    summary = restate_complaint(rules, ["late_delivery", "damaged_item", "billing"], details)
+
+    assert "hasn't arrived yet" in summary
+    assert "arrived damaged" in summary
+    assert "charged incorrectly" in summary
+    assert "$30" in summary
+    assert summary.count(", and ") == 1
+    assert summary.index("hasn't arrived") < summary.index("damaged") < summary.index("charged")
+
+
+def test_a_restatement_names_the_email_of_an_account_problem(rules):
+    summary = restate_complaint(
+        rules, ["account_access"], ComplaintDetails(email="ana@example.com")
+    )
+
+    assert summary == "you can't get into your account (ana@example.com)"
+
+
+def test_a_restatement_keeps_the_amount_the_customer_gave_for_a_damaged_item(rules):
+    # The playbook's restatement carries "the order number, the product, the amount".
+    details = ComplaintDetails(order_id="48213", product="kettle", amount="$80")
+
+    summary = restate_complaint(rules, ["damaged_item"], details)
+
+    assert "$80" in summary
+
+
+def test_a_restatement_of_a_billing_problem_keeps_the_order_and_product(rules):
+    # The playbook's restatement carries "the order number, the product, the amount".
+    details = ComplaintDetails(order_id="48213", product="kettle", amount="$30")
+
+    summary = restate_complaint(rules, ["billing"], details)
+
+    assert "#48213" in summary
+    assert "kettle" in summary
+
+
+def test_a_restatement_without_categories_still_says_something(rules):
+    summary = restate_complaint(rules, [], ComplaintDetails(order_id="48213"))
+
+    assert summary == "something went wrong with your order #48213"
+
+
+def test_apologies_follow_the_order_the_problems_were_raised(rules):
+    assert apologies_for(rules, ["billing", "late_delivery"]) == [
+        rules.category("billing").apology,
+        rules.category("late_delivery").apology,
+    ]
+
+
+# --- judging the fair ask --------------------------------------------------------------
+
+
+def test_an_amount_within_the_refund_limit_is_within_authority(rules):
+    verdict = judge_fair_ask(rules, ["billing"], "$20 back would be fair", ["$20"])
+
+    assert verdict.understood
+    assert verdict.within_authority
+    assert verdict.fix_text == "refund $20"
+
+
+def test_an_amount_exactly_at_the_refund_limit_is_within_authority(rules):
+    verdict = judge_fair_ask(rules, ["billing"], "50 dollars", [])
+
+    assert verdict.within_authority
+    assert verdict.fix_text == "refund $50"
+
+
+def test_an_amount_above_the_refund_limit_is_understood_but_beyond_authority(rules):
+    verdict = judge_fair_ask(rules, ["billing"], "I want $400 back", ["$400"])
+
+    assert verdict.understood
+    assert not verdict.within_authority
+    assert verdict.fix_text == "refund $400"
+    assert "$50" in verdict.reason
+
+
+def test_an_amount_with_a_thousands_separator_is_read_in_full(rules):
+    verdict = judge_fair_ask(rules, ["billing"], "I want $1,000 back", ["$1,000"])
+
+    assert verdict.fix_text == "refund $1000"
+    assert not verdict.within_authority
+
+
+def test_a_decimal_amount_is_read_with_its_cents(rules):
+    verdict = judge_fair_ask(rules, ["billing"], "refund me 12.50 euros", [])
+
+    assert verdict.fix_text == "refund $12.50"
+    assert verdict.within_authority
+
+
+def test_a_percentage_within_the_discount_limit_is_within_authority(rules):
+    verdict = judge_fair_ask(rules, ["late_delivery"], "10% off would be fair", [])
+
+    assert verdict.understood
+    assert verdict.within_authority
+    assert verdict.fix_text == "take 10% off your order"
+
+
+def test_a_percentage_above_the_discount_limit_is_beyond_authority(rules):
+    verdict = judge_fair_ask(rules, ["late_delivery"], "I want 40% off", ["40%"])
+
+    assert verdict.understood
+    assert not verdict.within_authority
+    assert verdict.fix_text == "take 40% off your order"
+    assert "15%" in verdict.reason
+
+
+def test_a_fix_named_by_its_keyword_is_within_authority(rules):
+    verdict = judge_fair_ask(rules, ["damaged_item"], "a replacement would be fair", [])
+
+    assert verdict.understood
+    assert verdict.within_authority
+    assert verdict.fix_text == rules.category("damaged_item").fixes[0].text
+
+
+def test_a_fix_that_needs_approval_is_understood_but_beyond_authority(rules):
+    verdict = judge_fair_ask(rules, ["late_delivery"], "I want a full refund", [])
+
+    assert verdict.understood
+    assert not verdict.within_authority
+    assert verdict.fix_text == "refund the whole order"
+    assert "full_refund" in verdict.reason
+
+
+def test_the_longest_matching_keyword_decides_the_fix(rules):
+    # "refund" alone would grant refund_item; "keep it" is the more specific ask.
+    verdict = judge_fair_ask(rules, ["damaged_item"], "refund me and let me keep it", [])
+
+    assert verdict.fix_text == "refund the item and let you keep it"
+    assert not verdict.within_authority
+
+
+def test_keywords_only_match_whole_words(rules):
+    verdict = judge_fair_ask(rules, ["damaged_item"], "the replaceable part is fine", [])
+
+    assert not verdict.understood
+
+
+def test_an_ask_with_nothing_recognisable_is_not_understood(rules):
+    verdict = judge_fair_ask(rules, ["late_delivery"], "just make it right somehow", [])
+
+    assert not verdict.understood
+    assert not verdict.within_authority
+    assert verdict.fix_text == ""

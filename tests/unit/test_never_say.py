@@ -1,0 +1,325 @@
+"""The playbook's "Never say" list: no response, phrase, business text or action output."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+import yaml
+
+from actions.complaint import (
+    ActionAcknowledgeComplaint,
+    ActionAskWhatWasMissed,
+    ActionAskWhatWouldBeFair,
+    ActionProposeFix,
+    ActionRestateComplaint,
+    ActionStateLimits,
+)
+from actions.handoff import ActionContinueWithBot, ActionHandOff
+from actions.orders import ActionCancelOrder, ActionHandleCancelOrder, ActionKeepOrder
+from actions.phrasing import phrasebook
+from actions.resolution import ActionAcceptProposedFix, ActionEvaluateFairAsk
+from actions.struggle import ActionDefaultFallback, ActionHandleNluFallback, ActionRespondToVent
+from bot.business import DEFAULT_BUSINESS_FILE, load_business_rules
+from tests.conftest import ROOT
+from tests.unit.builders import Conversation, entity
+
+NEVER_SAY = (
+    "that's our policy",
+    "that is our policy",
+    "company policy",
+    "go to our website",
+    "check our website",
+    "calm down",
+    "there's nothing i can do",
+    "there is nothing i can do",
+    "not my department",
+    "you'll have to",
+    "you need to contact",
+    "as i already said",
+    "unfortunately that's not possible",
+)
+"""From the playbook (shared/playbook.md, "Never say"), lower case."""
+
+RULES = load_business_rules(DEFAULT_BUSINESS_FILE)
+
+
+def forbidden_phrases_in(text: str) -> list[str]:
+    normalised = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return [phrase for phrase in NEVER_SAY if phrase in normalised]
+
+
+# --- the scanner ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sample", "found"),
+    [
+        ("I'm afraid that's our policy.", ["that's our policy"]),
+        ("Please CALM DOWN, sir.", ["calm down"]),
+        ("You need to contact your bank.", ["you need to contact"]),
+    ],
+)
+def test_the_scanner_detects_a_bad_sample(sample, found):
+    assert forbidden_phrases_in(sample) == found
+
+
+def test_the_scanner_normalises_curly_apostrophes():
+    assert forbidden_phrases_in("There\u2019s nothing I can do, you\u2019ll have to wait.") == [
+        "there's nothing i can do",
+        "you'll have to",
+    ]
+
+
+def test_the_scanner_lets_a_good_reply_through():
+    assert forbidden_phrases_in("I'm sorry. I'll make sure this is fixed today.") == []
+
+
+# --- everything written down ---------------------------------------------------------
+
+
+def domain_response_texts() -> list[tuple[str, str]]:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return [
+        (f"{name}[{index}]", variant["text"])
+        for name, variants in domain["responses"].items()
+        for index, variant in enumerate(variants)
+    ]
+
+
+def phrasebook_texts() -> list[tuple[str, str]]:
+    return [
+        (f"{key}[{index}]", variant)
+        for key, variants in phrasebook().phrases.items()
+        for index, variant in enumerate(variants)
+    ]
+
+
+def business_texts() -> list[tuple[str, str]]:
+    found = [
+        ("company.name", RULES.company_name),
+        ("company.human_reply_time", RULES.human_reply_time),
+        ("cancellation.limits", RULES.cancellation_limits),
+    ]
+    for category in RULES.categories.values():
+        where = f"categories.{category.id}"
+        found += [
+            (f"{where}.name", category.name),
+            (f"{where}.apology", category.apology),
+            (f"{where}.limits.can", category.can),
+            (f"{where}.limits.cannot", category.cannot),
+        ]
+        found += [(f"{where}.fixes.{fix.id}", fix.text) for fix in category.fixes]
+    return found
+
+
+def as_params(named_texts: list[tuple[str, str]]) -> list:
+    return [pytest.param(text, id=name) for name, text in named_texts]
+
+
+def test_the_text_sources_are_not_empty():
+    assert len(domain_response_texts()) >= 10
+    assert len(phrasebook_texts()) >= 40
+    assert len(business_texts()) >= 40
+
+
+@pytest.mark.parametrize("text", as_params(domain_response_texts()))
+def test_no_domain_response_uses_a_never_say_phrase(text):
+    assert forbidden_phrases_in(text) == [], text
+
+
+@pytest.mark.parametrize("text", as_params(phrasebook_texts()))
+def test_no_phrasebook_variant_uses_a_never_say_phrase(text):
+    assert forbidden_phrases_in(text) == [], text
+
+
+@pytest.mark.parametrize("text", as_params(business_texts()))
+def test_no_business_text_uses_a_never_say_phrase(text):
+    assert forbidden_phrases_in(text) == [], text
+
+
+# --- what the actions actually say ---------------------------------------------------
+
+COMPLAINT_MESSAGES = {
+    "late_delivery": ("complain_late_delivery", "my $80 kettle, order #48213, still hasn't come"),
+    "damaged_item": ("complain_damaged_item", "the kettle from order #48213 arrived smashed"),
+    "wrong_item": ("complain_wrong_item", "you sent me a toaster instead of the kettle"),
+    "billing": ("complain_billing", "you charged me $80 twice for order #48213"),
+    "refund": ("request_refund", "where is my $80 refund for order #48213"),
+    "account_access": ("complain_account_access", "I can't log in as ana@example.com"),
+    "service": ("complain_service", "your agent was rude to me about order #48213"),
+}
+DETAILS = [
+    entity("order_id", "#48213"),
+    entity("product", "kettle"),
+    entity("amount", "$80"),
+    entity("email", "ana@example.com"),
+]
+
+Scenario = Callable[[Conversation], Awaitable[None]]
+
+
+async def complain(chat: Conversation, category: str = "late_delivery", **extra) -> None:
+    intent, text = COMPLAINT_MESSAGES[category]
+    await chat.turn(
+        intent,
+        text,
+        ActionAcknowledgeComplaint(),
+        ActionRestateComplaint(),
+        entities=[*DETAILS, *extra.get("problems", [])],
+    )
+
+
+async def complain_and_propose(chat: Conversation, category: str = "late_delivery") -> None:
+    await complain(chat, category)
+    await chat.turn("affirm", "yes", ActionStateLimits(), ActionProposeFix())
+
+
+def category_scenario(category: str) -> Scenario:
+    async def scenario(chat: Conversation) -> None:
+        await complain_and_propose(chat, category)
+        await chat.turn("affirm", "yes, do that", ActionAcceptProposedFix())
+
+    return scenario
+
+
+async def several_problems(chat: Conversation) -> None:
+    problems = [entity("problem", "damaged_item"), entity("problem", "billing")]
+    await complain(chat, problems=problems)
+    await chat.turn(
+        "inform",
+        "and it's the wrong colour",
+        ActionAcknowledgeComplaint(),
+        ActionRestateComplaint(),
+        entities=[entity("problem", "wrong_item")],
+    )
+
+
+async def corrected_restatement(chat: Conversation) -> None:
+    await complain(chat)
+    await chat.turn("deny", "no", ActionAskWhatWasMissed())
+    await chat.turn(
+        "inform",
+        "it's order 55555",
+        ActionRestateComplaint(),
+        entities=[entity("order_id", "55555")],
+    )
+
+
+async def fair_ask(chat: Conversation, text: str, amount: str | None = None) -> None:
+    await complain_and_propose(chat)
+    await chat.turn("deny", "no, that's not enough", ActionAskWhatWouldBeFair())
+    entities = [entity("amount", amount)] if amount else []
+    await chat.turn("propose_resolution", text, ActionEvaluateFairAsk(), entities=entities)
+
+
+async def fair_ask_within(chat: Conversation) -> None:
+    await fair_ask(chat, "$20 back would be fair", "$20")
+
+
+async def fair_ask_beyond(chat: Conversation) -> None:
+    await fair_ask(chat, "I want $400 back", "$400")
+
+
+async def fair_ask_needing_approval(chat: Conversation) -> None:
+    await fair_ask(chat, "a full refund, obviously")
+
+
+async def fair_ask_unclear_twice(chat: Conversation) -> None:
+    await complain_and_propose(chat)
+    await chat.turn("propose_resolution", "just sort it", ActionEvaluateFairAsk())
+    await chat.turn("propose_resolution", "I don't know, something", ActionEvaluateFairAsk())
+
+
+async def no_fair_fix_agreed(chat: Conversation) -> None:
+    await complain_and_propose(chat)
+    await chat.turn("deny", "no", ActionAskWhatWouldBeFair())
+    await chat.turn("deny", "no idea", ActionHandOff())
+
+
+async def request_human(chat: Conversation) -> None:
+    await complain(chat, "billing")
+    await chat.turn("request_human", "get me a person", ActionHandOff())
+
+
+async def vent_three_times(chat: Conversation) -> None:
+    for text in ("this is ridiculous", "I'm done with you people", "unbelievable"):
+        await chat.turn("vent", text, ActionRespondToVent())
+
+
+async def vent_then_accept_a_person(chat: Conversation) -> None:
+    await vent_three_times(chat)
+    await chat.turn("affirm", "yes", ActionHandOff())
+
+
+async def vent_then_decline_a_person(chat: Conversation) -> None:
+    await complain(chat, "damaged_item")
+    await vent_three_times(chat)
+    await chat.turn("deny", "no", ActionContinueWithBot())
+
+
+async def misunderstood_twice(chat: Conversation) -> None:
+    await chat.turn("nlu_fallback", "blorp", ActionHandleNluFallback())
+    await chat.turn("nlu_fallback", "flange", ActionHandleNluFallback())
+    await chat.turn("affirm", "ok", ActionHandOff())
+    await chat.turn("inform", "???", ActionDefaultFallback())
+
+
+async def cancel_an_order(chat: Conversation) -> None:
+    await chat.turn("cancel_order", "cancel my order", ActionHandleCancelOrder())
+    await chat.turn(
+        "inform", "#48213", ActionHandleCancelOrder(), entities=[entity("order_id", "#48213")]
+    )
+    await chat.turn("affirm", "yes", ActionCancelOrder())
+
+
+async def keep_an_order(chat: Conversation) -> None:
+    await chat.turn(
+        "cancel_order",
+        "cancel order #48213",
+        ActionHandleCancelOrder(),
+        entities=[entity("order_id", "#48213")],
+    )
+    await chat.turn("deny", "actually no", ActionKeepOrder())
+
+
+SCENARIOS: dict[str, Scenario] = {
+    **{f"complaint_{category}": category_scenario(category) for category in COMPLAINT_MESSAGES},
+    "several_problems": several_problems,
+    "corrected_restatement": corrected_restatement,
+    "fair_ask_within_authority": fair_ask_within,
+    "fair_ask_beyond_authority": fair_ask_beyond,
+    "fair_ask_needing_approval": fair_ask_needing_approval,
+    "fair_ask_unclear_twice": fair_ask_unclear_twice,
+    "no_fair_fix_agreed": no_fair_fix_agreed,
+    "request_human": request_human,
+    "vent_then_accept_a_person": vent_then_accept_a_person,
+    "vent_then_decline_a_person": vent_then_decline_a_person,
+    "misunderstood_twice": misunderstood_twice,
+    "cancel_an_order": cancel_an_order,
+    "keep_an_order": keep_an_order,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+async def test_no_action_says_a_never_say_phrase(name, domain, redis_client):
+    chat = Conversation(domain, sender_id=f"never-say-{name}")
+
+    await SCENARIOS[name](chat)
+
+    assert chat.said, "the scenario said nothing, so it proves nothing"
+    offending = {text: forbidden_phrases_in(text) for text in chat.said}
+    assert {text: found for text, found in offending.items() if found} == {}
+
+
+async def test_the_scenarios_together_say_every_phrase(domain, redis_client):
+    said: list[str] = []
+    for name, scenario in SCENARIOS.items():
+        chat = Conversation(domain, sender_id=f"coverage-{name}")
+        await scenario(chat)
+        said.extend(chat.said)
+
+    book = phrasebook()
+    unsaid = [key for key in book.phrases if not any(book.matches(key, text) for text in said)]
+
+    assert unsaid == []
