@@ -1,0 +1,150 @@
+"""A whole complaint conversation through the visitor channel, against the real stack."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from actions.phrasing import phrasebook
+from bot import redis_keys
+from bot.business import load_business_rules
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.stack
+
+
+def phrase_of(text: str) -> str:
+    """Which phrasebook entry a reply is (variants are picked at random)."""
+    book = phrasebook()
+    matches = [key for key in book.phrases if book.matches(key, text)]
+    assert len(matches) == 1, f"expected one phrase to match {text!r}, got {matches}"
+    return matches[0]
+
+
+async def test_a_complaint_is_acknowledged_restated_limited_then_settled(visitor, stack_redis):
+    rules = load_business_rules(ROOT / "business.yml")
+
+    greeting = await visitor.say("hello")
+    assert len(greeting) == 1 and rules.company_name in greeting[0]
+
+    replies = await visitor.say(
+        "my kettle from order #48213 arrived smashed and on top of that you charged me twice"
+    )
+    assert [phrase_of(text) for text in replies] == ["acknowledge_problems", "restate_complaint"]
+    acknowledgement, restatement = replies
+    assert rules.category("damaged_item").apology in acknowledgement
+    assert rules.category("billing").apology in acknowledgement
+    assert "#48213" in restatement and "kettle" in restatement
+    assert "arrived damaged" in restatement and "charged incorrectly" in restatement
+
+    replies = await visitor.say("yes, that's right")
+    assert [phrase_of(text) for text in replies] == ["state_limits", "state_limits", "propose_fix"]
+    assert rules.category("damaged_item").can in replies[0]
+    assert rules.category("billing").cannot in replies[1]
+    first_fix = rules.category("damaged_item").fixes[0].text
+    assert first_fix in replies[2]
+
+    replies = await visitor.say("honestly $30 back would be fair")
+    assert [phrase_of(text) for text in replies] == ["confirm_resolution"]
+    assert "refund $30" in replies[0]
+
+    references = await stack_redis.zrange(
+        redis_keys.customer_resolutions_key(visitor.session_id), 0, -1
+    )
+    assert len(references) == 1 and references[0] in replies[0]
+    record = await stack_redis.hgetall(redis_keys.resolution_key(references[0]))
+    assert record["session_id"] == visitor.session_id
+    assert json.loads(record["categories"]) == ["damaged_item", "billing"]
+    assert record["order_id"] == "48213"
+    assert record["fix"] == "refund $30"
+    assert record["agreed_at"]
+
+
+async def test_a_wrong_restatement_is_corrected_before_anything_is_proposed(visitor):
+    replies = await visitor.say("the parcel with my rug still hasn't arrived, it's been two weeks")
+    assert [phrase_of(text) for text in replies] == ["acknowledge_complaint", "restate_complaint"]
+
+    replies = await visitor.say("no")
+    assert [phrase_of(text) for text in replies] == ["ask_what_was_missed"]
+
+    replies = await visitor.say("it's order ORD-55120")
+    assert [phrase_of(text) for text in replies] == ["restate_complaint"]
+    assert "#55120" in replies[0] and "rug" in replies[0]
+
+    replies = await visitor.say("yes")
+    assert [phrase_of(text) for text in replies] == ["state_limits", "propose_fix"]
+
+
+async def test_a_fair_ask_beyond_the_bots_authority_goes_to_a_person(visitor, stack_redis):
+    await visitor.say("I was charged twice for order 61234")
+    await visitor.say("yes")
+    replies = await visitor.say("I think a refund of $400 is fair")
+    assert [phrase_of(text) for text in replies] == ["handoff_requested"]
+    assert "$400" in replies[0]
+
+    entries = await stack_redis.xrange(redis_keys.HANDOFF_REQUESTS_STREAM)
+    requests = [json.loads(fields["request"]) for _, fields in entries]
+    mine = [r for r in requests if r["session_id"] == visitor.session_id]
+    assert len(mine) == 1
+    assert mine[0]["trigger"] == "fair_ask_beyond_authority"
+    assert mine[0]["customer_ask"] == "refund $400"
+    assert mine[0]["order_id"] == "61234"
+
+
+async def test_asking_for_a_person_hands_off_at_any_point(visitor, stack_redis):
+    await visitor.say("my headphones are the wrong colour")
+    replies = await visitor.say("I want to speak to a real person please")
+    assert [phrase_of(text) for text in replies] == ["handoff_requested"]
+    entries = await stack_redis.xrange(redis_keys.HANDOFF_REQUESTS_STREAM)
+    mine = [
+        json.loads(fields["request"])
+        for _, fields in entries
+        if json.loads(fields["request"])["session_id"] == visitor.session_id
+    ]
+    assert [r["trigger"] for r in mine] == ["customer_request"]
+    assert mine[0]["categories"] == ["wrong_item"]
+
+
+async def test_continued_venting_leads_to_the_offer_of_a_person(visitor):
+    for text in ["this is ridiculous", "worst company ever"]:
+        assert [phrase_of(reply) for reply in await visitor.say(text)] == ["acknowledge_vent"]
+    replies = await visitor.say("I can't believe you people")
+    assert [phrase_of(text) for text in replies] == ["offer_human_after_venting"]
+    replies = await visitor.say("yes please")
+    assert [phrase_of(text) for text in replies] == ["handoff_requested"]
+
+
+async def test_two_misunderstandings_in_a_row_lead_to_the_offer_of_a_person(visitor):
+    assert [phrase_of(t) for t in await visitor.say("qwxz plorb vrrt")] == ["ask_to_rephrase"]
+    replies = await visitor.say("zzkq fnarp blee")
+    assert [phrase_of(text) for text in replies] == ["offer_human_after_fallbacks"]
+    replies = await visitor.say("no")
+    assert len(replies) == 2 and phrase_of(replies[0]) == "continue_with_bot"
+
+
+async def test_a_cancellation_is_confirmed_before_it_is_recorded(visitor, stack_redis):
+    replies = await visitor.say("I'd like to cancel my order")
+    assert [phrase_of(text) for text in replies] == ["ask_order_to_cancel"]
+    replies = await visitor.say("it's #70331")
+    assert [phrase_of(text) for text in replies] == ["confirm_cancellation"]
+    assert "#70331" in replies[0]
+    replies = await visitor.say("yes")
+    assert [phrase_of(text) for text in replies] == ["order_cancelled"]
+    entries = await stack_redis.xrange(redis_keys.CANCELLATION_REQUESTS_STREAM)
+    orders = [json.loads(fields["request"])["order_id"] for _, fields in entries]
+    assert "70331" in orders
+
+
+async def test_editing_business_yml_changes_the_bots_authority_without_retraining(
+    visitor, business_file
+):
+    original = business_file.read_text()
+    try:
+        business_file.write_text(original.replace("max_refund: 50", "max_refund: 500"))
+        await visitor.say("you overcharged me on order 52211")
+        await visitor.say("yes")
+        replies = await visitor.say("a refund of $400 would be fair")
+        assert [phrase_of(text) for text in replies] == ["confirm_resolution"]
+    finally:
+        business_file.write_text(original)
