@@ -18,8 +18,11 @@ def latest_text(tracker: Tracker) -> str:
 
 
 def latest_entity_values(tracker: Tracker, entity: str) -> list[str]:
+    """The distinct values of an entity in the latest message, in text order."""
+    found = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == entity]
+    found.sort(key=lambda e: int(e.get("start") or 0))
     values: list[str] = []
-    for value in tracker.get_latest_entity_values(entity):
+    for value in (e.get("value") for e in found):
         if value is not None and str(value) not in values:
             values.append(str(value))
     return values

@@ -57,15 +57,19 @@ class ComplaintDetails:
 def categories_in_message(
     intent: str | None, problem_entities: Iterable[str], known: Iterable[str]
 ) -> list[str]:
-    """The categories one message raises: its intent's first, then each problem named.
+    """The categories one message raises, in the order the customer raised them.
 
-    ``problem_entities`` are the canonical values of the ``problem`` entity
-    (one per problem phrase); ``known`` are the categories business.yml defines.
+    ``problem_entities`` are the canonical values of the ``problem`` entity (one per
+    problem phrase) in the order they appear in the text; ``known`` are the
+    categories business.yml defines. The intent's category comes first unless a
+    problem phrase places it.
     """
     known_set = set(known)
+    problems = list(problem_entities)
     found: list[str] = []
-    first = INTENT_CATEGORIES.get(intent or "")
-    for category in [first, *problem_entities]:
+    intent_category = INTENT_CATEGORIES.get(intent or "")
+    leading = [] if intent_category in problems else [intent_category]
+    for category in [*leading, *problems]:
         if category and category in known_set and category not in found:
             found.append(category)
     return found

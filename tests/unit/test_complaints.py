@@ -34,6 +34,12 @@ def test_the_intents_category_comes_first_then_the_problems_named():
     assert found == ["late_delivery", "damaged_item", "billing"]
 
 
+def test_a_problem_phrase_for_the_intents_category_keeps_the_order_of_the_text():
+    found = categories_in_message("complain_billing", ["damaged_item", "billing"], KNOWN)
+
+    assert found == ["damaged_item", "billing"]
+
+
 def test_a_problem_repeating_the_intents_category_is_not_duplicated():
     found = categories_in_message(
         "complain_billing", ["billing", "damaged_item", "damaged_item"], KNOWN
