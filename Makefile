@@ -26,8 +26,8 @@ $(STAMP): requirements.lock
 		echo "Creating $(VENV) with $$python..."; rm -rf $(VENV); "$$python" -m venv $(VENV) || exit 1; \
 	fi
 	@echo "Installing pinned dependencies into $(VENV) (about 2 minutes the first time)..."
-	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
-	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@$(PY) -m pip install -qq --disable-pip-version-check --upgrade pip==24.0
+	@$(PY) -m pip install -qq --disable-pip-version-check -r requirements.lock
 	@rm -f $(VENV)/.installed-*; touch $@
 	@echo "Dependencies installed."
 
@@ -39,8 +39,8 @@ model: setup ## train the model if data/, config.yml or domain.yml changed
 train: setup ## train the model now, changed or not
 	@$(PY) -m bot.training --force
 
-run: model ## set up, train if needed, start Redis + action server + Rasa; Ctrl-C stops all
-	@$(PY) -m bot.stack
+run: setup ## set up, train if needed, start Redis + action server + Rasa; Ctrl-C stops all
+	@$(PY) -m bot.stack --train-if-needed
 
 shell: setup ## talk to the running bot (`make run` in another terminal) from this terminal
 	@$(PY) -m bot.terminal_chat
@@ -59,8 +59,12 @@ test-e2e: model ## end-to-end tests against the real stack (Redis, action server
 	@$(PY) -m pytest tests/e2e -q
 
 test-stories: model ## the dialogue's test stories (rasa test --fail-on-prediction-errors)
+	@echo "Running the test stories in tests/stories/ (rasa test)..."
+	@mkdir -p reports
 	@$(RASA) test core --model models/complaint-bot.tar.gz --stories tests/stories \
-		--fail-on-prediction-errors --out reports/stories --quiet
+		--fail-on-prediction-errors --out reports/stories --quiet > reports/stories.log 2>&1 \
+		|| { tail -n 40 reports/stories.log; \
+		     echo "Test stories failed: see reports/stories/failed_test_stories.yml"; exit 1; }
 	@echo "Test stories passed (report: reports/stories/)."
 
 test: lint validate model ## everything: lint, validation, unit, story and end-to-end tests

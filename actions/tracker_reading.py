@@ -53,6 +53,7 @@ def complaint_details(tracker: Tracker) -> ComplaintDetails:
         product=slot_text("product"),
         amount=slot_text("amount"),
         email=slot_text("email"),
+        waited=slot_text("waited"),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,8 +73,14 @@ class BusinessRules:
 
     def money(self, amount: float) -> str:
         """An amount as the customer reads it: ``$49.99``, ``$20``."""
-        text = f"{amount:.2f}".removesuffix(".00")
-        return f"{self.currency_symbol}{text}"
+        return format_money(self.currency_symbol, amount)
+
+
+def format_money(currency_symbol: str, amount: float) -> str:
+    return f"{currency_symbol}{f'{amount:.2f}'.removesuffix('.00')}"
+
+
+_PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
 class _Reader:
@@ -81,6 +88,7 @@ class _Reader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.placeholders: dict[str, str] = {}
 
     def fail(self, node: Node, message: str) -> BusinessRulesError:
         return BusinessRulesError(f"{self.path}, line {node.start_mark.line + 1}: {message}")
@@ -105,6 +113,15 @@ class _Reader:
         if not isinstance(node, ScalarNode) or not str(node.value).strip():
             raise self.fail(node, f"{what} must be a non-empty text")
         return str(node.value).strip()
+
+    def sentence(self, node: Node, what: str) -> str:
+        """A text said to customers, with ``{max_refund}`` and friends filled in."""
+        text = self.text(node, what)
+        for name in _PLACEHOLDER.findall(text):
+            if name not in self.placeholders:
+                known = ", ".join(f"{{{key}}}" for key in self.placeholders)
+                raise self.fail(node, f"{what} uses {{{name}}}, which is not one of {known}")
+        return _PLACEHOLDER.sub(lambda match: self.placeholders[match.group(1)], text)
 
     def number(self, node: Node, what: str, minimum: float = 0) -> float:
         try:
@@ -131,7 +148,7 @@ def _read_fix(reader: _Reader, node: Node, where: str) -> Fix:
     fields = reader.mapping(node, where)
     return Fix(
         id=reader.text(reader.child(node, fields, "id", where), f"{where} id"),
-        text=reader.text(reader.child(node, fields, "text", where), f"{where} text"),
+        text=reader.sentence(reader.child(node, fields, "text", where), f"{where} text"),
         keywords=reader.texts(reader.child(node, fields, "keywords", where), f"{where} keywords"),
         needs_approval=reader.flag(fields["needs_approval"], f"{where} needs_approval")
         if "needs_approval" in fields
@@ -156,9 +173,9 @@ def _read_category(reader: _Reader, category_id: str, node: Node) -> Category:
     return Category(
         id=category_id,
         name=reader.text(reader.child(node, fields, "name", where), f"{where} name"),
-        apology=reader.text(reader.child(node, fields, "apology", where), f"{where} apology"),
-        can=reader.text(reader.child(limits_node, limits, "can", where), f"{where} limits.can"),
-        cannot=reader.text(
+        apology=reader.sentence(reader.child(node, fields, "apology", where), f"{where} apology"),
+        can=reader.sentence(reader.child(limits_node, limits, "can", where), f"{where} limits.can"),
+        cannot=reader.sentence(
             reader.child(limits_node, limits, "cannot", where), f"{where} limits.cannot"
         ),
         fixes=fixes,
@@ -183,6 +200,27 @@ def parse_business_rules(source: str, path: Path) -> BusinessRules:
     authority = reader.mapping(authority_node, "authority")
     escalation_node = reader.child(root, top, "escalation", "the file")
     escalation = reader.mapping(escalation_node, "escalation")
+
+    def company_text(key: str) -> str:
+        return reader.text(reader.child(company_node, company, key, "company"), f"company.{key}")
+
+    def authority_number(key: str) -> float:
+        node = reader.child(authority_node, authority, key, "authority")
+        return reader.number(node, f"authority.{key}")
+
+    def escalation_turns(key: str) -> int:
+        node = reader.child(escalation_node, escalation, key, "escalation")
+        return int(reader.number(node, f"escalation.{key}", minimum=1))
+
+    company_name = company_text("name")
+    currency_symbol = company_text("currency_symbol")
+    max_refund = authority_number("max_refund")
+    max_discount_percent = authority_number("max_discount_percent")
+    reader.placeholders = {
+        "company_name": company_name,
+        "max_refund": format_money(currency_symbol, max_refund),
+        "max_discount_percent": f"{max_discount_percent:g}%",
+    }
     categories_node = reader.child(root, top, "categories", "the file")
     categories = {
         category_id: _read_category(reader, category_id, node)
@@ -191,30 +229,17 @@ def parse_business_rules(source: str, path: Path) -> BusinessRules:
     cancellation_node = reader.child(root, top, "cancellation", "the file")
     cancellation = reader.mapping(cancellation_node, "cancellation")
 
-    def company_text(key: str) -> str:
-        return reader.text(reader.child(company_node, company, key, "company"), f"company.{key}")
-
-    def escalation_turns(key: str) -> int:
-        node = reader.child(escalation_node, escalation, key, "escalation")
-        return int(reader.number(node, f"escalation.{key}", minimum=1))
-
     return BusinessRules(
-        company_name=company_text("name"),
+        company_name=company_name,
         reference_prefix=company_text("reference_prefix"),
-        currency_symbol=company_text("currency_symbol"),
+        currency_symbol=currency_symbol,
         human_reply_time=company_text("human_reply_time"),
-        max_refund=reader.number(
-            reader.child(authority_node, authority, "max_refund", "authority"),
-            "authority.max_refund",
-        ),
-        max_discount_percent=reader.number(
-            reader.child(authority_node, authority, "max_discount_percent", "authority"),
-            "authority.max_discount_percent",
-        ),
+        max_refund=max_refund,
+        max_discount_percent=max_discount_percent,
         vent_turns_before_offering_human=escalation_turns("vent_turns_before_offering_human"),
         fallbacks_before_offering_human=escalation_turns("fallbacks_before_offering_human"),
         categories=categories,
-        cancellation_limits=reader.text(
+        cancellation_limits=reader.sentence(
             reader.child(cancellation_node, cancellation, "limits", "cancellation"),
             "cancellation.limits",
         ),

@@ -52,6 +52,8 @@ class ComplaintDetails:
     product: str | None = None
     amount: str | None = None
     email: str | None = None
+    waited: str | None = None
+    """How long the customer has waited, in their words ("two weeks")."""
 
 
 def categories_in_message(
@@ -119,6 +121,8 @@ def restate_complaint(
             subject = "it"
     if not parts:
         return f"something went wrong with {subject}"
+    if details.waited:
+        parts.append(f"you've been waiting {details.waited}")
     if len(parts) == 1:
         return parts[0]
     return ", ".join(parts[:-1]) + ", and " + parts[-1]

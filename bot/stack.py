@@ -37,7 +37,7 @@ from bot.embedded_redis import (
     wait_for_redis,
 )
 from bot.settings import DEFAULT_EMBEDDED_REDIS_PORT
-from bot.training import MODEL_PATH, ROOT
+from bot.training import MODEL_PATH, ROOT, model_is_current, train
 
 
 class StackError(RuntimeError):
@@ -127,28 +127,25 @@ class Stack:
         self.processes: list[ManagedProcess] = []
         self.redis_url = ""
 
-    def start(self) -> None:
-        """Start every part in order and wait until each is healthy."""
+    def preflight(self) -> None:
+        """The checks that need nothing started: business.yml, and REDIS_URL if set."""
         self._check_business_rules()
         if self.config.redis_url and not redis_answers(self.config.redis_url):
             raise StackError(
                 f"Redis at REDIS_URL={self.config.redis_url} does not answer: start that "
                 "server, or unset REDIS_URL to use the embedded one."
             )
+
+    def start(self) -> None:
+        """Start every part in order and wait until each is healthy."""
+        self.preflight()
         if not self.config.model_path.exists():
             raise StackError(f"no trained model at {self.config.model_path}: run `make train`")
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         try:
             self._start_redis()
+            self.start_action_server()
             environment = self._environment()
-            self._start_and_wait(
-                "action server",
-                [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                 "--port", str(self.config.action_port)],
-                environment | {"SANIC_HOST": "127.0.0.1"},
-                f"{self.config.action_url}/health",
-                "actions",
-            )  # fmt: skip
             self._start_and_wait(
                 "Rasa server (loading the model takes about 40 s)",
                 [
@@ -167,6 +164,23 @@ class Stack:
         except BaseException:
             self.stop()
             raise
+
+    def start_action_server(self) -> None:
+        """Start the action server (also to restart it after ``stop_part("actions")``)."""
+        self._start_and_wait(
+            "action server",
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+             "--port", str(self.config.action_port)],
+            self._environment() | {"SANIC_HOST": "127.0.0.1"},
+            f"{self.config.action_url}/health",
+            "actions",
+        )  # fmt: skip
+
+    def stop_part(self, name: str) -> None:
+        """Stop one part ("redis", "actions" or "rasa"), leaving the others running."""
+        for managed in [m for m in self.processes if m.name == name]:
+            managed.stop()
+            self.processes.remove(managed)
 
     def stop(self) -> None:
         """Stop every process this stack started, newest first."""
@@ -268,7 +282,13 @@ def _print_ready(config: StackConfig) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(description="Start Redis, the action server and Rasa.").parse_args(argv)
+    parser = argparse.ArgumentParser(description="Start Redis, the action server and Rasa.")
+    parser.add_argument(
+        "--train-if-needed",
+        action="store_true",
+        help="after the checks, train the model if data/, config.yml or domain.yml changed",
+    )
+    args = parser.parse_args(argv)
     config = StackConfig.from_environment()
     stack = Stack(config, report=lambda line: print(line, flush=True))
 
@@ -277,6 +297,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     try:
+        stack.preflight()
+        if args.train_if_needed and not model_is_current():
+            train()
         stack.start()
         config.state_dir.mkdir(parents=True, exist_ok=True)
         token_file = config.state_dir / "rasa-api-token"

@@ -38,6 +38,14 @@ SLASH_COMMAND_GUARD = "\u2060"
 by Rasa, and enough to stop Rasa's RegexMessageHandler from reading the text as an
 intent."""
 
+NO_REPLY_NOTICE = (
+    "I'm sorry, I'm having a technical problem and couldn't answer that. "
+    "Your message is saved. Please try again in a moment, or ask for a person."
+)
+FAILURE_NOTICE = (
+    "I'm sorry, I'm having a technical problem and couldn't take that in. "
+    "Please send it again in a moment."
+)
 EMPTY_MESSAGE_NOTICE = "I didn't receive any text there. What would you like to tell me?"
 TOO_LONG_NOTICE = (
     "That message is too long for me to read in one go "
@@ -50,6 +58,18 @@ def neutralise_slash_command(text: str) -> str:
     """Make text that starts with '/' reach NLU as text, not as an intent."""
     stripped = text.strip()
     return SLASH_COMMAND_GUARD + stripped if stripped.startswith("/") else stripped
+
+
+class CountingSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, counting what it sends for one visitor message."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: str) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.sent = 0
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
 
 
 class VisitorSocketIOInput(InputChannel):
@@ -153,7 +173,7 @@ class VisitorSocketIOInput(InputChannel):
         else:
             sender_id = sid
 
-        output = SocketIOOutput(sio, self.bot_message_evt)
+        output = CountingSocketIOOutput(sio, self.bot_message_evt)
         if not text.strip():
             await output.send_text_message(sender_id, EMPTY_MESSAGE_NOTICE)
             return
@@ -178,4 +198,14 @@ class VisitorSocketIOInput(InputChannel):
             input_channel=self.name(),
             metadata=metadata,
         )
-        await on_new_message(message)
+        try:
+            await on_new_message(message)
+        except Exception:  # the visitor must hear something whatever broke
+            logger.exception("visitor_message.failed sender=%s", sender_id)
+            await output.send_text_message(sender_id, FAILURE_NOTICE)
+            return
+        if output.sent == 0:
+            # Rasa logged why (typically the action server is unreachable); the
+            # message itself is in the tracker.
+            logger.warning("visitor_message.no_reply sender=%s", sender_id)
+            await output.send_text_message(sender_id, NO_REPLY_NOTICE)

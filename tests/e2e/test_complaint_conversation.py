@@ -64,6 +64,7 @@ async def test_a_complaint_is_acknowledged_restated_limited_then_settled(visitor
 async def test_a_wrong_restatement_is_corrected_before_anything_is_proposed(visitor):
     replies = await visitor.say("the parcel with my rug still hasn't arrived, it's been two weeks")
     assert [phrase_of(text) for text in replies] == ["acknowledge_complaint", "restate_complaint"]
+    assert "rug" in replies[1] and "you've been waiting two weeks" in replies[1]
 
     replies = await visitor.say("no")
     assert [phrase_of(text) for text in replies] == ["ask_what_was_missed"]

@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 
 def run_stack(**environment: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.stack"],
+        [sys.executable, "-m", "bot.stack", "--train-if-needed"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), **environment},
         capture_output=True,

@@ -13,7 +13,9 @@ from bot.business import (
     BusinessRulesError,
     load_business_rules,
     main,
+    parse_business_rules,
 )
+from tests.conftest import ROOT
 
 VALID_RULES = """\
 company:
@@ -330,3 +332,28 @@ def test_money_is_written_as_the_customer_reads_it(amount, expected):
     rules = load_business_rules(DEFAULT_BUSINESS_FILE)
 
     assert rules.money(amount) == expected
+
+
+def test_texts_can_use_the_authority_values(tmp_path):
+    source = (ROOT / "business.yml").read_text()
+    rules = parse_business_rules(source, tmp_path / "business.yml")
+    assert "up to $50" in rules.category("billing").can
+
+    edited = source.replace("max_refund: 50", "max_refund: 75.5")
+    assert (
+        "up to $75.50" in parse_business_rules(edited, tmp_path / "b.yml").category("billing").can
+    )
+
+
+def test_an_unknown_placeholder_is_reported_with_its_line(tmp_path):
+    source = (
+        (ROOT / "business.yml")
+        .read_text()
+        .replace(
+            "apology: I'm sorry you received the wrong item",
+            "apology: I'm sorry you received the wrong {item}",
+        )
+    )
+    line = next(i for i, row in enumerate(source.splitlines(), 1) if "wrong {item}" in row)
+    with pytest.raises(BusinessRulesError, match=rf"line {line}: .*\{{item\}}"):
+        parse_business_rules(source, tmp_path / "business.yml")

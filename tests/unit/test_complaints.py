@@ -264,3 +264,10 @@ def test_an_ask_with_nothing_recognisable_is_not_understood(rules):
     assert not verdict.understood
     assert not verdict.within_authority
     assert verdict.fix_text == ""
+
+
+def test_a_restatement_says_how_long_the_customer_has_waited():
+    rules = load_business_rules(DEFAULT_BUSINESS_FILE)
+    details = ComplaintDetails(order_id="48213", waited="two weeks")
+    summary = restate_complaint(rules, ["late_delivery"], details)
+    assert summary == "your order #48213 hasn't arrived yet, and you've been waiting two weeks"
