@@ -35,7 +35,7 @@ def test_a_malformed_business_file_stops_the_start_naming_the_line(tmp_path):
     broken = tmp_path / "business.yml"
     text = (ROOT / "business.yml").read_text().replace("max_refund: 50", "max_refund: fifty")
     broken.write_text(text)
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if "max_refund" in row)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "max_refund: fifty" in row)
     result = run_stack(BUSINESS_FILE=str(broken), REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     assert result.returncode == 1
     assert f"line {line}" in result.stderr and "max_refund" in result.stderr
