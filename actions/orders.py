@@ -16,6 +16,11 @@ from bot.case_records import CancellationRequest, utc_now
 DomainDict = dict[str, Any]
 
 
+def ask_which_order(dispatcher: CollectingDispatcher) -> list[EventType]:
+    say(dispatcher, "ask_order_to_cancel")
+    return [SlotSet("dialogue_stage", "awaiting_order_to_cancel")]
+
+
 class ActionHandleCancelOrder(Action):
     """Ask which order, or state the limits and ask for confirmation."""
 
@@ -27,8 +32,7 @@ class ActionHandleCancelOrder(Action):
     ) -> list[EventType]:
         order_id = complaint_details(tracker).order_id
         if order_id is None:
-            say(dispatcher, "ask_order_to_cancel")
-            return [SlotSet("dialogue_stage", "awaiting_order_to_cancel")]
+            return ask_which_order(dispatcher)
         say(
             dispatcher,
             "confirm_cancellation",
@@ -49,8 +53,7 @@ class ActionCancelOrder(Action):
     ) -> list[EventType]:
         order_id = complaint_details(tracker).order_id
         if order_id is None:
-            say(dispatcher, "ask_order_to_cancel")
-            return [SlotSet("dialogue_stage", "awaiting_order_to_cancel")]
+            return ask_which_order(dispatcher)
         records = case_records()
         reference = await records.next_reference(business_rules().reference_prefix)
         await records.save_cancellation(

@@ -178,6 +178,14 @@ def _matching_fix(rules: BusinessRules, categories: list[str], text: str) -> Fix
     return max(matches, key=lambda match: match[0])[1]
 
 
+def _judge_against_limit(fix_text: str, asked: str, limit: str, within: bool) -> FairAskVerdict:
+    if within:
+        return FairAskVerdict(True, True, fix_text, f"{asked} is within the assistant's authority")
+    return FairAskVerdict(
+        True, False, fix_text, f"asked for {asked}; the assistant may grant up to {limit}"
+    )
+
+
 def judge_fair_ask(
     rules: BusinessRules,
     categories: list[str],
@@ -188,27 +196,19 @@ def judge_fair_ask(
     sources = [*amount_entities, text]
     percent = parse_percent(sources)
     if percent is not None:
-        fix_text = f"take {percent:g}% off your order"
-        if percent <= rules.max_discount_percent:
-            return FairAskVerdict(True, True, fix_text, "discount within the assistant's authority")
-        return FairAskVerdict(
-            True,
-            False,
-            fix_text,
-            f"asked for {percent:g}% off; the assistant may grant up to "
-            f"{rules.max_discount_percent:g}%",
+        return _judge_against_limit(
+            f"take {percent:g}% off your order",
+            asked=f"{percent:g}% off",
+            limit=f"{rules.max_discount_percent:g}%",
+            within=percent <= rules.max_discount_percent,
         )
     money = parse_money(sources)
     if money is not None:
-        fix_text = f"refund {rules.money(money)}"
-        if money <= rules.max_refund:
-            return FairAskVerdict(True, True, fix_text, "refund within the assistant's authority")
-        return FairAskVerdict(
-            True,
-            False,
-            fix_text,
-            f"asked for {rules.money(money)}; the assistant may refund up to "
-            f"{rules.money(rules.max_refund)}",
+        return _judge_against_limit(
+            f"refund {rules.money(money)}",
+            asked=rules.money(money),
+            limit=rules.money(rules.max_refund),
+            within=money <= rules.max_refund,
         )
     fix = _matching_fix(rules, categories, text)
     if fix is None:

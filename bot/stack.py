@@ -298,8 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     try:
         stack.preflight()
-        if args.train_if_needed and not model_is_current():
-            train()
+        if args.train_if_needed:
+            if model_is_current():
+                print(f"Model is up to date ({config.model_path.relative_to(ROOT)}).", flush=True)
+            else:
+                train()
         stack.start()
         config.state_dir.mkdir(parents=True, exist_ok=True)
         token_file = config.state_dir / "rasa-api-token"

@@ -35,6 +35,8 @@ async def chat(url: str) -> int:
     try:
         await client.connect(url, transports=["websocket"], socketio_path="/socket.io")
     except socketio.exceptions.ConnectionError:
+        if client.eio.http is not None:  # the engine.io client leaves its HTTP session open
+            await client.eio.http.close()
         print(f"error: no bot answers at {url}: start it with `make run` first.", file=sys.stderr)
         return 1
     await client.emit("session_request", {"session_id": None})
