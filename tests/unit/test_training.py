@@ -72,9 +72,10 @@ def test_the_fingerprint_changes_when_config_changes(project):
     before = fingerprint(project)
 
     config = project / "config.yml"
-    config.write_text(
-        config.read_text(encoding="utf-8").replace("epochs: 100", "epochs: 101"), encoding="utf-8"
-    )
+    original = config.read_text(encoding="utf-8")
+    edited = original.replace("random_seed: 2041", "random_seed: 2042", 1)
+    assert edited != original, "the test needs a random_seed to change in config.yml"
+    config.write_text(edited, encoding="utf-8")
 
     assert fingerprint(project) != before
 
