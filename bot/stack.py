@@ -55,7 +55,7 @@ class StackConfig:
     embedded_redis_port: int = DEFAULT_EMBEDDED_REDIS_PORT
     state_dir: Path = ROOT / ".data"
     model_path: Path = MODEL_PATH
-    api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    api_token: str = field(default_factory=lambda: secrets.token_hex(24))
     startup_timeout: float = 240.0
 
     @classmethod
@@ -67,7 +67,7 @@ class StackConfig:
             embedded_redis_port=int(
                 os.environ.get("EMBEDDED_REDIS_PORT", str(DEFAULT_EMBEDDED_REDIS_PORT))
             ),
-            api_token=os.environ.get("RASA_API_TOKEN") or secrets.token_urlsafe(24),
+            api_token=os.environ.get("RASA_API_TOKEN") or secrets.token_hex(24),
         )
 
     @property
@@ -155,7 +155,7 @@ class Stack:
                     "--credentials", "credentials.yml",
                     "--interface", "127.0.0.1",
                     "--port", str(self.config.rasa_port),
-                    "--enable-api", "--auth-token", self.config.api_token,
+                    "--enable-api", f"--auth-token={self.config.api_token}",
                 ],
                 environment,
                 f"{self.config.rasa_url}/",

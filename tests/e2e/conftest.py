@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -37,6 +38,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, business_file: Path) -> Iter
         redis_url=None,
         embedded_redis_port=free_port(),
         state_dir=tmp_path_factory.mktemp("stack"),
+        # A token that looks like an option: it must still reach Rasa as the token.
+        api_token="-e2e-" + secrets.token_hex(8),
     )
     stack = Stack(config, report=lambda line: None)
     stack.start()
