@@ -68,6 +68,7 @@ class StackConfig:
                 os.environ.get("EMBEDDED_REDIS_PORT", str(DEFAULT_EMBEDDED_REDIS_PORT))
             ),
             api_token=os.environ.get("RASA_API_TOKEN") or secrets.token_hex(24),
+            state_dir=Path(os.environ.get("STACK_STATE_DIR") or ROOT / ".data"),
         )
 
     @property
