@@ -27,6 +27,9 @@ DomainDict = dict[str, Any]
 
 NUMBER_WORDS = {2: "Two", 3: "Three", 4: "Four", 5: "Five"}
 
+DETAIL_SLOTS = ("order_id", "product", "amount", "email", "waited")
+"""Slots filled from the entity of the same name; a new complaint starts without them."""
+
 
 class ActionAcknowledgeComplaint(Action):
     """Apologise for each problem the message raises, naming every one."""
@@ -55,11 +58,19 @@ class ActionAcknowledgeComplaint(Action):
                 problem_count=NUMBER_WORDS.get(len(apologies), str(len(apologies))),
                 apologies=". ".join(apologies),
             )
-        return [
+        events: list[EventType] = [
             SlotSet("complaint_categories", merge_categories(earlier, raised)),
             SlotSet("complaint_open", True),
             SlotSet("complaint_confirmed", False),
         ]
+        if not earlier and tracker.get_slot("complaint_categories"):
+            # A new complaint after a closed one: that one's details must not be
+            # restated as if they belonged to this one.
+            mentioned = {
+                entity.get("entity") for entity in tracker.latest_message.get("entities", [])
+            }
+            events.extend(SlotSet(slot, None) for slot in DETAIL_SLOTS if slot not in mentioned)
+        return events
 
 
 class ActionRestateComplaint(Action):

@@ -293,3 +293,39 @@ async def test_a_rejected_proposal_asks_what_would_be_fair(dispatcher, domain):
     [text] = texts(dispatcher)
     assert phrasebook().matches("ask_what_would_be_fair", text)
     assert slot_events(events) == {"dialogue_stage": "fair_ask_requested"}
+
+
+async def test_a_new_complaint_after_a_closed_one_drops_that_ones_details(dispatcher, domain):
+    tracker = make_tracker(
+        "complain_late_delivery",
+        text="my other order hasn't arrived, it's ORD-55120",
+        entities=[entity("order_id", "ORD-55120"), entity("problem", "late_delivery")],
+        slots={
+            "complaint_open": False,
+            "complaint_categories": ["damaged_item"],
+            "dialogue_stage": "resolved",
+            "order_id": "ORD-55120",
+            "product": "kettle",
+            "amount": "$30",
+        },
+    )
+
+    events = await ActionAcknowledgeComplaint().run(dispatcher, tracker, domain)
+
+    slots = slot_events(events)
+    assert slots["complaint_categories"] == ["late_delivery"]
+    assert slots["product"] is None and slots["amount"] is None
+    assert "order_id" not in slots  # given again in this message: kept
+
+
+async def test_details_given_before_the_first_complaint_are_kept(dispatcher, domain):
+    tracker = make_tracker(
+        "complain_damaged_item",
+        text="it arrived broken",
+        entities=[entity("problem", "damaged_item")],
+        slots={"order_id": "48213"},
+    )
+
+    events = await ActionAcknowledgeComplaint().run(dispatcher, tracker, domain)
+
+    assert "order_id" not in slot_events(events)
