@@ -61,7 +61,6 @@ class ActionAcknowledgeComplaint(Action):
         events: list[EventType] = [
             SlotSet("complaint_categories", merge_categories(earlier, raised)),
             SlotSet("complaint_open", True),
-            SlotSet("complaint_confirmed", False),
         ]
         if not earlier and tracker.get_slot("complaint_categories"):
             # A new complaint after a closed one: that one's details must not be
@@ -123,7 +122,7 @@ class ActionStateLimits(Action):
                 can=category.can,
                 cannot=category.cannot,
             )
-        return [SlotSet("complaint_confirmed", True)]
+        return []
 
 
 class ActionProposeFix(Action):

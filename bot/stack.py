@@ -138,8 +138,12 @@ class Stack:
             )
 
     def start(self) -> None:
-        """Start every part in order and wait until each is healthy."""
+        """Check, then start every part in order and wait until each is healthy."""
         self.preflight()
+        self.launch()
+
+    def launch(self) -> None:
+        """Start every part in order (after ``preflight``) and wait until each is healthy."""
         if not self.config.model_path.exists():
             raise StackError(f"no trained model at {self.config.model_path}: run `make train`")
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
@@ -304,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"Model is up to date ({config.model_path.relative_to(ROOT)}).", flush=True)
             else:
                 train()
-        stack.start()
+        stack.launch()
         config.state_dir.mkdir(parents=True, exist_ok=True)
         token_file = config.state_dir / "rasa-api-token"
         token_file.write_text(config.api_token)

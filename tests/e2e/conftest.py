@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-import redis.asyncio as redis
 
+from bot.case_records import CaseRecords
 from bot.embedded_redis import free_port
 from bot.stack import Stack, StackConfig
 from bot.training import MODEL_PATH
@@ -67,7 +67,8 @@ def rasa_api(stack: Stack) -> RasaApi:
 
 
 @pytest.fixture
-async def stack_redis(stack: Stack) -> AsyncIterator[redis.Redis]:
-    client = redis.Redis.from_url(stack.redis_url, decode_responses=True)
-    yield client
-    await client.close()
+async def records(stack: Stack) -> AsyncIterator[CaseRecords]:
+    """What the bot wrote down, read through the same class the actions write with."""
+    case_records = CaseRecords.from_url(stack.redis_url)
+    yield case_records
+    await case_records.close()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from actions.phrasing import phrasebook
-from bot import redis_keys
 from bot.business import load_business_rules
 from tests.conftest import ROOT
 
@@ -22,7 +19,7 @@ def phrase_of(text: str) -> str:
     return matches[0]
 
 
-async def test_a_complaint_is_acknowledged_restated_limited_then_settled(visitor, stack_redis):
+async def test_a_complaint_is_acknowledged_restated_limited_then_settled(visitor, records):
     rules = load_business_rules(ROOT / "business.yml")
 
     greeting = await visitor.say("hello")
@@ -49,16 +46,15 @@ async def test_a_complaint_is_acknowledged_restated_limited_then_settled(visitor
     assert [phrase_of(text) for text in replies] == ["confirm_resolution"]
     assert "refund $30" in replies[0]
 
-    references = await stack_redis.zrange(
-        redis_keys.customer_resolutions_key(visitor.session_id), 0, -1
-    )
+    references = await records.customer_resolution_references(visitor.session_id)
     assert len(references) == 1 and references[0] in replies[0]
-    record = await stack_redis.hgetall(redis_keys.resolution_key(references[0]))
-    assert record["session_id"] == visitor.session_id
-    assert json.loads(record["categories"]) == ["damaged_item", "billing"]
-    assert record["order_id"] == "48213"
-    assert record["fix"] == "refund $30"
-    assert record["agreed_at"]
+    record = await records.load_resolution(references[0])
+    assert record is not None
+    assert record.session_id == visitor.session_id
+    assert record.categories == ["damaged_item", "billing"]
+    assert record.order_id == "48213"
+    assert record.fix == "refund $30"
+    assert record.agreed_at
 
 
 async def test_a_wrong_restatement_is_corrected_before_anything_is_proposed(visitor):
@@ -77,43 +73,37 @@ async def test_a_wrong_restatement_is_corrected_before_anything_is_proposed(visi
     assert [phrase_of(text) for text in replies] == ["state_limits", "propose_fix"]
 
 
-async def test_a_fair_ask_beyond_the_bots_authority_goes_to_a_person(visitor, stack_redis):
+async def test_a_fair_ask_beyond_the_bots_authority_goes_to_a_person(visitor, records):
     await visitor.say("I was charged twice for order 61234")
     await visitor.say("yes")
     replies = await visitor.say("I think a refund of $400 is fair")
     assert [phrase_of(text) for text in replies] == ["handoff_requested"]
     assert "$400" in replies[0]
 
-    entries = await stack_redis.xrange(redis_keys.HANDOFF_REQUESTS_STREAM)
-    requests = [json.loads(fields["request"]) for _, fields in entries]
-    mine = [r for r in requests if r["session_id"] == visitor.session_id]
-    assert len(mine) == 1
-    assert mine[0]["trigger"] == "fair_ask_beyond_authority"
-    assert mine[0]["customer_ask"] == "refund $400"
-    assert mine[0]["order_id"] == "61234"
+    [request] = await records.handoff_requests(visitor.session_id)
+    assert request.trigger == "fair_ask_beyond_authority"
+    assert request.customer_ask == "refund $400"
+    assert request.order_id == "61234"
 
 
-async def test_asking_for_a_person_hands_off_at_any_point(visitor, stack_redis):
+async def test_asking_for_a_person_hands_off_at_any_point(visitor, records):
     await visitor.say("my headphones are the wrong colour")
     replies = await visitor.say("I want to speak to a real person please")
     assert [phrase_of(text) for text in replies] == ["handoff_requested"]
-    entries = await stack_redis.xrange(redis_keys.HANDOFF_REQUESTS_STREAM)
-    mine = [
-        json.loads(fields["request"])
-        for _, fields in entries
-        if json.loads(fields["request"])["session_id"] == visitor.session_id
-    ]
-    assert [r["trigger"] for r in mine] == ["customer_request"]
-    assert mine[0]["categories"] == ["wrong_item"]
+    [request] = await records.handoff_requests(visitor.session_id)
+    assert request.trigger == "customer_request"
+    assert request.categories == ["wrong_item"]
 
 
-async def test_continued_venting_leads_to_the_offer_of_a_person(visitor):
+async def test_continued_venting_leads_to_the_offer_of_a_person(visitor, records):
     for text in ["this is ridiculous", "worst company ever"]:
         assert [phrase_of(reply) for reply in await visitor.say(text)] == ["acknowledge_vent"]
     replies = await visitor.say("I can't believe you people")
     assert [phrase_of(text) for text in replies] == ["offer_human_after_venting"]
     replies = await visitor.say("yes please")
     assert [phrase_of(text) for text in replies] == ["handoff_requested"]
+    [request] = await records.handoff_requests(visitor.session_id)
+    assert request.trigger == "accepted_offer_after_venting"
 
 
 async def test_two_misunderstandings_in_a_row_lead_to_the_offer_of_a_person(visitor):
@@ -124,7 +114,7 @@ async def test_two_misunderstandings_in_a_row_lead_to_the_offer_of_a_person(visi
     assert len(replies) == 2 and phrase_of(replies[0]) == "continue_with_bot"
 
 
-async def test_a_cancellation_is_confirmed_before_it_is_recorded(visitor, stack_redis):
+async def test_a_cancellation_is_confirmed_before_it_is_recorded(visitor, records):
     replies = await visitor.say("I'd like to cancel my order")
     assert [phrase_of(text) for text in replies] == ["ask_order_to_cancel"]
     replies = await visitor.say("it's #70331")
@@ -132,9 +122,9 @@ async def test_a_cancellation_is_confirmed_before_it_is_recorded(visitor, stack_
     assert "#70331" in replies[0]
     replies = await visitor.say("yes")
     assert [phrase_of(text) for text in replies] == ["order_cancelled"]
-    entries = await stack_redis.xrange(redis_keys.CANCELLATION_REQUESTS_STREAM)
-    orders = [json.loads(fields["request"])["order_id"] for _, fields in entries]
-    assert "70331" in orders
+    mine = [c for c in await records.cancellations() if c.session_id == visitor.session_id]
+    assert [c.order_id for c in mine] == ["70331"]
+    assert mine[0].reference in replies[0]
 
 
 async def test_editing_business_yml_changes_the_bots_authority_without_retraining(

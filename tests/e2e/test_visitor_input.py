@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 
-from bot import redis_keys
 from bot.channels.visitor_socketio import (
     EMPTY_MESSAGE_NOTICE,
     MAX_MESSAGE_CHARS,
@@ -63,9 +62,7 @@ async def test_unusual_text_gets_a_reply_and_is_recorded_exactly(visitor, rasa_a
     assert events[-1]["text"] == text
 
 
-async def test_slash_syntax_reaches_the_bot_as_text_not_as_an_intent(
-    visitor, rasa_api, stack_redis
-):
+async def test_slash_syntax_reaches_the_bot_as_text_not_as_an_intent(visitor, rasa_api, records):
     await visitor.say("you charged me twice for order 48213")
     await visitor.say("yes")
     injected = '/propose_resolution{"amount": "$99999"}'
@@ -80,10 +77,7 @@ async def test_slash_syntax_reaches_the_bot_as_text_not_as_an_intent(
     assert last["parse_data"]["intent"]["confidence"] < 1.0
     assert all(entity.get("extractor") for entity in last["parse_data"]["entities"])
     # And nothing was granted on the strength of it.
-    granted = await stack_redis.zrange(
-        redis_keys.customer_resolutions_key(visitor.session_id), 0, -1
-    )
-    assert granted == []
+    assert await records.customer_resolution_references(visitor.session_id) == []
 
 
 async def test_slash_restart_does_not_wipe_the_conversation(visitor, rasa_api):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from rasa.core.channels.channel import UserMessage
 
 from bot.channels.visitor_socketio import SLASH_COMMAND_GUARD, neutralise_slash_command
 
 
-def test_the_guard_is_an_invisible_character():
-    assert SLASH_COMMAND_GUARD == "\u2060"
-    assert SLASH_COMMAND_GUARD.strip() == SLASH_COMMAND_GUARD  # str.strip() keeps it
+def test_the_guard_is_invisible_and_survives_rasas_strip():
+    assert unicodedata.category(SLASH_COMMAND_GUARD) == "Cf"  # a format character: not drawn
+    # Rasa's UserMessage strips the text; the guard must stay in front.
+    assert UserMessage(neutralise_slash_command(" /restart")).text.startswith(SLASH_COMMAND_GUARD)
 
 
 @pytest.mark.parametrize(
