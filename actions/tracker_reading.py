@@ -65,5 +65,12 @@ def open_categories(tracker: Tracker) -> list[str]:
 
 
 def customer_key(tracker: Tracker) -> str:
-    """Who the customer is. For now the conversation id; a verified identity later."""
+    """Who the customer is: the key the gateway sends with each message (``user:<id>``
+    for a verified identity, ``visitor:<session>`` otherwise), else the conversation id."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            key = (event.get("metadata") or {}).get("customer_key")
+            if isinstance(key, str) and key:
+                return key
+            break
     return tracker.sender_id

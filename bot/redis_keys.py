@@ -32,3 +32,75 @@ def customer_resolutions_key(customer_key: str) -> str:
 
 def reference_counter_key(day: str) -> str:
     return f"{REFERENCE_COUNTER_PREFIX}{day}"
+
+
+# The gateway (bot/gateway/) and the Rasa channel it talks to (bot/channels/gateway_input.py).
+
+SESSION_PREFIX = "session:"
+"""Hash per conversation the gateway issued: ``session:<session id>``."""
+
+TRANSCRIPT_PREFIX = "transcript:"
+"""Append-only stream per conversation, entry ids ``<seq>-1``: ``transcript:<session id>``."""
+
+TRANSCRIPT_SEQ_PREFIX = "transcript-seq:"
+"""The last sequence number of a conversation's transcript."""
+
+CONVERSATION_EVENTS_CHANNEL = "conversation-events"
+"""Pub/sub channel every gateway listens on: transcript entries and live-only events."""
+
+OWNER_PREFIX = "owner:"
+"""Who owns a conversation (``bot`` when absent): ``owner:<session id>``."""
+
+INBOX_PREFIX = "inbox:"
+"""List per conversation of visitor messages not yet answered by the bot."""
+
+INBOX_PENDING = "inbox-pending"
+"""Sorted set of conversations with a non-empty inbox, scored by time of the oldest."""
+
+INBOX_LEASE_PREFIX = "inbox-lease:"
+"""Which gateway process drains a conversation's inbox: ``inbox-lease:<session id>``."""
+
+RATE_PREFIX = "rate:"
+"""Per-conversation message counter for the rate limit: ``rate:<session id>:<window>``."""
+
+RATING_PREFIX = "rating:"
+"""Hash per conversation with the visitor's rating: ``rating:<session id>``."""
+
+HANDLED_MESSAGE_PREFIX = "handled-message:"
+"""What Rasa answered to a gateway message id (so a retry is answered, not re-run)."""
+
+
+def session_key(session_id: str) -> str:
+    return f"{SESSION_PREFIX}{session_id}"
+
+
+def transcript_key(session_id: str) -> str:
+    return f"{TRANSCRIPT_PREFIX}{session_id}"
+
+
+def transcript_seq_key(session_id: str) -> str:
+    return f"{TRANSCRIPT_SEQ_PREFIX}{session_id}"
+
+
+def owner_key(session_id: str) -> str:
+    return f"{OWNER_PREFIX}{session_id}"
+
+
+def inbox_key(session_id: str) -> str:
+    return f"{INBOX_PREFIX}{session_id}"
+
+
+def inbox_lease_key(session_id: str) -> str:
+    return f"{INBOX_LEASE_PREFIX}{session_id}"
+
+
+def rate_key(session_id: str, window: int) -> str:
+    return f"{RATE_PREFIX}{session_id}:{window}"
+
+
+def rating_key(session_id: str) -> str:
+    return f"{RATING_PREFIX}{session_id}"
+
+
+def handled_message_key(message_id: str) -> str:
+    return f"{HANDLED_MESSAGE_PREFIX}{message_id}"

@@ -6,8 +6,10 @@
 2. Redis: ``REDIS_URL`` if set (it must answer), else the embedded redis-server
    on 127.0.0.1:6390 with its data under ``.data/redis``;
 3. the action server on 127.0.0.1 (``SANIC_HOST``: rasa-sdk has no host flag);
-4. the Rasa server on 127.0.0.1 with the visitor socket.io channel and its HTTP
-   API protected by a token.
+4. the gateway process(es) (``GATEWAY_PORTS``): visitors' sockets, sessions,
+   transcripts; they hold visitors even while Rasa is still loading;
+5. the Rasa server on 127.0.0.1 with the gateway channel (shared secret) and its
+   HTTP API protected by a token.
 
 The test suite uses ``Stack`` directly, on free ports, to hold real conversations.
 """
@@ -56,6 +58,12 @@ class StackConfig:
     state_dir: Path = ROOT / ".data"
     model_path: Path = MODEL_PATH
     api_token: str = field(default_factory=lambda: secrets.token_hex(24))
+    gateway_ports: tuple[int, ...] = (8000,)
+    channel_secret: str = field(default_factory=lambda: secrets.token_hex(24))
+    """Shared by the gateways and Rasa's gateway channel; new every run."""
+    session_secret: str | None = None
+    """Signs session ids; ``None``: kept in ``<state_dir>/gateway-session-secret`` so
+    visitors' sessions survive a restart."""
     startup_timeout: float = 240.0
 
     @classmethod
@@ -69,7 +77,13 @@ class StackConfig:
             ),
             api_token=os.environ.get("RASA_API_TOKEN") or secrets.token_hex(24),
             state_dir=Path(os.environ.get("STACK_STATE_DIR") or ROOT / ".data"),
+            gateway_ports=_ports(os.environ.get("GATEWAY_PORTS", "8000")),
+            session_secret=os.environ.get("GATEWAY_SESSION_SECRET") or None,
         )
+
+    @property
+    def gateway_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.gateway_ports]
 
     @property
     def log_dir(self) -> Path:
@@ -82,6 +96,16 @@ class StackConfig:
     @property
     def action_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
+
+
+def _ports(value: str) -> tuple[int, ...]:
+    try:
+        ports = tuple(int(port) for port in value.split(",") if port.strip())
+    except ValueError:
+        ports = ()
+    if not ports:
+        raise StackError(f"GATEWAY_PORTS={value!r} must be one or more ports, like 8000,8001")
+    return ports
 
 
 @dataclass
@@ -150,7 +174,9 @@ class Stack:
         try:
             self._start_redis()
             self.start_action_server()
-            environment = self._environment()
+            for port in self.config.gateway_ports:
+                self.start_gateway(port)
+            environment = self._environment() | {"TICKET_LOCK_LIFETIME": "15"}
             self._start_and_wait(
                 "Rasa server (loading the model takes about 40 s)",
                 [
@@ -181,8 +207,40 @@ class Stack:
             "actions",
         )  # fmt: skip
 
+    def start_gateway(self, port: int) -> None:
+        """Start one gateway process (also to restart it after ``stop_part``)."""
+        self._start_and_wait(
+            f"gateway on port {port}",
+            [sys.executable, "-m", "bot.gateway"],
+            self._environment() | self._gateway_environment(port),
+            f"http://127.0.0.1:{port}/health",
+            f"gateway-{port}",
+        )
+
+    def _gateway_environment(self, port: int) -> dict[str, str]:
+        return {
+            "GATEWAY_PORT": str(port),
+            "GATEWAY_HOST": "127.0.0.1",
+            "RASA_URL": self.config.rasa_url,
+            "GATEWAY_SESSION_SECRET": self._session_secret(),
+        }
+
+    def _session_secret(self) -> str:
+        if self.config.session_secret:
+            return self.config.session_secret
+        path = self.config.state_dir / "gateway-session-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def process(self, name: str) -> ManagedProcess:
+        """The running part called ``name`` ("rasa", "actions", "gateway-8000", ...)."""
+        return next(m for m in self.processes if m.name == name)
+
     def stop_part(self, name: str) -> None:
-        """Stop one part ("redis", "actions" or "rasa"), leaving the others running."""
+        """Stop one part ("redis", "actions", "rasa", "gateway-<port>"), leaving the others."""
         for managed in [m for m in self.processes if m.name == name]:
             managed.stop()
             self.processes.remove(managed)
@@ -230,6 +288,7 @@ class Stack:
         environment.update(redis_environment(self.redis_url))
         environment["ACTION_SERVER_PORT"] = str(self.config.action_port)
         environment["BUSINESS_FILE"] = str(business_file_path())
+        environment["GATEWAY_CHANNEL_SECRET"] = self.config.channel_secret
         environment["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(ROOT), environment.get("PYTHONPATH")])
         )
@@ -276,8 +335,9 @@ def _print_ready(config: StackConfig) -> None:
     print(
         "\nThe complaint assistant is running.\n"
         f"  Talk to it in this terminal:  make shell   (in another terminal)\n"
-        f"  socket.io endpoint:           {config.rasa_url}/socket.io "
-        "(Rasa's protocol: session_request, user_uttered, bot_uttered)\n"
+        f"  Visitors connect to:          {', '.join(config.gateway_urls)}/socket.io "
+        "(docs/protocol.md)\n"
+        f"  Gateway health:               {config.gateway_urls[0]}/health\n"
         f"  Rasa HTTP API (token):        {config.rasa_url}  token in "
         f"{config.state_dir / 'rasa-api-token'}\n"
         f"  Logs:                         {config.log_dir}/\n"
@@ -294,7 +354,11 @@ def main(argv: list[str] | None = None) -> int:
         help="after the checks, train the model if data/, config.yml or domain.yml changed",
     )
     args = parser.parse_args(argv)
-    config = StackConfig.from_environment()
+    try:
+        config = StackConfig.from_environment()
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     stack = Stack(config, report=lambda line: print(line, flush=True))
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:

@@ -1,0 +1,163 @@
+"""The Rasa input channel the gateway talks to: HTTP on loopback with a shared secret.
+
+``POST /webhooks/gateway/webhook`` with ``Authorization: Bearer <secret>`` and
+``{"sender_id", "message_id", "text", "metadata"}``; Rasa handles the message and
+the answer carries every reply it produced (see docs/protocol.md, last section).
+
+Each ``message_id`` is handled at most once: the gateway retries after timeouts
+and restarts, so the replies are stored in Redis and a retry gets them back
+instead of a second run. A message claimed by a Rasa process that has since died
+(another boot id) is taken over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import redis.asyncio as redis
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot import redis_keys
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+HANDLED_TTL_SECONDS = 24 * 3600
+CLAIM_TTL_SECONDS = 300
+MAX_TEXT_CHARS = 4000
+
+
+class GatewayInput(InputChannel):
+    """Messages from the gateway in, the bot's collected replies out."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "gateway"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        secret = str((credentials or {}).get("secret") or "")
+        if len(secret) < 16:
+            raise ValueError(
+                "credentials.yml: the gateway channel needs `secret` (GATEWAY_CHANNEL_SECRET, "
+                "at least 16 characters); `make run` sets it"
+            )
+        return cls(secret, Settings.from_environment().redis_url)
+
+    def __init__(self, secret: str, redis_url: str) -> None:
+        self.secret = secret
+        self.redis_url = redis_url
+        self.boot_id = secrets.token_hex(8)
+        self._redis: redis.Redis | None = None
+
+    def _client(self) -> redis.Redis:
+        if self._redis is None:
+            self._redis = redis.Redis.from_url(self.redis_url)
+        return self._redis
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("gateway_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self._authorised(request):
+                return response.json({"status": "unauthorised"}, status=401)
+            body = request.json if request.body else None
+            problem = _body_problem(body)
+            if problem:
+                return response.json({"status": "bad_request", "detail": problem}, status=400)
+            return await self._handle(body, on_new_message)
+
+        return webhook
+
+    def _authorised(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(token, self.secret)
+
+    async def _handle(
+        self, body: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        key = redis_keys.handled_message_key(body["message_id"])
+        client = self._client()
+        claim = json.dumps({"status": "processing", "boot": self.boot_id})
+        try:
+            if not await client.set(key, claim, nx=True, ex=CLAIM_TTL_SECONDS):
+                earlier = await self._earlier_answer(client, key)
+                if earlier is not None:
+                    return earlier
+                await client.set(key, claim, ex=CLAIM_TTL_SECONDS)
+        except redis.RedisError:
+            logger.exception("gateway_input.store_unavailable")
+            return response.json({"status": "unavailable"}, status=503)
+
+        collector = CollectingOutputChannel()
+        message = UserMessage(
+            body["text"],
+            collector,
+            body["sender_id"],
+            input_channel=self.name(),
+            message_id=body["message_id"],
+            metadata=body.get("metadata") or {},
+        )
+        try:
+            await on_new_message(message)
+        except Exception:  # Redis or anything else: the gateway retries
+            logger.exception("gateway_input.failed message_id=%s", body["message_id"])
+            await _forget(client, key)
+            return response.json({"status": "failed"}, status=503)
+        replies = [_without_recipient(reply) for reply in collector.messages]
+        try:
+            done = json.dumps({"status": "done", "replies": replies})
+            await client.set(key, done, ex=HANDLED_TTL_SECONDS)
+        except redis.RedisError:
+            logger.warning("gateway_input.answer_not_stored message_id=%s", body["message_id"])
+        return response.json({"status": "done", "replies": replies})
+
+    async def _earlier_answer(self, client: redis.Redis, key: str) -> HTTPResponse | None:
+        """The stored answer, 409 while this process still works on it, or ``None`` when
+        the process that claimed it is gone (take it over)."""
+        raw = await client.get(key)
+        if raw is None:
+            return None
+        earlier = json.loads(raw)
+        if earlier.get("status") == "done":
+            return response.json(earlier)
+        if earlier.get("boot") == self.boot_id:
+            return response.json({"status": "in_progress"}, status=409)
+        return None
+
+
+async def _forget(client: redis.Redis, key: str) -> None:
+    with contextlib.suppress(redis.RedisError):
+        await client.delete(key)
+
+
+def _without_recipient(reply: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in reply.items() if name != "recipient_id"}
+
+
+def _body_problem(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return "expected a JSON object"
+    for name in ("sender_id", "message_id", "text"):
+        if not isinstance(body.get(name), str) or not body[name]:
+            return f"'{name}' must be non-empty text"
+    if len(body["text"]) > MAX_TEXT_CHARS:
+        return f"'text' is longer than {MAX_TEXT_CHARS} characters"
+    if not isinstance(body.get("metadata", {}), dict):
+        return "'metadata' must be an object"
+    return None

@@ -1,0 +1,25 @@
+"""``python -m bot.gateway``: run one gateway process (settings from the environment)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.gateway.app import create_app
+from bot.gateway.settings import GatewaySettings, GatewaySettingsError
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = GatewaySettings.from_environment()
+    except GatewaySettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    app = create_app(settings)
+    app.run(host=settings.host, port=settings.port, access_log=False, motd=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,116 @@
+"""The gateway's Sanic application: socket.io at /socket.io and GET /health."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from typing import Any
+
+import redis.asyncio as redis
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from bot import redis_keys
+from bot.gateway.delivery import ConversationFanout
+from bot.gateway.forwarder import BotForwarder
+from bot.gateway.rasa_client import RasaChannelClient
+from bot.gateway.sessions import SessionSigner, SessionStore
+from bot.gateway.settings import GatewaySettings
+from bot.gateway.visitor_socket import GatewayServices, VisitorSocketHandlers
+from bot.transcript import Transcript
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 64 * 1024
+"""A socket.io frame larger than this closes the connection (messages are refused far
+below it, at ``max_message_chars``, with an error event)."""
+
+
+def create_app(settings: GatewaySettings) -> Sanic:
+    app = Sanic("gateway")
+    sio = AsyncServer(
+        async_mode="sanic",
+        # None = same origin only; an empty list would switch the check off.
+        cors_allowed_origins=list(settings.allowed_origins) or None,
+        max_http_buffer_size=MAX_FRAME_BYTES,
+    )
+    sio.attach(app, socketio_path="socket.io")
+    handlers = VisitorSocketHandlers(sio, settings)
+    handlers.register()
+
+    @app.listener("before_server_start")
+    async def start_services(app: Sanic, _loop: Any) -> None:
+        client = redis.Redis.from_url(settings.redis_url)
+        transcript = Transcript(client)
+        fanout = ConversationFanout(client, transcript)
+        rasa = RasaChannelClient(
+            settings.rasa_url, settings.channel_secret, settings.rasa_timeout_seconds
+        )
+        forwarder = BotForwarder(client, transcript, fanout, rasa, settings.slow_notice_seconds)
+        handlers.start(
+            GatewayServices(
+                client=client,
+                sessions=SessionStore(client, SessionSigner(settings.session_secret)),
+                transcript=transcript,
+                fanout=fanout,
+                forwarder=forwarder,
+            )
+        )
+        app.ctx.redis = client
+        app.ctx.rasa = rasa
+        app.ctx.forwarder = forwarder
+        app.ctx.fanout = fanout
+        app.ctx.tasks = [
+            asyncio.create_task(fanout.run()),
+            asyncio.create_task(forwarder.sweep_forever()),
+        ]
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(fanout.subscribed.wait(), timeout=5)
+        logger.info("gateway.started port=%d pid=%d", settings.port, os.getpid())
+
+    @app.listener("after_server_stop")
+    async def stop_services(app: Sanic, _loop: Any) -> None:
+        for task in app.ctx.tasks:
+            task.cancel()
+        await app.ctx.forwarder.stop()
+        await app.ctx.rasa.close()
+        await app.ctx.redis.close()
+
+    @app.get("/health")
+    async def health(request: Request) -> HTTPResponse:
+        return await _health(request.app, handlers)
+
+    return app
+
+
+async def _health(app: Sanic, handlers: VisitorSocketHandlers) -> HTTPResponse:
+    started = time.perf_counter()
+    redis_report: dict[str, Any]
+    try:
+        await asyncio.wait_for(app.ctx.redis.ping(), timeout=2)
+        pending = await app.ctx.redis.zcard(redis_keys.INBOX_PENDING)
+        redis_report = {
+            "status": "ok",
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+            "subscribed": app.ctx.fanout.subscribed.is_set(),
+        }
+    except (redis.RedisError, OSError, asyncio.TimeoutError) as error:
+        redis_report = {"status": "down", "detail": type(error).__name__}
+        pending = None
+    rasa_ok = await app.ctx.rasa.healthy()
+    status = "ok" if redis_report["status"] == "ok" and rasa_ok else "degraded"
+    if redis_report["status"] != "ok":
+        status = "failing"
+    body = {
+        "status": status,
+        "gateway": {"status": "ok", "pid": os.getpid(), "sockets": len(handlers.sockets)},
+        "redis": redis_report,
+        "rasa": {"status": "ok" if rasa_ok else "down"},
+        "conversations_waiting_for_the_bot": pending,
+    }
+    return response.json(body, status=503 if status == "failing" else 200)

@@ -1,0 +1,228 @@
+"""Visitor messages to Rasa and the bot's replies back, without losing any.
+
+A visitor message is first recorded in the transcript, then queued in the
+conversation's inbox in Redis (``inbox:<session>``). One gateway process at a time
+(a lease in Redis, renewed while it works) drains a conversation's inbox in
+order: it posts the head message to Rasa, records the replies, and only then
+removes the message. Rasa down or slow: the visitor is told once, within a few
+seconds, and the message is retried until Rasa answers. A gateway that dies
+leaves its lease to expire; every gateway sweeps for inboxes nobody drains, so
+the other one takes over. Rasa answers a retried message id from its store
+instead of running it twice (bot/channels/gateway_input.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import redis.asyncio as redis
+
+from bot import redis_keys
+from bot.gateway.delivery import ConversationFanout
+from bot.gateway.events import BOT_SENDER, SYSTEM_SENDER, offered_payloads, reply_body
+from bot.gateway.rasa_client import RasaChannelClient, RasaUnavailable
+from bot.ownership import BOT, owner_of
+from bot.transcript import Transcript
+
+logger = logging.getLogger(__name__)
+
+LEASE_MILLISECONDS = 10_000
+SWEEP_SECONDS = 2.0
+RETRY_DELAYS = (0.5, 1.0, 2.0, 3.0, 5.0)
+
+STILL_HERE_NOTICE = (
+    "I'm having trouble answering right now, but I'm still here and your message is "
+    "saved. I'll reply as soon as I can."
+)
+NO_REPLY_NOTICE = (
+    "I'm sorry, I'm having a technical problem and couldn't answer that. "
+    "Your message is saved. Please try again in a moment, or ask for a person."
+)
+REJECTED_NOTICE = "I'm sorry, I couldn't take that message in. Could you put it another way?"
+
+# KEYS: lease. ARGV: holder, milliseconds.
+_RENEW_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+# KEYS: lease. ARGV: holder.
+_RELEASE_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+# KEYS: inbox, pending set. ARGV: the head as read, session id.
+_DONE_SCRIPT = """
+if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then redis.call('LPOP', KEYS[1]) end
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[2]) end
+return redis.call('LLEN', KEYS[1])
+"""
+
+
+@dataclass(frozen=True)
+class InboxMessage:
+    """A visitor message waiting for the bot's answer."""
+
+    message_id: str
+    seq: int
+    text: str
+    metadata: dict[str, Any]
+
+
+class BotForwarder:
+    """Drains conversations' inboxes into Rasa; one per gateway process."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        transcript: Transcript,
+        fanout: ConversationFanout,
+        rasa: RasaChannelClient,
+        slow_notice_seconds: float,
+    ) -> None:
+        self.client = client
+        self.transcript = transcript
+        self.fanout = fanout
+        self.rasa = rasa
+        self.slow_notice_seconds = slow_notice_seconds
+        self.holder = secrets.token_hex(8)
+        self._draining: dict[str, asyncio.Task[None]] = {}
+        self._renew = client.register_script(_RENEW_SCRIPT)
+        self._release = client.register_script(_RELEASE_SCRIPT)
+        self._done = client.register_script(_DONE_SCRIPT)
+
+    async def enqueue(self, session_id: str, message: InboxMessage) -> None:
+        pipe = self.client.pipeline(transaction=True)
+        pipe.rpush(redis_keys.inbox_key(session_id), json.dumps(asdict(message)))
+        pipe.zadd(redis_keys.INBOX_PENDING, {session_id: time.time()}, nx=True)
+        await pipe.execute()
+        self.kick(session_id)
+
+    def kick(self, session_id: str) -> None:
+        """Drain the conversation's inbox here, unless this process already does."""
+        if session_id not in self._draining:
+            self._draining[session_id] = asyncio.create_task(self._drain(session_id))
+
+    async def sweep_forever(self) -> None:
+        """Pick up inboxes that nobody drains (their gateway died)."""
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                stale = await self.client.zrangebyscore(
+                    redis_keys.INBOX_PENDING, "-inf", time.time() - SWEEP_SECONDS
+                )
+            except redis.RedisError:
+                logger.warning("forwarder.sweep_failed", exc_info=True)
+                continue
+            for session_id in stale:
+                self.kick(session_id.decode())
+
+    async def stop(self) -> None:
+        for task in list(self._draining.values()):
+            task.cancel()
+        for task in list(self._draining.values()):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _drain(self, session_id: str) -> None:
+        lease = redis_keys.inbox_lease_key(session_id)
+        inbox = redis_keys.inbox_key(session_id)
+        try:
+            while await self.client.set(lease, self.holder, nx=True, px=LEASE_MILLISECONDS):
+                renewer = asyncio.create_task(self._keep_lease(lease))
+                try:
+                    await self._drain_held(session_id)
+                finally:
+                    renewer.cancel()
+                    await self._release(keys=[lease], args=[self.holder])
+                # A message queued while the lease was being given up is ours again.
+                if await self.client.llen(inbox) == 0:
+                    return
+        except redis.RedisError:
+            logger.warning("forwarder.drain_interrupted session=%s", session_id, exc_info=True)
+        finally:
+            self._draining.pop(session_id, None)
+
+    async def _keep_lease(self, lease: str) -> None:
+        while True:
+            await asyncio.sleep(LEASE_MILLISECONDS / 3000)
+            with contextlib.suppress(redis.RedisError):
+                await self._renew(keys=[lease], args=[self.holder, LEASE_MILLISECONDS])
+
+    async def _drain_held(self, session_id: str) -> None:
+        """Answer inbox messages in order while there are any."""
+        inbox = redis_keys.inbox_key(session_id)
+        while (raw := await self.client.lindex(inbox, 0)) is not None:
+            await self._answer(session_id, InboxMessage(**json.loads(raw)))
+            await self._done(keys=[inbox, redis_keys.INBOX_PENDING], args=[raw, session_id])
+
+    async def _answer(self, session_id: str, message: InboxMessage) -> None:
+        if await owner_of(self.client, session_id) != BOT:
+            return  # people own the conversation: the message is in the transcript for them
+        await self.fanout.publish_live(session_id, "typing", {"sender": BOT_SENDER, "typing": True})
+        try:
+            replies = await self._ask_until_answered(session_id, message)
+            if replies is None:
+                return
+            bodies = [reply_body(reply) for reply in replies]
+            for body in bodies:
+                await self.transcript.append(session_id, "bot", **body)
+            if not replies:
+                logger.warning("forwarder.no_reply session=%s seq=%d", session_id, message.seq)
+                await self._notice(session_id, NO_REPLY_NOTICE)
+            await self.client.hset(
+                redis_keys.session_key(session_id),
+                "offered_payloads",
+                json.dumps(offered_payloads(bodies)),
+            )
+        finally:
+            with contextlib.suppress(redis.RedisError):
+                await self.fanout.publish_live(
+                    session_id, "typing", {"sender": BOT_SENDER, "typing": False}
+                )
+
+    async def _ask_until_answered(
+        self, session_id: str, message: InboxMessage
+    ) -> list[dict[str, Any]] | None:
+        """Rasa's replies (retrying until it answers), or ``None`` if it refused the message."""
+        told = False
+        attempt = 0
+        while True:
+            request = asyncio.create_task(
+                self.rasa.send(session_id, message.message_id, message.text, message.metadata)
+            )
+            done, _ = await asyncio.wait({request}, timeout=self.slow_notice_seconds)
+            if not done and not told:
+                await self._notice(session_id, STILL_HERE_NOTICE)
+                told = True
+            try:
+                answer = await request
+            except RasaUnavailable as error:
+                logger.warning(
+                    "forwarder.rasa_unavailable session=%s seq=%d attempt=%d error=%s",
+                    session_id, message.seq, attempt, error,
+                )  # fmt: skip
+                if not told:
+                    await self._notice(session_id, STILL_HERE_NOTICE)
+                    told = True
+                await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+                attempt += 1
+                continue
+            if answer.status == "in_progress":
+                await asyncio.sleep(1.0)
+                continue
+            if answer.status == "rejected":
+                await self._notice(session_id, REJECTED_NOTICE)
+                return None
+            return answer.replies
+
+    async def _notice(self, session_id: str, text: str) -> None:
+        await self.transcript.append(session_id, "system", text=text, sender=SYSTEM_SENDER)

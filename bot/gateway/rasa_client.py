@@ -1,0 +1,77 @@
+"""The gateway's side of the Rasa ``gateway`` channel (bot/channels/gateway_input.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/gateway/webhook"
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa did not answer (down, restarting, timed out, failed): try again later."""
+
+
+@dataclass(frozen=True)
+class RasaAnswer:
+    status: Literal["done", "in_progress", "rejected"]
+    replies: list[dict[str, Any]] = field(default_factory=list)
+
+
+class RasaChannelClient:
+    """Posts one visitor message to Rasa and returns the bot's replies."""
+
+    def __init__(self, rasa_url: str, secret: str, timeout_seconds: float) -> None:
+        self.url = f"{rasa_url}{WEBHOOK_PATH}"
+        self.health_url = f"{rasa_url}/"
+        self.secret = secret
+        self.timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=3)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=self.timeout,
+                headers={"Authorization": f"Bearer {self.secret}"},
+            )
+        return self._session
+
+    async def send(
+        self, sender_id: str, message_id: str, text: str, metadata: dict[str, Any]
+    ) -> RasaAnswer:
+        body = {"sender_id": sender_id, "message_id": message_id, "text": text,
+                "metadata": metadata}  # fmt: skip
+        try:
+            async with self._http().post(self.url, json=body) as reply:
+                if reply.status == 200:
+                    answer = await reply.json()
+                    return RasaAnswer("done", list(answer.get("replies") or []))
+                if reply.status == 409:
+                    return RasaAnswer("in_progress")
+                if reply.status == 400:
+                    logger.error("rasa_client.rejected detail=%s", await reply.text())
+                    return RasaAnswer("rejected")
+                if reply.status == 401:
+                    logger.error("rasa_client.unauthorised: GATEWAY_CHANNEL_SECRET differs")
+                raise RasaUnavailable(f"Rasa answered HTTP {reply.status}")
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
+
+    async def healthy(self) -> bool:
+        try:
+            async with self._http().get(
+                self.health_url, timeout=aiohttp.ClientTimeout(total=2)
+            ) as reply:
+                return reply.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return False
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()

@@ -1,0 +1,140 @@
+"""Session ids the gateway issues, and who the customer behind a session is.
+
+A session id is ``<random>.<signature>``: 16 random bytes and the first 16 bytes of
+an HMAC-SHA256 of them with the gateway's secret, both base64url (22 characters
+each). Only the server can make one; a client can only present one it was given.
+A presented id continues its conversation only if the signature holds, the
+session record exists and is open, and the verified user (if any) matches.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+import redis.asyncio as redis
+
+from bot import redis_keys
+from bot.transcript import utc_timestamp
+
+SESSION_TTL_SECONDS = 90 * 24 * 3600
+"""A session record is kept this long after its last use."""
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class VerifiedUser:
+    """A user id the host page vouched for with an HMAC of it."""
+
+    user_id: str
+
+    @property
+    def customer_key(self) -> str:
+        return f"user:{self.user_id}"
+
+
+def identity_hash(user_id: str, identity_secret: str) -> str:
+    """What the host page's server computes for ``user.hash`` (lowercase hex)."""
+    return hmac.new(identity_secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
+
+
+def verify_identity(user_id: str, presented_hash: str, identity_secret: str) -> VerifiedUser | None:
+    if not identity_secret:
+        return None
+    expected = identity_hash(user_id, identity_secret)
+    return VerifiedUser(user_id) if hmac.compare_digest(expected, presented_hash) else None
+
+
+class SessionSigner:
+    """Makes and checks session ids with the gateway's secret."""
+
+    def __init__(self, secret: str) -> None:
+        if len(secret) < 16:
+            raise ValueError("the session secret must be at least 16 characters")
+        self._key = secret.encode()
+
+    def new_id(self) -> str:
+        token = _b64(secrets.token_bytes(16))
+        return f"{token}.{self._signature(token)}"
+
+    def is_genuine(self, session_id: str) -> bool:
+        token, dot, signature = session_id.partition(".")
+        if not dot or len(token) != 22 or len(signature) != 22:
+            return False
+        return hmac.compare_digest(self._signature(token), signature)
+
+    def _signature(self, token: str) -> str:
+        return _b64(hmac.new(self._key, token.encode(), hashlib.sha256).digest()[:16])
+
+
+@dataclass(frozen=True)
+class Session:
+    """A conversation the gateway issued."""
+
+    session_id: str
+    customer_key: str
+    verified_user_id: str | None
+    closed: bool
+
+
+class SessionStore:
+    """Session records in Redis: ``session:<id>`` hashes."""
+
+    def __init__(self, client: redis.Redis, signer: SessionSigner) -> None:
+        self.client = client
+        self.signer = signer
+
+    async def open(self, presented_id: object, user: VerifiedUser | None) -> tuple[Session, bool]:
+        """The presented session if it may be continued, else a new one; and which it was."""
+        if isinstance(presented_id, str) and self.signer.is_genuine(presented_id):
+            existing = await self.load(presented_id)
+            if (
+                existing is not None
+                and not existing.closed
+                and existing.verified_user_id == (user.user_id if user else None)
+            ):
+                await self.client.expire(
+                    redis_keys.session_key(existing.session_id), SESSION_TTL_SECONDS
+                )
+                return existing, True
+        return await self.create(user), False
+
+    async def create(self, user: VerifiedUser | None) -> Session:
+        session_id = self.signer.new_id()
+        customer_key = user.customer_key if user else f"visitor:{session_id}"
+        key = redis_keys.session_key(session_id)
+        await self.client.hset(
+            key,
+            mapping={
+                "customer_key": customer_key,
+                "verified_user_id": user.user_id if user else "",
+                "created_at": utc_timestamp(),
+                "status": "open",
+            },
+        )
+        await self.client.expire(key, SESSION_TTL_SECONDS)
+        return Session(session_id, customer_key, user.user_id if user else None, closed=False)
+
+    async def load(self, session_id: str) -> Session | None:
+        fields = await self.client.hgetall(redis_keys.session_key(session_id))
+        if not fields:
+            return None
+        verified = fields.get(b"verified_user_id", b"").decode()
+        return Session(
+            session_id=session_id,
+            customer_key=fields[b"customer_key"].decode(),
+            verified_user_id=verified or None,
+            closed=fields.get(b"status") == b"closed",
+        )
+
+    async def close(self, session_id: str, by: str) -> None:
+        await self.client.hset(
+            redis_keys.session_key(session_id),
+            mapping={"status": "closed", "closed_at": utc_timestamp(), "closed_by": by},
+        )

@@ -1,0 +1,90 @@
+"""The gateway's settings, read from the environment once (see README "Configuration")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from bot.settings import DEFAULT_EMBEDDED_REDIS_PORT
+
+
+class GatewaySettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    messages: int
+    per_seconds: int
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    host: str
+    port: int
+    redis_url: str
+    rasa_url: str
+    """Where Rasa listens; the gateway posts to ``<rasa_url>/webhooks/gateway/webhook``."""
+    channel_secret: str
+    """``GATEWAY_CHANNEL_SECRET``: shared with Rasa's gateway channel."""
+    session_secret: str
+    """``GATEWAY_SESSION_SECRET``: signs session ids; every gateway needs the same one."""
+    identity_secret: str
+    """``GATEWAY_IDENTITY_SECRET``: verifies the host page's user ids (empty: off)."""
+    allowed_origins: tuple[str, ...]
+    rate_limit: RateLimit
+    max_message_chars: int = 4000
+    slow_notice_seconds: float = 4.0
+    """After this long without Rasa's answer the visitor is told we are still here."""
+    rasa_timeout_seconds: float = 30.0
+
+    @classmethod
+    def from_environment(cls) -> GatewaySettings:
+        environ = os.environ
+        origins = tuple(
+            origin.strip().rstrip("/")
+            for origin in environ.get("GATEWAY_ALLOWED_ORIGINS", "").split(",")
+            if origin.strip()
+        )
+        return cls(
+            host=environ.get("GATEWAY_HOST", "127.0.0.1"),
+            port=_integer(environ, "GATEWAY_PORT", "8000"),
+            redis_url=environ.get("REDIS_URL")
+            or f"redis://127.0.0.1:{DEFAULT_EMBEDDED_REDIS_PORT}/0",
+            rasa_url=environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+            channel_secret=_secret(environ, "GATEWAY_CHANNEL_SECRET"),
+            session_secret=_secret(environ, "GATEWAY_SESSION_SECRET"),
+            identity_secret=environ.get("GATEWAY_IDENTITY_SECRET", ""),
+            allowed_origins=origins,
+            rate_limit=_rate_limit(environ.get("GATEWAY_RATE_LIMIT", "12/20")),
+            slow_notice_seconds=float(environ.get("GATEWAY_SLOW_NOTICE_SECONDS", "4")),
+            rasa_timeout_seconds=float(environ.get("GATEWAY_RASA_TIMEOUT_SECONDS", "30")),
+        )
+
+
+def _integer(environ: os._Environ[str], name: str, default: str) -> int:
+    value = environ.get(name, default)
+    try:
+        return int(value)
+    except ValueError:
+        raise GatewaySettingsError(f"{name}={value!r} is not a whole number") from None
+
+
+def _secret(environ: os._Environ[str], name: str) -> str:
+    value = environ.get(name, "")
+    if len(value) < 16:
+        raise GatewaySettingsError(f"{name} must be set to at least 16 characters")
+    return value
+
+
+def _rate_limit(value: str) -> RateLimit:
+    messages, slash, seconds = value.partition("/")
+    try:
+        limit = RateLimit(int(messages), int(seconds))
+    except ValueError:
+        limit = None
+    if not slash or limit is None or limit.messages < 1 or limit.per_seconds < 1:
+        raise GatewaySettingsError(
+            f"GATEWAY_RATE_LIMIT={value!r} must look like 12/20 (messages/seconds)"
+        )
+    return limit

@@ -1,0 +1,326 @@
+"""The visitor side of the gateway: the socket.io events of docs/protocol.md."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as redis
+from socketio import AsyncServer
+
+from bot import redis_keys
+from bot.gateway import payloads
+from bot.gateway.delivery import ConversationFanout, SocketDelivery
+from bot.gateway.events import SYSTEM_SENDER, entry_event
+from bot.gateway.forwarder import BotForwarder, InboxMessage
+from bot.gateway.payloads import PayloadError
+from bot.gateway.sessions import Session, SessionStore, verify_identity
+from bot.gateway.settings import GatewaySettings
+from bot.ownership import BOT, CLOSED, close_conversation, owner_kind, owner_of
+from bot.transcript import Transcript, utc_timestamp
+
+logger = logging.getLogger(__name__)
+
+SLASH_COMMAND_GUARD = "\u2060"
+"""A WORD JOINER put before visitor text starting with '/': invisible, not stripped
+by Rasa, and enough to stop Rasa's RegexMessageHandler from reading the text as an
+intent (``/restart``, ``/propose_resolution{"amount": 99999}``)."""
+
+CLOSED_TEXT = "You ended the chat. Thank you for talking to us."
+
+# What Rasa's clients (which cannot show our error events) are told instead.
+NOTICES = {
+    "empty_message": "I didn't receive any text there. What would you like to tell me?",
+    "message_too_long": (
+        "That message is too long for me to read in one go (the limit is {limit:,} "
+        "characters). Could you send it in shorter parts? Nothing you sent before is lost."
+    ),
+    "slow_down": (
+        "You're sending messages faster than I can take them in. Please wait a few "
+        "seconds and send your last message again."
+    ),
+    "no_session": "Please reload the page to start the chat again.",
+    "wrong_session": "Please reload the page to start the chat again.",
+    "conversation_closed": "This chat has ended. Please reload the page to start a new one.",
+    "unavailable": "I'm having a technical problem. Please send that again in a moment.",
+}
+
+
+def neutralise_slash_command(text: str) -> str:
+    """Make text that starts with '/' reach NLU as text, not as an intent."""
+    stripped = text.strip()
+    return SLASH_COMMAND_GUARD + stripped if stripped.startswith("/") else stripped
+
+
+@dataclass
+class VisitorSocket:
+    """The conversation a connected socket belongs to."""
+
+    session: Session
+    speaks_protocol: bool
+    delivery: SocketDelivery
+
+
+@dataclass
+class GatewayServices:
+    """What the handlers use; made when the server starts (nothing at import time)."""
+
+    client: redis.Redis
+    sessions: SessionStore
+    transcript: Transcript
+    fanout: ConversationFanout
+    forwarder: BotForwarder
+
+
+class VisitorSocketHandlers:
+    """Handles every visitor event; one instance per gateway process."""
+
+    def __init__(self, sio: AsyncServer, settings: GatewaySettings) -> None:
+        self.sio = sio
+        self.settings = settings
+        self.sockets: dict[str, VisitorSocket] = {}
+        self._services: GatewayServices | None = None
+
+    @property
+    def services(self) -> GatewayServices:
+        if self._services is None:
+            raise RuntimeError("the gateway has not started")
+        return self._services
+
+    def start(self, services: GatewayServices) -> None:
+        self._services = services
+
+    def register(self) -> None:
+        handlers: dict[str, Callable[[str, Any], Awaitable[None]]] = {
+            "session_request": self.on_session_request,
+            "user_uttered": self.on_user_uttered,
+            "typing": self.on_typing,
+            "history_request": self.on_history_request,
+            "rating": self.on_rating,
+            "end_chat": self.on_end_chat,
+        }
+        for event, handler in handlers.items():
+            self.sio.on(event, self._guarded(event, handler))
+        self.sio.on("disconnect", self.on_disconnect)
+
+    def _guarded(
+        self, event: str, handler: Callable[[str, Any], Awaitable[None]]
+    ) -> Callable[..., Awaitable[None]]:
+        async def guarded(sid: str, data: Any = None, *_: Any) -> None:
+            try:
+                await handler(sid, data)
+            except PayloadError as error:
+                await self.error(sid, "invalid_payload", f"{event}: {error}")
+            except redis.RedisError:
+                logger.exception("visitor_socket.store_unavailable event=%s", event)
+                await self.error(sid, "unavailable", "the chat store is unreachable")
+
+        return guarded
+
+    async def error(
+        self, sid: str, code: str, detail: str, client_message_id: str | None = None
+    ) -> None:
+        await self.sio.emit(
+            "error",
+            {"error": code, "detail": detail, "client_message_id": client_message_id},
+            to=sid,
+        )
+        socket = self.sockets.get(sid)
+        if (socket is None or not socket.speaks_protocol) and code in NOTICES:
+            text = NOTICES[code].format(limit=self.settings.max_message_chars)
+            await self.sio.emit("bot_uttered", {"text": text, "sender": SYSTEM_SENDER}, to=sid)
+
+    async def on_session_request(self, sid: str, data: Any) -> None:
+        request = payloads.session_request(data)
+        user = None
+        if request.user_id is not None and request.user_hash is not None:
+            user = verify_identity(
+                request.user_id, request.user_hash, self.settings.identity_secret
+            )
+            if user is None:
+                await self.error(sid, "identity_rejected", "user.hash does not match user.id")
+        session, resumed = await self.services.sessions.open(request.session_id, user)
+        self._forget_socket(sid)
+        newest = await self.services.transcript.last_seq(session.session_id)
+        if not resumed:
+            start = newest  # a fresh conversation (nothing to replay)
+        elif request.last_seq is None:
+            start = newest  # Rasa's clients keep their own history
+        else:
+            start = min(request.last_seq, newest)
+        delivery = SocketDelivery(
+            self.sio, sid, session.session_id, start, self.services.transcript
+        )
+        self.sockets[sid] = VisitorSocket(session, request.speaks_protocol, delivery)
+        self.services.fanout.add(delivery)
+        owner = await owner_of(self.services.client, session.session_id)
+        state = {
+            "protocol": 1,
+            "session_id": session.session_id,
+            "resumed": resumed,
+            "last_seq": newest,
+            "owner": owner_kind(owner),
+            "customer": {"verified": user is not None}
+            | ({"user_id": user.user_id} if user else {}),
+            "limits": {
+                "max_message_chars": self.settings.max_message_chars,
+                "rate_limit": {
+                    "messages": self.settings.rate_limit.messages,
+                    "per_seconds": self.settings.rate_limit.per_seconds,
+                },
+            },
+        }
+        logger.info(
+            "visitor_socket.session sid=%s resumed=%s replay_from=%d newest=%d",
+            sid, resumed, start, newest,
+        )  # fmt: skip
+        await delivery.open([("session_confirm", session.session_id), ("session_state", state)])
+
+    async def on_user_uttered(self, sid: str, data: Any) -> None:
+        socket = self.sockets.get(sid)
+        if socket is None:
+            await self.error(sid, "no_session", "send session_request first")
+            return
+        message = payloads.visitor_message(data)
+        session_id = socket.session.session_id
+        ref = message.client_message_id
+        if message.session_id is not None and message.session_id != session_id:
+            await self.error(sid, "wrong_session", "this socket belongs to another session", ref)
+            return
+        if not message.text.strip():
+            await self.error(sid, "empty_message", "the message has no text", ref)
+            return
+        if len(message.text) > self.settings.max_message_chars:
+            detail = f"the limit is {self.settings.max_message_chars} characters"
+            await self.error(sid, "message_too_long", detail, ref)
+            return
+        owner = await owner_of(self.services.client, session_id)
+        if owner == CLOSED:
+            await self.error(sid, "conversation_closed", "start a new conversation", ref)
+            return
+        retry_after_ms = await self._rate_limited(session_id)
+        if retry_after_ms:
+            await self._slow_down(sid, socket, message, retry_after_ms)
+            return
+        text = message.text.strip()
+        entry = await self.services.transcript.append(
+            session_id, "visitor", text=text, client_message_id=ref
+        )
+        await self.sio.emit("message_ack", {"seq": entry.seq, "client_message_id": ref}, to=sid)
+        if owner != BOT:
+            return  # people own the conversation; they read it from the transcript
+        await self.services.forwarder.enqueue(
+            session_id,
+            InboxMessage(
+                message_id=f"{session_id}:{entry.seq}",
+                seq=entry.seq,
+                text=await self._text_for_rasa(session_id, text),
+                metadata={
+                    "customer_key": socket.session.customer_key,
+                    "transcript_seq": entry.seq,
+                    "visitor": message.metadata,
+                },
+            ),
+        )
+
+    async def _text_for_rasa(self, session_id: str, text: str) -> str:
+        """Quick-reply payloads the bot just offered go as they are; any other text
+        starting with '/' is neutralised."""
+        if text.startswith("/"):
+            offered = await self.services.client.hget(
+                redis_keys.session_key(session_id), "offered_payloads"
+            )
+            if offered and text in json.loads(offered):
+                return text
+        return neutralise_slash_command(text)
+
+    async def _rate_limited(self, session_id: str) -> int:
+        """0 if the message may go; else milliseconds until the window ends."""
+        limit = self.settings.rate_limit
+        now = time.time()
+        window = int(now // limit.per_seconds)
+        key = redis_keys.rate_key(session_id, window)
+        pipe = self.services.client.pipeline(transaction=True)
+        pipe.incr(key)
+        pipe.expire(key, limit.per_seconds + 1)
+        count, _ = await pipe.execute()
+        if count <= limit.messages:
+            return 0
+        return max(1, int(((window + 1) * limit.per_seconds - now) * 1000))
+
+    async def _slow_down(
+        self, sid: str, socket: VisitorSocket, message: payloads.VisitorMessage, retry_ms: int
+    ) -> None:
+        logger.info("visitor_socket.rate_limited session=%s", socket.session.session_id)
+        await self.sio.emit(
+            "slow_down",
+            {"retry_after_ms": retry_ms, "client_message_id": message.client_message_id,
+             "text": message.text},
+            to=sid,
+        )  # fmt: skip
+        if not socket.speaks_protocol:
+            await self.sio.emit(
+                "bot_uttered", {"text": NOTICES["slow_down"], "sender": SYSTEM_SENDER}, to=sid
+            )
+
+    async def on_typing(self, sid: str, data: Any) -> None:
+        socket = self.sockets.get(sid)
+        typing = payloads.typing_flag(data)
+        if socket is not None:
+            await self.services.fanout.publish_live(
+                socket.session.session_id, "visitor_typing", {"typing": typing}, audience="agents"
+            )
+
+    async def on_history_request(self, sid: str, data: Any) -> None:
+        socket = self.sockets.get(sid)
+        if socket is None:
+            await self.error(sid, "no_session", "send session_request first")
+            return
+        before, limit = payloads.history_request(data)
+        entries, has_more = await self.services.transcript.page_before(
+            socket.session.session_id, before, limit
+        )
+        events = [entry_event(entry) for entry in entries]
+        await self.sio.emit(
+            "history",
+            {"entries": [{"event": e, "data": d} for e, d in events], "has_more": has_more},
+            to=sid,
+        )
+
+    async def on_rating(self, sid: str, data: Any) -> None:
+        socket = self.sockets.get(sid)
+        if socket is None:
+            await self.error(sid, "no_session", "send session_request first")
+            return
+        score, comment = payloads.rating(data)
+        await self.services.client.hset(
+            redis_keys.rating_key(socket.session.session_id),
+            mapping={"score": score, "comment": comment, "rated_at": utc_timestamp()},
+        )
+        await self.sio.emit("rating_saved", {"score": score}, to=sid)
+
+    async def on_end_chat(self, sid: str, data: Any) -> None:
+        socket = self.sockets.get(sid)
+        if socket is None:
+            await self.error(sid, "no_session", "send session_request first")
+            return
+        session_id = socket.session.session_id
+        if await owner_of(self.services.client, session_id) == CLOSED:
+            return
+        await close_conversation(self.services.client, session_id)
+        await self.services.sessions.close(session_id, by="visitor")
+        await self.services.transcript.append(
+            session_id, "system", handoff={"state": "closed", "by": "visitor", "text": CLOSED_TEXT}
+        )
+
+    async def on_disconnect(self, sid: str) -> None:
+        self._forget_socket(sid)
+
+    def _forget_socket(self, sid: str) -> None:
+        socket = self.sockets.pop(sid, None)
+        if socket is not None and self._services is not None:
+            self._services.fanout.remove(socket.session.session_id, sid)

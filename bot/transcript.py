@@ -1,0 +1,122 @@
+"""The record of a conversation: one append-only Redis stream per session.
+
+Every visitor, bot, agent and system message is an entry with a sequence number
+(1, 2, 3, … per conversation, no gaps) and a time. Appending assigns the number
+and publishes the entry to every gateway in one Lua script, so numbers never
+collide across processes and every gateway sees entries in sequence order.
+
+No rasa import: the gateway, the action server and later tools all use this.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import redis.asyncio as redis
+
+from bot import redis_keys
+
+EntryKind = Literal["visitor", "bot", "agent", "system"]
+
+# KEYS: transcript stream, sequence counter. ARGV: session id, entry JSON, channel.
+# The stream id "<seq>-1" makes the sequence number the stream's own order.
+_APPEND_SCRIPT = """
+local seq = redis.call('INCR', KEYS[2])
+redis.call('XADD', KEYS[1], seq .. '-1', 'entry', ARGV[2])
+redis.call('PUBLISH', ARGV[3],
+  '{"type":"entry","session_id":"' .. ARGV[1] .. '","seq":' .. seq .. ',"entry":' .. ARGV[2] .. '}')
+return seq
+"""
+
+
+def utc_timestamp() -> str:
+    """Now, ISO 8601 UTC with milliseconds: ``2026-11-23T15:02:11.204Z``."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One message or event of a conversation, as recorded."""
+
+    seq: int
+    kind: EntryKind
+    at: str
+    body: dict[str, Any] = field(default_factory=dict)
+    """Kind-specific fields: ``text``, ``sender``, ``client_message_id``, ``handoff``…"""
+
+    @property
+    def text(self) -> str | None:
+        text = self.body.get("text")
+        return text if isinstance(text, str) else None
+
+    def to_json(self) -> str:
+        return json.dumps({"kind": self.kind, "at": self.at, **self.body}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, seq: int, raw: str | bytes) -> TranscriptEntry:
+        data = json.loads(raw)
+        kind = data.pop("kind")
+        at = data.pop("at")
+        return cls(seq=seq, kind=kind, at=at, body=data)
+
+
+def _seq_of(stream_id: bytes | str) -> int:
+    text = stream_id.decode() if isinstance(stream_id, bytes) else stream_id
+    return int(text.split("-", 1)[0])
+
+
+def _entry(row_id: bytes, fields: dict[bytes, bytes]) -> TranscriptEntry:
+    return TranscriptEntry.from_json(_seq_of(row_id), fields[b"entry"])
+
+
+class Transcript:
+    """Reads and appends the transcripts of all conversations."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+        self._append = client.register_script(_APPEND_SCRIPT)
+
+    async def append(self, session_id: str, kind: EntryKind, **body: Any) -> TranscriptEntry:
+        """Record an entry (and announce it to every gateway); return it with its number."""
+        at = utc_timestamp()
+        probe = TranscriptEntry(seq=0, kind=kind, at=at, body=body)
+        seq = await self._append(
+            keys=[redis_keys.transcript_key(session_id), redis_keys.transcript_seq_key(session_id)],
+            args=[session_id, probe.to_json(), redis_keys.CONVERSATION_EVENTS_CHANNEL],
+        )
+        return TranscriptEntry(seq=int(seq), kind=kind, at=at, body=body)
+
+    async def last_seq(self, session_id: str) -> int:
+        value = await self.client.get(redis_keys.transcript_seq_key(session_id))
+        return int(value) if value else 0
+
+    async def after(
+        self, session_id: str, seq: int, upto: int | None = None
+    ) -> list[TranscriptEntry]:
+        """Entries with a number greater than ``seq`` (and at most ``upto``), in order."""
+        end = f"{upto}-1" if upto is not None else "+"
+        rows = await self.client.xrange(redis_keys.transcript_key(session_id), f"{seq + 1}-0", end)
+        return [
+            TranscriptEntry.from_json(_seq_of(row_id), fields[b"entry"]) for row_id, fields in rows
+        ]
+
+    async def page_before(
+        self, session_id: str, before_seq: int | None, limit: int
+    ) -> tuple[list[TranscriptEntry], bool]:
+        """Up to ``limit`` entries before ``before_seq`` (or the newest), oldest first,
+        and whether there are older ones."""
+        end = f"{before_seq - 1}-1" if before_seq is not None else "+"
+        if before_seq is not None and before_seq <= 1:
+            return [], False
+        rows = await self.client.xrevrange(
+            redis_keys.transcript_key(session_id), end, "-", count=limit + 1
+        )
+        has_more = len(rows) > limit
+        entries = [_entry(row_id, fields) for row_id, fields in reversed(rows[:limit])]
+        return entries, has_more
+
+    async def all(self, session_id: str) -> list[TranscriptEntry]:
+        return await self.after(session_id, 0)
