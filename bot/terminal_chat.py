@@ -1,7 +1,7 @@
-"""``make shell``: talk to the running bot from a terminal, through the visitor channel.
+"""``make shell``: talk to the running bot from a terminal, through the gateway.
 
-It speaks the same socket.io protocol as the website widget, so what you see
-here is what a visitor gets (slash guard and size limit included).
+It speaks the same protocol as the website widget (docs/protocol.md), so what
+you see here is what a visitor gets (slash guard, size and rate limits included).
 """
 
 from __future__ import annotations
@@ -14,23 +14,24 @@ from typing import Any
 
 import socketio
 
-REPLY_QUIET_SECONDS = 1.5
-"""After the last reply, wait this long for more before prompting again."""
+TURN_TIMEOUT_SECONDS = 60.0
+"""How long to wait for the bot's turn to end before prompting again anyway."""
+
+TurnEvent = tuple[str, Any]
 
 
 async def chat(url: str) -> int:
     client = socketio.AsyncClient(reconnection=False)
     session: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    events: asyncio.Queue[TurnEvent] = asyncio.Queue()
 
     @client.on("session_confirm")
     async def on_session_confirm(session_id: Any) -> None:
         if not session.done():
             session.set_result(str(session_id))
 
-    @client.on("bot_uttered")
-    async def on_bot_uttered(message: dict[str, Any]) -> None:
-        await replies.put(message)
+    for name in ("bot_uttered", "typing", "error", "slow_down"):
+        client.on(name, _queue_into(events, name))
 
     try:
         await client.connect(url, transports=["websocket"], socketio_path="/socket.io")
@@ -39,7 +40,7 @@ async def chat(url: str) -> int:
             await client.eio.http.close()
         print(f"error: no bot answers at {url}: start it with `make run` first.", file=sys.stderr)
         return 1
-    await client.emit("session_request", {"session_id": None})
+    await client.emit("session_request", {"session_id": None, "protocol": 1})
     session_id = await asyncio.wait_for(session, timeout=10)
     print(f"Connected (conversation {session_id}). Type a message; Ctrl-D or /quit ends.\n")
     loop = asyncio.get_running_loop()
@@ -48,8 +49,8 @@ async def chat(url: str) -> int:
             text = await loop.run_in_executor(None, _read_line)
             if text is None or text.strip() == "/quit":
                 break
-            await client.emit("user_uttered", {"message": text, "session_id": session_id})
-            await _print_replies(replies, first_timeout=30)
+            await client.emit("user_uttered", {"message": text})
+            await _print_turn(events)
     finally:
         await client.disconnect()
     return 0
@@ -62,23 +63,43 @@ def _read_line() -> str | None:
         return None
 
 
-async def _print_replies(replies: asyncio.Queue[dict[str, Any]], first_timeout: float) -> None:
-    timeout = first_timeout
+def _queue_into(events: asyncio.Queue[TurnEvent], name: str) -> Any:
+    async def put(data: Any = None) -> None:
+        await events.put((name, data))
+
+    return put
+
+
+async def _print_turn(events: asyncio.Queue[TurnEvent]) -> None:
+    """Print the bot's messages until it stops typing (or the message was refused)."""
     while True:
         try:
-            message = await asyncio.wait_for(replies.get(), timeout=timeout)
+            name, data = await asyncio.wait_for(events.get(), timeout=TURN_TIMEOUT_SECONDS)
         except asyncio.TimeoutError:
+            print("(no answer yet; it will appear when it comes)")
             return
-        print(f"bot > {message.get('text', '')}")
-        for button in message.get("quick_replies") or message.get("buttons") or []:
-            print(f"      [{button.get('title')}]")
-        timeout = REPLY_QUIET_SECONDS
+        if name == "bot_uttered":
+            speaker = "bot" if data.get("sender", {}).get("kind") != "system" else "system"
+            print(f"{speaker} > {data.get('text', '')}")
+            for button in data.get("quick_replies") or []:
+                print(f"      [{button.get('title')}]")
+        elif name == "error":
+            print(f"(refused: {data.get('error')}: {data.get('detail')})")
+            return
+        elif name == "slow_down":
+            print(f"(too fast: send it again in {data.get('retry_after_ms', 0) / 1000:.0f} s)")
+            return
+        elif name == "typing" and data["sender"]["kind"] == "bot" and not data["typing"]:
+            return
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Chat with the running bot.")
-    default_url = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
-    parser.add_argument("--url", default=default_url, help=f"the bot's URL (default {default_url})")
+    port = os.environ.get("GATEWAY_PORTS", "8000").split(",")[0].strip()
+    default_url = f"http://127.0.0.1:{port}"
+    parser.add_argument(
+        "--url", default=default_url, help=f"the gateway's URL (default {default_url})"
+    )
     args = parser.parse_args(argv)
     try:
         return asyncio.run(chat(args.url))

@@ -1,4 +1,5 @@
-"""The real stack, started once for all end-to-end tests: Redis, action server, Rasa."""
+"""The real stack, started once for all end-to-end tests: Redis, action server, two
+gateways and Rasa, on free ports."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import redis.asyncio as redis
 
 from bot.case_records import CaseRecords
 from bot.embedded_redis import free_port
 from bot.stack import Stack, StackConfig
 from bot.training import MODEL_PATH
+from bot.transcript import Transcript
 from tests.conftest import ROOT
 from tests.e2e.visitor import RasaApi, Visitor
 
@@ -26,12 +29,21 @@ def business_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+ALLOWED_ORIGIN = "http://shop.example"
+IDENTITY_SECRET = "e2e-identity-secret-0123456789"
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, business_file: Path) -> Iterator[Stack]:
     if not MODEL_PATH.exists():
         pytest.fail(f"no trained model at {MODEL_PATH}: `make test` trains it first")
-    previous = os.environ.get("BUSINESS_FILE")
-    os.environ["BUSINESS_FILE"] = str(business_file)
+    settings = {
+        "BUSINESS_FILE": str(business_file),
+        "GATEWAY_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN}, http://other-shop.example",
+        "GATEWAY_IDENTITY_SECRET": IDENTITY_SECRET,
+    }
+    previous = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     config = StackConfig(
         rasa_port=free_port(),
         action_port=free_port(),
@@ -40,6 +52,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, business_file: Path) -> Iter
         state_dir=tmp_path_factory.mktemp("stack"),
         # A token that looks like an option: it must still reach Rasa as the token.
         api_token="-e2e-" + secrets.token_hex(8),
+        gateway_ports=(free_port(), free_port()),
     )
     stack = Stack(config, report=lambda line: None)
     stack.start()
@@ -47,18 +60,34 @@ def stack(tmp_path_factory: pytest.TempPathFactory, business_file: Path) -> Iter
         yield stack
     finally:
         stack.stop()
-        if previous is None:
-            os.environ.pop("BUSINESS_FILE", None)
-        else:
-            os.environ["BUSINESS_FILE"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture
+def gateway_urls(stack: Stack) -> list[str]:
+    return stack.config.gateway_urls
 
 
 @pytest.fixture
 async def visitor(stack: Stack) -> AsyncIterator[Visitor]:
-    visitor = Visitor(stack.config.rasa_url)
+    """A protocol-1 visitor on the first gateway."""
+    visitor = Visitor(stack.config.gateway_urls[0])
     await visitor.connect()
     yield visitor
     await visitor.close()
+
+
+@pytest.fixture
+async def visitors(stack: Stack) -> AsyncIterator[list[Visitor]]:
+    """Unconnected visitors made with ``visitors.append``; all closed after the test."""
+    made: list[Visitor] = []
+    yield made
+    for visitor in made:
+        await visitor.close()
 
 
 @pytest.fixture
@@ -72,3 +101,11 @@ async def records(stack: Stack) -> AsyncIterator[CaseRecords]:
     case_records = CaseRecords.from_url(stack.redis_url)
     yield case_records
     await case_records.close()
+
+
+@pytest.fixture
+async def transcript(stack: Stack) -> AsyncIterator[Transcript]:
+    """The gateway's transcripts, read straight from Redis."""
+    client = redis.Redis.from_url(stack.redis_url)
+    yield Transcript(client)
+    await client.close()

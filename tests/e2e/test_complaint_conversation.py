@@ -46,7 +46,7 @@ async def test_a_complaint_is_acknowledged_restated_limited_then_settled(visitor
     assert [phrase_of(text) for text in replies] == ["confirm_resolution"]
     assert "refund $30" in replies[0]
 
-    references = await records.customer_resolution_references(visitor.session_id)
+    references = await records.customer_resolution_references(visitor.customer_key)
     assert len(references) == 1 and references[0] in replies[0]
     record = await records.load_resolution(references[0])
     assert record is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.visitor_socketio import NO_REPLY_NOTICE
+from bot.gateway.forwarder import NO_REPLY_NOTICE
 from tests.e2e.visitor import user_events
 
 pytestmark = pytest.mark.stack
@@ -18,6 +18,8 @@ async def test_with_the_action_server_down_the_visitor_is_told_and_the_message_k
     try:
         replies = await visitor.say("my parcel never arrived")
         assert replies == [NO_REPLY_NOTICE]
+        notice = [data for event, data in visitor.received if event == "bot_uttered"][-1]
+        assert notice["sender"] == {"kind": "system"}
         events = user_events(await rasa_api.tracker(visitor.session_id))
         assert events[-1]["text"] == "my parcel never arrived"
     finally:

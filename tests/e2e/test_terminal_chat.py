@@ -14,7 +14,7 @@ pytestmark = pytest.mark.stack
 
 async def test_the_terminal_chat_talks_to_the_running_bot(stack):
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.terminal_chat", "--url", stack.config.rasa_url,
+        sys.executable, "-m", "bot.terminal_chat", "--url", stack.config.gateway_urls[1],
         cwd=ROOT,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,

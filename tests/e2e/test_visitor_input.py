@@ -1,47 +1,62 @@
-"""Bad and unusual input through the visitor channel: a clear answer, nothing lost."""
+"""Bad and unusual input through the gateway: a clear answer, nothing lost, nothing forwarded."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from bot.channels.visitor_socketio import (
-    EMPTY_MESSAGE_NOTICE,
-    MAX_MESSAGE_CHARS,
-    SLASH_COMMAND_GUARD,
-    TOO_LONG_NOTICE,
-)
-from tests.e2e.visitor import user_events
+from bot.gateway.visitor_socket import NOTICES, SLASH_COMMAND_GUARD
+from tests.e2e.visitor import Visitor, user_events
 
 pytestmark = pytest.mark.stack
 
 
-async def test_an_empty_message_gets_a_clear_answer_and_changes_nothing(visitor, rasa_api):
+async def test_an_empty_message_gets_an_error_event_and_changes_nothing(visitor, rasa_api):
     await visitor.say("hi")
     before = await rasa_api.tracker(visitor.session_id)
+    seq_before = visitor.last_seq
 
-    assert await visitor.say("") == [EMPTY_MESSAGE_NOTICE]
-    assert await visitor.say("   \n ") == [EMPTY_MESSAGE_NOTICE]
+    for text in ("", "   \n "):
+        await visitor.send({"message": text, "client_message_id": "empty"})
+        error = await visitor.next_event("error")
+        assert error == {"error": "empty_message", "detail": "the message has no text",
+                         "client_message_id": "empty"}  # fmt: skip
 
-    after = await rasa_api.tracker(visitor.session_id)
-    assert user_events(after) == user_events(before)
+    assert user_events(await rasa_api.tracker(visitor.session_id)) == user_events(before)
+    assert (await visitor.say("hello again")) and visitor.last_seq > seq_before
 
 
-async def test_a_10_kb_message_is_refused_clearly_and_the_conversation_is_intact(visitor, rasa_api):
+async def test_a_10_kb_message_is_refused_clearly_and_the_conversation_is_intact(
+    visitor, rasa_api, stack
+):
     await visitor.say("my blender arrived broken, order #48213")
     before = await rasa_api.tracker(visitor.session_id)
+    seq_before = visitor.last_seq
 
-    replies = await visitor.say("this is a very long story. " * 400)  # about 10.8 kB
-    assert replies == [TOO_LONG_NOTICE]
-    assert str(MAX_MESSAGE_CHARS) in TOO_LONG_NOTICE.replace(",", "")
+    await visitor.send({"message": "this is a very long story. " * 400, "client_message_id": "L"})
+    error = await visitor.next_event("error")
+    assert error["error"] == "message_too_long" and error["client_message_id"] == "L"
+    assert "4000" in error["detail"]
 
     after = await rasa_api.tracker(visitor.session_id)
     assert user_events(after) == user_events(before)
     assert after["slots"]["order_id"] == "#48213"
-    # The conversation carries on where it was.
+    # Not in the transcript either: the next entry follows straight on.
     replies = await visitor.say("yes")
     assert len(replies) >= 2
+    assert min(data["seq"] for _, data in visitor.entries() if data["seq"] > seq_before) == (
+        seq_before + 1
+    )
+
+
+async def test_rasas_clients_are_told_in_a_bot_message_why_a_message_was_refused(stack):
+    legacy = Visitor(stack.config.gateway_urls[0], protocol=False)
+    await legacy.connect()
+    try:
+        assert await legacy.say("x" * 4001) == [NOTICES["message_too_long"].format(limit=4000)]
+        assert await legacy.say("  ") == [NOTICES["empty_message"]]
+        assert len(await legacy.say("my parcel never arrived")) >= 1
+    finally:
+        await legacy.close()
 
 
 @pytest.mark.parametrize(
@@ -60,6 +75,8 @@ async def test_unusual_text_gets_a_reply_and_is_recorded_exactly(visitor, rasa_a
     assert replies and all(reply.strip() for reply in replies)
     events = user_events(await rasa_api.tracker(visitor.session_id))
     assert events[-1]["text"] == text
+    echoed = [data["text"] for event, data in visitor.received if event == "visitor_uttered"]
+    assert echoed[-1] == text
 
 
 async def test_slash_syntax_reaches_the_bot_as_text_not_as_an_intent(visitor, rasa_api, records):
@@ -77,7 +94,7 @@ async def test_slash_syntax_reaches_the_bot_as_text_not_as_an_intent(visitor, ra
     assert last["parse_data"]["intent"]["confidence"] < 1.0
     assert all(entity.get("extractor") for entity in last["parse_data"]["entities"])
     # And nothing was granted on the strength of it.
-    assert await records.customer_resolution_references(visitor.session_id) == []
+    assert await records.customer_resolution_references(visitor.customer_key) == []
 
 
 async def test_slash_restart_does_not_wipe_the_conversation(visitor, rasa_api):
@@ -90,19 +107,43 @@ async def test_slash_restart_does_not_wipe_the_conversation(visitor, rasa_api):
 
 
 @pytest.mark.parametrize(
-    ("payload", "error"),
+    ("event", "payload", "detail"),
     [
-        ("just a string", "invalid_payload"),
-        ({"message": 12345, "session_id": "set-below"}, "invalid_payload"),
-        ({"message": "hello"}, "no_session"),
+        ("user_uttered", "just a string", "user_uttered: expected a JSON object"),
+        ("user_uttered", ["a", "list"], "user_uttered: expected a JSON object"),
+        ("user_uttered", {"message": 12345}, "user_uttered: 'message' must be text"),
+        ("user_uttered", {"text": "hello"}, "user_uttered: 'message' is missing"),
+        ("user_uttered", {"message": "hi", "client_message_id": 7},
+         "user_uttered: 'client_message_id' must be str"),
+        ("session_request", {"last_seq": -1}, "session_request: 'last_seq' must be at least 0"),
+        ("session_request", {"user": {"id": "u"}}, "session_request: 'user' needs 'id' and 'hash'"),
+        ("typing", {"typing": "yes"}, "typing: 'typing' must be bool"),
+        ("history_request", {"limit": 1000}, "history_request: 'limit' must be between 1 and 200"),
+        ("rating", {"score": 9}, "rating: 'score' must be between 1 and 5"),
+        ("rating", {"score": True}, "rating: 'score' must be int"),
     ],
-)
-async def test_malformed_payloads_get_an_error_event_and_the_channel_keeps_working(
-    visitor, payload, error
+)  # fmt: skip
+async def test_malformed_payloads_get_an_error_event_and_the_socket_keeps_working(
+    visitor, event, payload, detail
 ):
-    if isinstance(payload, dict) and payload.get("session_id") == "set-below":
-        payload = {**payload, "session_id": visitor.session_id}
-    await visitor.send(payload)
-    reported = await asyncio.wait_for(visitor.errors.get(), timeout=10)
-    assert reported["error"] == error
+    await visitor.client.emit(event, payload)
+    error = await visitor.next_event("error")
+    assert error["error"] == "invalid_payload"
+    assert error["detail"] == detail
     assert await visitor.say("hello")
+
+
+async def test_messages_before_a_session_or_naming_another_session_are_refused(
+    stack, visitor, transcript
+):
+    stranger = Visitor(stack.config.gateway_urls[0])
+    await stranger.client.connect(stranger.url, transports=["websocket"])
+    try:
+        await stranger.send({"message": "hello"})
+        assert (await stranger.next_event("error"))["error"] == "no_session"
+        await stranger.connect()  # a session of its own, on the same socket
+        await stranger.send({"message": "write into theirs", "session_id": visitor.session_id})
+        assert (await stranger.next_event("error"))["error"] == "wrong_session"
+    finally:
+        await stranger.close()
+    assert await transcript.all(visitor.session_id) == []
