@@ -17,6 +17,7 @@ The test suite uses ``Stack`` directly, on free ports, to hold real conversation
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import signal
@@ -176,25 +177,31 @@ class Stack:
             self.start_action_server()
             for port in self.config.gateway_ports:
                 self.start_gateway(port)
-            environment = self._environment() | {"TICKET_LOCK_LIFETIME": "15"}
-            self._start_and_wait(
-                "Rasa server (loading the model takes about 40 s)",
-                [
-                    sys.executable, "-m", "rasa", "run",
-                    "--model", str(self.config.model_path),
-                    "--endpoints", "endpoints.yml",
-                    "--credentials", "credentials.yml",
-                    "--interface", "127.0.0.1",
-                    "--port", str(self.config.rasa_port),
-                    "--enable-api", f"--auth-token={self.config.api_token}",
-                ],
-                environment,
-                f"{self.config.rasa_url}/",
-                "rasa",
-            )  # fmt: skip
+            self.start_rasa()
         except BaseException:
             self.stop()
             raise
+
+    def start_rasa(self) -> None:
+        """Start the Rasa server (also to restart it after ``stop_part("rasa")``)."""
+        # Rasa's lock on a conversation outlives a killed Rasa by this long; the
+        # gateway already sends one message per conversation at a time.
+        environment = self._environment() | {"TICKET_LOCK_LIFETIME": "15"}
+        self._start_and_wait(
+            "Rasa server (loading the model takes about 40 s)",
+            [
+                sys.executable, "-m", "rasa", "run",
+                "--model", str(self.config.model_path),
+                "--endpoints", "endpoints.yml",
+                "--credentials", "credentials.yml",
+                "--interface", "127.0.0.1",
+                "--port", str(self.config.rasa_port),
+                "--enable-api", f"--auth-token={self.config.api_token}",
+            ],
+            environment,
+            f"{self.config.rasa_url}/",
+            "rasa",
+        )  # fmt: skip
 
     def start_action_server(self) -> None:
         """Start the action server (also to restart it after ``stop_part("actions")``)."""
@@ -238,6 +245,14 @@ class Stack:
     def process(self, name: str) -> ManagedProcess:
         """The running part called ``name`` ("rasa", "actions", "gateway-8000", ...)."""
         return next(m for m in self.processes if m.name == name)
+
+    def kill_part(self, name: str) -> None:
+        """Kill one part with SIGKILL (no chance to clean up), as a crash would."""
+        for managed in [m for m in self.processes if m.name == name]:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(managed.process.pid, signal.SIGKILL)
+            managed.process.wait()
+            self.processes.remove(managed)
 
     def stop_part(self, name: str) -> None:
         """Stop one part ("redis", "actions", "rasa", "gateway-<port>"), leaving the others."""

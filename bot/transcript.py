@@ -53,7 +53,8 @@ class TranscriptEntry:
         return text if isinstance(text, str) else None
 
     def to_json(self) -> str:
-        return json.dumps({"kind": self.kind, "at": self.at, **self.body}, ensure_ascii=False)
+        # ASCII JSON: any text a client could send (even half an emoji) stores and reads back.
+        return json.dumps({"kind": self.kind, "at": self.at, **self.body})
 
     @classmethod
     def from_json(cls, seq: int, raw: str | bytes) -> TranscriptEntry:

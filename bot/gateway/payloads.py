@@ -32,6 +32,21 @@ class VisitorMessage:
     metadata: dict[str, Any]
 
 
+def valid_unicode(text: str) -> str:
+    """``text`` with lone surrogates (half an emoji, valid in JSON) as U+FFFD, so it can be
+    stored and passed on as UTF-8."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _text(data: dict[str, Any], name: str, max_chars: int) -> str | None:
+    value = _optional(data, name, str)
+    if value is None:
+        return None
+    if len(value) > max_chars:
+        raise PayloadError(f"'{name}' must be at most {max_chars} characters")
+    return valid_unicode(value)
+
+
 def _object(data: Any) -> dict[str, Any]:
     if data is None:
         return {}
@@ -63,13 +78,13 @@ def session_request(data: Any) -> SessionRequest:
     user = _optional(data, "user", dict)
     user_id = user_hash = None
     if user is not None:
-        user_id = _optional(user, "id", str)
-        user_hash = _optional(user, "hash", str)
+        user_id = _text(user, "id", 200)
+        user_hash = _text(user, "hash", 64)
         if not user_id or not user_hash:
             raise PayloadError("'user' needs 'id' and 'hash'")
     protocol = _whole_number(data, "protocol", 1)
     return SessionRequest(
-        session_id=_optional(data, "session_id", str),
+        session_id=_text(data, "session_id", 200),
         last_seq=_whole_number(data, "last_seq", 0),
         speaks_protocol=protocol is not None,
         user_id=user_id,
@@ -88,9 +103,9 @@ def visitor_message(data: Any) -> VisitorMessage:
     if client_message_id is not None and not 0 < len(client_message_id) <= 64:
         raise PayloadError(f"'client_message_id' must be 1 to {MAX_CLIENT_MESSAGE_ID_CHARS} chars")
     return VisitorMessage(
-        text=text,
-        session_id=_optional(data, "session_id", str),
-        client_message_id=client_message_id,
+        text=valid_unicode(text),
+        session_id=_text(data, "session_id", 200),
+        client_message_id=valid_unicode(client_message_id) if client_message_id else None,
         metadata=_visitor_metadata(data.get("metadata") or data.get("customData")),
     )
 
@@ -128,7 +143,4 @@ def rating(data: Any) -> tuple[int, str]:
     score = _whole_number(data, "score", 1, 5)
     if score is None:
         raise PayloadError("'score' must be a whole number from 1 to 5")
-    comment = _optional(data, "comment", str) or ""
-    if len(comment) > 2000:
-        raise PayloadError("'comment' must be at most 2000 characters")
-    return score, comment
+    return score, _text(data, "comment", 2000) or ""

@@ -48,7 +48,8 @@ def verify_identity(user_id: str, presented_hash: str, identity_secret: str) -> 
     if not identity_secret:
         return None
     expected = identity_hash(user_id, identity_secret)
-    return VerifiedUser(user_id) if hmac.compare_digest(expected, presented_hash) else None
+    genuine = hmac.compare_digest(expected.encode(), presented_hash.encode("utf-8", "replace"))
+    return VerifiedUser(user_id) if genuine else None
 
 
 class SessionSigner:
@@ -65,9 +66,9 @@ class SessionSigner:
 
     def is_genuine(self, session_id: str) -> bool:
         token, dot, signature = session_id.partition(".")
-        if not dot or len(token) != 22 or len(signature) != 22:
+        if not dot or len(token) != 22 or len(signature) != 22 or not session_id.isascii():
             return False
-        return hmac.compare_digest(self._signature(token), signature)
+        return hmac.compare_digest(self._signature(token).encode(), signature.encode())
 
     def _signature(self, token: str) -> str:
         return _b64(hmac.new(self._key, token.encode(), hashlib.sha256).digest()[:16])
@@ -134,6 +135,8 @@ class SessionStore:
         )
 
     async def close(self, session_id: str, by: str) -> None:
+        if not await self.client.exists(redis_keys.session_key(session_id)):
+            return
         await self.client.hset(
             redis_keys.session_key(session_id),
             mapping={"status": "closed", "closed_at": utc_timestamp(), "closed_by": by},

@@ -57,17 +57,31 @@ class GatewaySettings:
             identity_secret=environ.get("GATEWAY_IDENTITY_SECRET", ""),
             allowed_origins=origins,
             rate_limit=_rate_limit(environ.get("GATEWAY_RATE_LIMIT", "12/20")),
-            slow_notice_seconds=float(environ.get("GATEWAY_SLOW_NOTICE_SECONDS", "4")),
-            rasa_timeout_seconds=float(environ.get("GATEWAY_RASA_TIMEOUT_SECONDS", "30")),
+            slow_notice_seconds=_seconds(environ, "GATEWAY_SLOW_NOTICE_SECONDS", "4"),
+            rasa_timeout_seconds=_seconds(environ, "GATEWAY_RASA_TIMEOUT_SECONDS", "30"),
         )
 
 
 def _integer(environ: os._Environ[str], name: str, default: str) -> int:
     value = environ.get(name, default)
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
-        raise GatewaySettingsError(f"{name}={value!r} is not a whole number") from None
+        number = -1
+    if not 0 < number < 65536:
+        raise GatewaySettingsError(f"{name}={value!r} must be a port number (1-65535)")
+    return number
+
+
+def _seconds(environ: os._Environ[str], name: str, default: str) -> float:
+    value = environ.get(name, default)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < 3600:  # also false for nan
+        raise GatewaySettingsError(f"{name}={value!r} must be a number of seconds above 0")
+    return seconds
 
 
 def _secret(environ: os._Environ[str], name: str) -> str:

@@ -126,6 +126,22 @@ class Visitor:
                 texts.append(str(data.get("text", "")))
                 wait = quiet
 
+    async def wait_for_seq(self, seq: int, timeout: float = 15.0) -> None:
+        """Until an entry numbered ``seq`` (or later) has arrived."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.last_seq < seq:
+            if loop.time() > deadline:
+                raise AssertionError(f"entry {seq} never arrived (last seen {self.last_seq})")
+            await asyncio.sleep(0.02)
+
+    async def history(self, before_seq: int | None = None, limit: int = 50) -> dict[str, Any]:
+        request: dict[str, Any] = {"limit": limit}
+        if before_seq is not None:
+            request["before_seq"] = before_seq
+        await self.client.emit("history_request", request)
+        return dict(await self.next_event("history"))
+
     def entries(self) -> list[tuple[str, dict[str, Any]]]:
         """The transcript entries received (events with a ``seq``), in arrival order."""
         return [(event, data) for event, data in self.received if _has_seq(data)]
