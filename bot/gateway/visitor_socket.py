@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -83,6 +84,9 @@ class VisitorSocketHandlers:
         self.sio = sio
         self.settings = settings
         self.sockets: dict[str, VisitorSocket] = {}
+        self._turns: dict[str, asyncio.Lock] = {}
+        """python-socketio runs each event in its own task; this keeps one socket's events
+        in the order they were sent (asyncio locks are FIFO)."""
         self._services: GatewayServices | None = None
 
     @property
@@ -112,7 +116,8 @@ class VisitorSocketHandlers:
     ) -> Callable[..., Awaitable[None]]:
         async def guarded(sid: str, data: Any = None, *_: Any) -> None:
             try:
-                await handler(sid, data)
+                async with self._turns.setdefault(sid, asyncio.Lock()):
+                    await handler(sid, data)
             except PayloadError as error:
                 await self.error(sid, "invalid_payload", f"{event}: {error}")
             except redis.RedisError:
@@ -318,7 +323,9 @@ class VisitorSocketHandlers:
         )
 
     async def on_disconnect(self, sid: str) -> None:
-        self._forget_socket(sid)
+        async with self._turns.setdefault(sid, asyncio.Lock()):  # after its last event
+            self._forget_socket(sid)
+        self._turns.pop(sid, None)
 
     def _forget_socket(self, sid: str) -> None:
         socket = self.sockets.pop(sid, None)
