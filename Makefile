@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu clean
+.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu bench-gateway clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,7 +39,7 @@ model: setup ## train the model if data/, config.yml or domain.yml changed
 train: setup ## train the model now, changed or not
 	@$(PY) -m bot.training --force
 
-run: setup ## set up, train if needed, start Redis + action server + Rasa; Ctrl-C stops all
+run: setup ## set up, train if needed, start Redis + action server + gateway + Rasa; Ctrl-C stops all
 	@$(PY) -m bot.stack --train-if-needed
 
 shell: setup ## talk to the running bot (`make run` in another terminal) from this terminal
@@ -49,8 +49,8 @@ validate: setup ## check the training data and domain (rasa data validate --fail
 	@$(RASA) data validate --fail-on-warnings --quiet
 
 lint: setup ## ruff: lint and formatting
-	@$(PY) -m ruff check bot actions tests
-	@$(PY) -m ruff format --check bot actions tests
+	@$(PY) -m ruff check bot actions tests bench
+	@$(PY) -m ruff format --check bot actions tests bench
 
 test-unit: setup ## unit tests (actions, business rules, records) on a real embedded Redis
 	@$(PY) -m pytest tests/unit -q
@@ -70,6 +70,9 @@ test-stories: model ## the dialogue's test stories (rasa test --fail-on-predicti
 test: lint validate model ## everything: lint, validation, unit, story and end-to-end tests
 	@$(PY) -m pytest tests -q
 	@$(MAKE) --no-print-directory test-stories
+
+bench-gateway: model ## measure the gateway hop: reply latency through the gateway vs Rasa directly
+	@$(PY) -m bench.gateway_hop
 
 test-nlu: setup ## cross-validated NLU report (per-intent precision/recall/F1, confusions) in reports/nlu/
 	@echo "Cross-validating the NLU model (5 folds, a few minutes)..."

@@ -1,0 +1,1 @@
+"""Measurements of the running product (``make bench-gateway``)."""
