@@ -104,3 +104,12 @@ def rating_key(session_id: str) -> str:
 
 def handled_message_key(message_id: str) -> str:
     return f"{HANDLED_MESSAGE_PREFIX}{message_id}"
+
+
+RASA_PROCESS_PREFIX = "rasa-process:"
+"""Heartbeat of a running Rasa process (by boot id), so its claims on messages can be
+told from those of a process that died: ``rasa-process:<boot id>``."""
+
+
+def rasa_process_key(boot_id: str) -> str:
+    return f"{RASA_PROCESS_PREFIX}{boot_id}"

@@ -6,12 +6,13 @@ the answer carries every reply it produced (see docs/protocol.md, last section).
 
 Each ``message_id`` is handled at most once: the gateway retries after timeouts
 and restarts, so the replies are stored in Redis and a retry gets them back
-instead of a second run. A message claimed by a Rasa process that has since died
-(another boot id) is taken over.
+instead of a second run. A retry of a message another live Rasa process is still
+on gets 409; one claimed by a process that has died (no heartbeat) is taken over.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import json
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 HANDLED_TTL_SECONDS = 24 * 3600
 CLAIM_TTL_SECONDS = 300
+HEARTBEAT_SECONDS = 3
 MAX_TEXT_CHARS = 4000
 
 
@@ -57,6 +59,8 @@ class GatewayInput(InputChannel):
         self.secret = secret
         self.redis_url = redis_url
         self.boot_id = secrets.token_hex(8)
+        self._in_flight: set[str] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
         self._redis: redis.Redis | None = None
 
     def _client(self) -> redis.Redis:
@@ -79,7 +83,10 @@ class GatewayInput(InputChannel):
             problem = _body_problem(body)
             if problem:
                 return response.json({"status": "bad_request", "detail": problem}, status=400)
-            return await self._handle(body, on_new_message)
+            # Shielded: a gateway that gives up or dies must not cut the bot's turn (or
+            # the bookkeeping around it) in half; Sanic cancels a handler whose client
+            # went away. The answer is stored either way, for the retry.
+            return await asyncio.shield(asyncio.create_task(self._handle(body, on_new_message)))
 
         return webhook
 
@@ -91,19 +98,36 @@ class GatewayInput(InputChannel):
     async def _handle(
         self, body: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> HTTPResponse:
-        key = redis_keys.handled_message_key(body["message_id"])
+        if self._heartbeat is None:
+            self._heartbeat = asyncio.create_task(self._keep_heartbeat())
+            await asyncio.sleep(0)  # let it start announcing this process
+        message_id = body["message_id"]
+        if message_id in self._in_flight:  # this process is still on it
+            return response.json({"status": "in_progress"}, status=409)
+        self._in_flight.add(message_id)
+        key = redis_keys.handled_message_key(message_id)
         client = self._client()
         claim = json.dumps({"status": "processing", "boot": self.boot_id})
         try:
             if not await client.set(key, claim, nx=True, ex=CLAIM_TTL_SECONDS):
                 earlier = await self._earlier_answer(client, key)
                 if earlier is not None:
+                    self._in_flight.discard(message_id)
                     return earlier
                 await client.set(key, claim, ex=CLAIM_TTL_SECONDS)
         except redis.RedisError:
+            self._in_flight.discard(message_id)
             logger.exception("gateway_input.store_unavailable")
             return response.json({"status": "unavailable"}, status=503)
+        return await self._process(body, key, on_new_message)
 
+    async def _process(
+        self,
+        body: dict[str, Any],
+        key: str,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> HTTPResponse:
+        client = self._client()
         collector = CollectingOutputChannel()
         message = UserMessage(
             body["text"],
@@ -119,6 +143,8 @@ class GatewayInput(InputChannel):
             logger.exception("gateway_input.failed message_id=%s", body["message_id"])
             await _forget(client, key)
             return response.json({"status": "failed"}, status=503)
+        finally:
+            self._in_flight.discard(body["message_id"])
         replies = [_without_recipient(reply) for reply in collector.messages]
         try:
             done = json.dumps({"status": "done", "replies": replies})
@@ -128,17 +154,31 @@ class GatewayInput(InputChannel):
         return response.json({"status": "done", "replies": replies})
 
     async def _earlier_answer(self, client: redis.Redis, key: str) -> HTTPResponse | None:
-        """The stored answer, 409 while this process still works on it, or ``None`` when
-        the process that claimed it is gone (take it over)."""
+        """The stored answer, 409 while another Rasa process works on it, or ``None``
+        when the claim is stale (its process is gone, or it is ours and not in flight)."""
         raw = await client.get(key)
         if raw is None:
             return None
         earlier = json.loads(raw)
         if earlier.get("status") == "done":
             return response.json(earlier)
-        if earlier.get("boot") == self.boot_id:
+        if earlier.get("boot") != self.boot_id and await self._claimant_alive(client, earlier):
             return response.json({"status": "in_progress"}, status=409)
         return None
+
+    async def _claimant_alive(self, client: redis.Redis, claim: dict[str, Any]) -> bool:
+        boot = claim.get("boot")
+        return isinstance(boot, str) and bool(
+            await client.exists(redis_keys.rasa_process_key(boot))
+        )
+
+    async def _keep_heartbeat(self) -> None:
+        """While this Rasa process lives, its boot id is known to be alive."""
+        key = redis_keys.rasa_process_key(self.boot_id)
+        while True:
+            with contextlib.suppress(redis.RedisError):
+                await self._client().set(key, "1", ex=HEARTBEAT_SECONDS * 3)
+            await asyncio.sleep(HEARTBEAT_SECONDS)
 
 
 async def _forget(client: redis.Redis, key: str) -> None:

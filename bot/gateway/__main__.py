@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 
 from bot.gateway.app import create_app
 from bot.gateway.settings import GatewaySettings, GatewaySettingsError
 
 
 def main() -> int:
+    # Sanic 21.12's websocket code on Python 3.10; nothing we can act on.
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module="sanic")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = GatewaySettings.from_environment()

@@ -195,6 +195,7 @@ class BotForwarder:
         """Rasa's replies (retrying until it answers), or ``None`` if it refused the message."""
         told = False
         attempt = 0
+        busy = 0
         while True:
             request = asyncio.create_task(
                 self.rasa.send(session_id, message.message_id, message.text, message.metadata)
@@ -217,6 +218,11 @@ class BotForwarder:
                 attempt += 1
                 continue
             if answer.status == "in_progress":
+                if busy % 10 == 0:
+                    logger.info(
+                        "forwarder.rasa_still_on_it session=%s seq=%d", session_id, message.seq
+                    )
+                busy += 1
                 await asyncio.sleep(1.0)
                 continue
             if answer.status == "rejected":
