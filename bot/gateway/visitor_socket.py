@@ -66,6 +66,10 @@ class VisitorSocket:
     delivery: SocketDelivery
 
 
+SessionHandler = Callable[[str, VisitorSocket, Any], Awaitable[None]]
+"""An event handler that needs the socket's session: (sid, socket, payload)."""
+
+
 @dataclass
 class GatewayServices:
     """What the handlers use; made when the server starts (nothing at import time)."""
@@ -99,17 +103,29 @@ class VisitorSocketHandlers:
         self._services = services
 
     def register(self) -> None:
-        handlers: dict[str, Callable[[str, Any], Awaitable[None]]] = {
-            "session_request": self.on_session_request,
+        self.sio.on("session_request", self._guarded("session_request", self.on_session_request))
+        in_session: dict[str, SessionHandler] = {
             "user_uttered": self.on_user_uttered,
             "typing": self.on_typing,
             "history_request": self.on_history_request,
             "rating": self.on_rating,
             "end_chat": self.on_end_chat,
         }
-        for event, handler in handlers.items():
-            self.sio.on(event, self._guarded(event, handler))
+        for event, handler in in_session.items():
+            self.sio.on(event, self._guarded(event, self._in_session(handler)))
         self.sio.on("disconnect", self.on_disconnect)
+
+    def _in_session(self, handler: SessionHandler) -> Callable[[str, Any], Awaitable[None]]:
+        """Run ``handler`` with the socket's session; without one, say so."""
+
+        async def with_session(sid: str, data: Any) -> None:
+            socket = self.sockets.get(sid)
+            if socket is None:
+                await self.error(sid, "no_session", "send session_request first")
+                return
+            await handler(sid, socket, data)
+
+        return with_session
 
     def _guarded(
         self, event: str, handler: Callable[[str, Any], Awaitable[None]]
@@ -185,11 +201,7 @@ class VisitorSocketHandlers:
         )  # fmt: skip
         await delivery.open([("session_confirm", session.session_id), ("session_state", state)])
 
-    async def on_user_uttered(self, sid: str, data: Any) -> None:
-        socket = self.sockets.get(sid)
-        if socket is None:
-            await self.error(sid, "no_session", "send session_request first")
-            return
+    async def on_user_uttered(self, sid: str, socket: VisitorSocket, data: Any) -> None:
         message = payloads.visitor_message(data)
         session_id = socket.session.session_id
         ref = message.client_message_id
@@ -272,19 +284,13 @@ class VisitorSocketHandlers:
                 "bot_uttered", {"text": NOTICES["slow_down"], "sender": SYSTEM_SENDER}, to=sid
             )
 
-    async def on_typing(self, sid: str, data: Any) -> None:
-        socket = self.sockets.get(sid)
+    async def on_typing(self, sid: str, socket: VisitorSocket, data: Any) -> None:
         typing = payloads.typing_flag(data)
-        if socket is not None:
-            await self.services.fanout.publish_live(
-                socket.session.session_id, "visitor_typing", {"typing": typing}, audience="agents"
-            )
+        await self.services.fanout.publish_live(
+            socket.session.session_id, "visitor_typing", {"typing": typing}, audience="agents"
+        )
 
-    async def on_history_request(self, sid: str, data: Any) -> None:
-        socket = self.sockets.get(sid)
-        if socket is None:
-            await self.error(sid, "no_session", "send session_request first")
-            return
+    async def on_history_request(self, sid: str, socket: VisitorSocket, data: Any) -> None:
         before, limit = payloads.history_request(data)
         entries, has_more = await self.services.transcript.page_before(
             socket.session.session_id, before, limit
@@ -296,11 +302,7 @@ class VisitorSocketHandlers:
             to=sid,
         )
 
-    async def on_rating(self, sid: str, data: Any) -> None:
-        socket = self.sockets.get(sid)
-        if socket is None:
-            await self.error(sid, "no_session", "send session_request first")
-            return
+    async def on_rating(self, sid: str, socket: VisitorSocket, data: Any) -> None:
         score, comment = payloads.rating(data)
         await self.services.client.hset(
             redis_keys.rating_key(socket.session.session_id),
@@ -308,11 +310,7 @@ class VisitorSocketHandlers:
         )
         await self.sio.emit("rating_saved", {"score": score}, to=sid)
 
-    async def on_end_chat(self, sid: str, data: Any) -> None:
-        socket = self.sockets.get(sid)
-        if socket is None:
-            await self.error(sid, "no_session", "send session_request first")
-            return
+    async def on_end_chat(self, sid: str, socket: VisitorSocket, data: Any) -> None:
         session_id = socket.session.session_id
         if await owner_of(self.services.client, session_id) == CLOSED:
             return

@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.asyncio as redis
@@ -101,6 +102,20 @@ async def records(stack: Stack) -> AsyncIterator[CaseRecords]:
     case_records = CaseRecords.from_url(stack.redis_url)
     yield case_records
     await case_records.close()
+
+
+@pytest.fixture
+def open_visitor(visitors: list[Visitor]) -> Callable[..., Awaitable[Visitor]]:
+    """``await open_visitor(url, session_id=..., last_seq=..., user=...)``: a connected
+    protocol-1 visitor, closed after the test."""
+
+    async def open_one(url: str, **session: Any) -> Visitor:
+        visitor = Visitor(url)
+        visitors.append(visitor)
+        await visitor.connect(**session)
+        return visitor
+
+    return open_one
 
 
 @pytest.fixture

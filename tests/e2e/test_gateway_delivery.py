@@ -13,33 +13,24 @@ from tests.e2e.visitor import Visitor
 pytestmark = pytest.mark.stack
 
 
-async def open_visitor(visitors: list[Visitor], url: str, **session: object) -> Visitor:
-    visitor = Visitor(url)
-    visitors.append(visitor)
-    await visitor.connect(**session)  # type: ignore[arg-type]
-    return visitor
-
-
 def seqs(visitor: Visitor) -> list[int]:
     return [data["seq"] for _, data in visitor.entries()]
 
 
 async def test_a_reconnecting_visitor_gets_what_it_missed_once_and_in_order(
-    visitors, gateway_urls, transcript
+    open_visitor, gateway_urls, transcript
 ):
-    tab = await open_visitor(visitors, gateway_urls[0])
+    tab = await open_visitor(gateway_urls[0])
     await tab.say("my order 48213 never arrived")
     seen = tab.last_seq
     await tab.close()
 
     # While it is away, another tab of the same conversation carries on.
-    other_tab = await open_visitor(
-        visitors, gateway_urls[1], session_id=tab.session_id, last_seq=seen
-    )
+    other_tab = await open_visitor(gateway_urls[1], session_id=tab.session_id, last_seq=seen)
     missed_replies = await other_tab.say("yes, that's right")
     assert missed_replies
 
-    back = await open_visitor(visitors, gateway_urls[0], session_id=tab.session_id, last_seq=seen)
+    back = await open_visitor(gateway_urls[0], session_id=tab.session_id, last_seq=seen)
     newest = await transcript.last_seq(tab.session_id)
     await back.wait_for_seq(newest)
     assert seqs(back) == list(range(seen + 1, newest + 1))
@@ -53,10 +44,10 @@ async def test_a_reconnecting_visitor_gets_what_it_missed_once_and_in_order(
     assert [entry.seq for entry in recorded] == seqs(back)
 
 
-async def test_a_message_on_one_gateway_reaches_the_tab_on_the_other(visitors, gateway_urls):
-    first = await open_visitor(visitors, gateway_urls[0])
+async def test_a_message_on_one_gateway_reaches_the_tab_on_the_other(open_visitor, gateway_urls):
+    first = await open_visitor(gateway_urls[0])
     second = await open_visitor(
-        visitors, gateway_urls[1], session_id=first.session_id, last_seq=first.last_seq
+        gateway_urls[1], session_id=first.session_id, last_seq=first.last_seq
     )
 
     replies = await first.say("my parcel arrived damaged")
@@ -71,10 +62,10 @@ async def test_a_message_on_one_gateway_reaches_the_tab_on_the_other(visitors, g
 
 
 async def test_visitors_on_two_gateways_hold_their_own_conversations_at_once(
-    visitors, gateway_urls
+    open_visitor, gateway_urls
 ):
-    left = await open_visitor(visitors, gateway_urls[0])
-    right = await open_visitor(visitors, gateway_urls[1])
+    left = await open_visitor(gateway_urls[0])
+    right = await open_visitor(gateway_urls[1])
 
     left_replies, right_replies = await asyncio.gather(
         left.say("my order 11111 never arrived"), right.say("my order 22222 arrived damaged")

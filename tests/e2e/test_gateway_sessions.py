@@ -10,16 +10,8 @@ import pytest
 
 from bot.gateway.sessions import SessionSigner
 from tests.e2e.conftest import IDENTITY_SECRET
-from tests.e2e.visitor import Visitor
 
 pytestmark = pytest.mark.stack
-
-
-async def start(visitors: list[Visitor], url: str, **session: object) -> Visitor:
-    visitor = Visitor(url)
-    visitors.append(visitor)
-    await visitor.connect(**session)  # type: ignore[arg-type]
-    return visitor
 
 
 def user(user_id: str, secret: str = IDENTITY_SECRET) -> dict[str, str]:
@@ -28,7 +20,7 @@ def user(user_id: str, secret: str = IDENTITY_SECRET) -> dict[str, str]:
 
 
 async def test_the_server_issues_the_id_and_ignores_one_it_never_issued(
-    visitor, visitors, gateway_urls
+    visitor, open_visitor, gateway_urls
 ):
     await visitor.say("my order 48213 never arrived")
     real = visitor.session_id
@@ -41,19 +33,21 @@ async def test_the_server_issues_the_id_and_ignores_one_it_never_issued(
         SessionSigner("another-gateways-secret-0123").new_id(),
     ]
     for forged in forged_ids:
-        intruder = await start(visitors, gateway_urls[0], session_id=forged, last_seq=0)
+        intruder = await open_visitor(gateway_urls[0], session_id=forged, last_seq=0)
         assert intruder.session_id not in (forged, real)
         assert intruder.state["resumed"] is False and intruder.state["last_seq"] == 0
         history = await intruder.history()
         assert history == {"entries": [], "has_more": False}
 
 
-async def test_a_genuine_id_continues_its_conversation_on_either_gateway(visitors, gateway_urls):
-    first = await start(visitors, gateway_urls[0])
+async def test_a_genuine_id_continues_its_conversation_on_either_gateway(
+    open_visitor, gateway_urls
+):
+    first = await open_visitor(gateway_urls[0])
     await first.say("my kettle arrived broken")
     await first.close()
 
-    again = await start(visitors, gateway_urls[1], session_id=first.session_id, last_seq=0)
+    again = await open_visitor(gateway_urls[1], session_id=first.session_id, last_seq=0)
 
     assert again.session_id == first.session_id
     assert again.state["resumed"] is True
@@ -64,8 +58,8 @@ async def test_a_genuine_id_continues_its_conversation_on_either_gateway(visitor
     assert await again.say("yes") != []
 
 
-async def test_a_closed_conversations_id_is_not_reopened(visitors, gateway_urls, transcript):
-    first = await start(visitors, gateway_urls[0])
+async def test_a_closed_conversations_id_is_not_reopened(open_visitor, gateway_urls, transcript):
+    first = await open_visitor(gateway_urls[0])
     await first.say("hello")
     await first.client.emit("end_chat", {})
     closed = await first.next_event("handoff")
@@ -75,36 +69,36 @@ async def test_a_closed_conversations_id_is_not_reopened(visitors, gateway_urls,
     assert (await first.next_event("error"))["error"] == "conversation_closed"
     assert [e.text for e in await transcript.all(first.session_id)][-1] != "one more thing"
 
-    replay = await start(visitors, gateway_urls[1], session_id=first.session_id, last_seq=0)
+    replay = await open_visitor(gateway_urls[1], session_id=first.session_id, last_seq=0)
     assert replay.session_id != first.session_id and replay.state["resumed"] is False
 
 
-async def test_a_verified_identity_becomes_the_customer_key(visitors, gateway_urls, rasa_api):
-    signed_in = await start(visitors, gateway_urls[0], user=user("cust-1001"))
+async def test_a_verified_identity_becomes_the_customer_key(open_visitor, gateway_urls, rasa_api):
+    signed_in = await open_visitor(gateway_urls[0], user=user("cust-1001"))
     assert signed_in.state["customer"] == {"verified": True, "user_id": "cust-1001"}
     await signed_in.say("my order 48213 never arrived")
     tracker = await rasa_api.tracker(signed_in.session_id)
     assert tracker["latest_message"]["metadata"]["customer_key"] == "user:cust-1001"
 
     # The same id presented for another user is not that user's conversation.
-    other = await start(
-        visitors, gateway_urls[0], session_id=signed_in.session_id, user=user("cust-2002")
+    other = await open_visitor(
+        gateway_urls[0], session_id=signed_in.session_id, user=user("cust-2002")
     )
     assert other.session_id != signed_in.session_id
     # Nor for an anonymous visitor.
-    anonymous = await start(visitors, gateway_urls[1], session_id=signed_in.session_id)
+    anonymous = await open_visitor(gateway_urls[1], session_id=signed_in.session_id)
     assert anonymous.session_id != signed_in.session_id
     # The right user gets it back.
-    again = await start(
-        visitors, gateway_urls[1], session_id=signed_in.session_id, user=user("cust-1001")
+    again = await open_visitor(
+        gateway_urls[1], session_id=signed_in.session_id, user=user("cust-1001")
     )
     assert again.session_id == signed_in.session_id
 
 
 async def test_a_forged_identity_is_rejected_and_the_visitor_stays_anonymous(
-    visitors, gateway_urls
+    open_visitor, gateway_urls
 ):
-    forged = await start(visitors, gateway_urls[0], user=user("cust-1001", "not-the-secret"))
+    forged = await open_visitor(gateway_urls[0], user=user("cust-1001", "not-the-secret"))
     error = next(data for event, data in forged.received if event == "error")
     assert error["error"] == "identity_rejected"
     assert forged.state["customer"] == {"verified": False}

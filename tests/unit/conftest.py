@@ -37,3 +37,11 @@ async def redis_client(redis_url: str) -> AsyncIterator[redis.Redis]:
     if records is not None:
         await records.close()
     services._records.clear()
+
+
+@pytest.fixture
+async def client(redis_url: str) -> AsyncIterator[redis.Redis]:
+    """A client on the test Redis answering bytes, like the gateway's (nothing flushed)."""
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    await client.close()

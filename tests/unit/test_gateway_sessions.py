@@ -7,10 +7,8 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import AsyncIterator
 
 import pytest
-import redis.asyncio as redis
 
 from bot import redis_keys
 from bot.gateway.sessions import (
@@ -33,13 +31,6 @@ TIMESTAMP_PATTERN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 @pytest.fixture
 def signer() -> SessionSigner:
     return SessionSigner(SECRET)
-
-
-@pytest.fixture
-async def client(redis_url: str) -> AsyncIterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    await client.close()
 
 
 @pytest.fixture

@@ -19,13 +19,6 @@ AGENT = {"kind": "agent", "id": "a-7", "name": "Priya", "avatar_url": None}
 
 
 @pytest.fixture
-async def client(redis_url: str) -> AsyncIterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
 async def second_client(redis_url: str) -> AsyncIterator[redis.Redis]:
     client = redis.Redis.from_url(redis_url)
     yield client
