@@ -31,6 +31,9 @@ SLASH_COMMAND_GUARD = "\u2060"
 by Rasa, and enough to stop Rasa's RegexMessageHandler from reading the text as an
 intent (``/restart``, ``/propose_resolution{"amount": 99999}``)."""
 
+TYPING_REPEAT_SECONDS = 1.0
+"""A client repeating the same typing state faster than this is not passed on each time."""
+
 CLOSED_TEXT = "You ended the chat. Thank you for talking to us."
 
 # What Rasa's clients (which cannot show our error events) are told instead.
@@ -64,6 +67,8 @@ class VisitorSocket:
     session: Session
     speaks_protocol: bool
     delivery: SocketDelivery
+    typing_told: tuple[bool, float] = (False, 0.0)
+    """The last typing state passed on, and when (repeats within a second are dropped)."""
 
 
 SessionHandler = Callable[[str, VisitorSocket, Any], Awaitable[None]]
@@ -286,6 +291,10 @@ class VisitorSocketHandlers:
 
     async def on_typing(self, sid: str, socket: VisitorSocket, data: Any) -> None:
         typing = payloads.typing_flag(data)
+        now = time.monotonic()
+        if socket.typing_told[0] == typing and now - socket.typing_told[1] < TYPING_REPEAT_SECONDS:
+            return
+        socket.typing_told = (typing, now)
         await self.services.fanout.publish_live(
             socket.session.session_id, "visitor_typing", {"typing": typing}, audience="agents"
         )

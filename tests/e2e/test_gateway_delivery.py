@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 import redis.asyncio as redis
@@ -104,3 +105,31 @@ async def test_a_rating_is_stored_with_the_conversation(visitor, stack):
     finally:
         await client.close()
     assert stored["score"] == "4" and stored["comment"] == "quick <b>and</b> kind"
+
+
+async def test_visitor_typing_is_passed_on_for_agents_without_repeats(visitor, stack):
+    client = redis.Redis.from_url(stack.redis_url)
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe(redis_keys.CONVERSATION_EVENTS_CHANNEL)
+    try:
+        for typing in (True, True, True, False, False):
+            await visitor.client.emit("typing", {"typing": typing})
+        await visitor.history(limit=1)  # the typing events above have been handled
+        passed_on = []
+        deadline = asyncio.get_running_loop().time() + 1.5
+        while asyncio.get_running_loop().time() < deadline:
+            message = await pubsub.get_message(timeout=0.2)
+            if message is None:
+                continue
+            event = json.loads(message["data"])
+            if event["session_id"] == visitor.session_id and event["type"] == "live":
+                passed_on.append((event["event"], event["audience"], event["payload"]))
+    finally:
+        await pubsub.close()
+        await client.close()
+    assert passed_on == [
+        ("visitor_typing", "agents", {"typing": True}),
+        ("visitor_typing", "agents", {"typing": False}),
+    ]
+    # Agents' events never reach the visitor's own sockets.
+    assert not any(event == "visitor_typing" for event, _ in visitor.received)
