@@ -25,7 +25,7 @@ from bot.complaints import (
 
 DomainDict = dict[str, Any]
 
-NUMBER_WORDS = {2: "Two", 3: "Three", 4: "Four", 5: "Five"}
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
 
 DETAIL_SLOTS = ("order_id", "product", "amount", "email", "waited")
 """Slots filled from the entity of the same name; a new complaint starts without them."""

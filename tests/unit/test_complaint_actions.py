@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from actions.complaint import (
+    NUMBER_WORDS,
     ActionAcknowledgeComplaint,
     ActionAskWhatWasMissed,
     ActionAskWhatWouldBeFair,
@@ -328,3 +331,11 @@ async def test_details_given_before_the_first_complaint_are_kept(dispatcher, dom
     events = await ActionAcknowledgeComplaint().run(dispatcher, tracker, domain)
 
     assert "order_id" not in slot_events(events)
+
+
+@pytest.mark.parametrize("variant", phrasebook().variants("acknowledge_problems"))
+def test_the_number_of_problems_reads_naturally_in_every_variant(variant):
+    text = variant.format(problem_count=NUMBER_WORDS[2], apologies="I'm sorry it was late")
+    sentences = re.split(r"(?<=[.!?]) ", text)
+    assert all(sentence[0].isupper() for sentence in sentences), text
+    assert " two " in f" {text} "  # not "That's Two separate problems"
