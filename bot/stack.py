@@ -380,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)  # also when started with SIGINT ignored
     try:
         stack.preflight()
         if args.train_if_needed:
