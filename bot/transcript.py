@@ -11,6 +11,7 @@ No rasa import: the gateway, the action server and later tools all use this.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -21,15 +22,31 @@ from bot import redis_keys
 
 EntryKind = Literal["visitor", "bot", "agent", "system"]
 
-# KEYS: transcript stream, sequence counter. ARGV: session id, entry JSON, channel.
+# KEYS: transcript stream, sequence counter[, work list, pending set].
+# ARGV: session id, entry JSON, channel[, work payload, time].
 # The stream id "<seq>-1" makes the sequence number the stream's own order.
 _APPEND_SCRIPT = """
 local seq = redis.call('INCR', KEYS[2])
 redis.call('XADD', KEYS[1], seq .. '-1', 'entry', ARGV[2])
 redis.call('PUBLISH', ARGV[3],
   '{"type":"entry","session_id":"' .. ARGV[1] .. '","seq":' .. seq .. ',"entry":' .. ARGV[2] .. '}')
+if KEYS[3] then
+  redis.call('RPUSH', KEYS[3], ARGV[4])
+  redis.call('ZADD', KEYS[4], 'NX', ARGV[5], ARGV[1])
+end
 return seq
 """
+
+
+@dataclass(frozen=True)
+class QueuedWork:
+    """Work queued in the same step as a transcript entry: both happen or neither."""
+
+    list_key: str
+    """The list the payload is appended to."""
+    pending_key: str
+    """A sorted set of conversations with queued work, scored by when it was first queued."""
+    payload: str
 
 
 def utc_timestamp() -> str:
@@ -80,14 +97,29 @@ class Transcript:
         self.client = client
         self._append = client.register_script(_APPEND_SCRIPT)
 
-    async def append(self, session_id: str, kind: EntryKind, **body: Any) -> TranscriptEntry:
-        """Record an entry (and announce it to every gateway); return it with its number."""
+    async def append(
+        self,
+        session_id: str,
+        kind: EntryKind,
+        *,
+        queue: QueuedWork | None = None,
+        **body: Any,
+    ) -> TranscriptEntry:
+        """Record an entry (and announce it to every gateway); return it with its number.
+
+        ``queue`` is queued in the same atomic step (the gateway queues a visitor
+        message for the bot this way, so a recorded message is never left unanswered).
+        """
         at = utc_timestamp()
         probe = TranscriptEntry(seq=0, kind=kind, at=at, body=body)
-        seq = await self._append(
-            keys=[redis_keys.transcript_key(session_id), redis_keys.transcript_seq_key(session_id)],
-            args=[session_id, probe.to_json(), redis_keys.CONVERSATION_EVENTS_CHANNEL],
-        )
+        keys = [redis_keys.transcript_key(session_id), redis_keys.transcript_seq_key(session_id)]
+        args: list[str | float] = [
+            session_id, probe.to_json(), redis_keys.CONVERSATION_EVENTS_CHANNEL
+        ]  # fmt: skip
+        if queue is not None:
+            keys += [queue.list_key, queue.pending_key]
+            args += [queue.payload, time.time()]
+        seq = await self._append(keys=keys, args=args)
         return TranscriptEntry(seq=int(seq), kind=kind, at=at, body=body)
 
     async def last_seq(self, session_id: str) -> int:

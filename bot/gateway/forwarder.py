@@ -29,7 +29,7 @@ from bot.gateway.delivery import ConversationFanout
 from bot.gateway.events import BOT_SENDER, SYSTEM_SENDER, offered_payloads, reply_body
 from bot.gateway.rasa_client import RasaChannelClient, RasaUnavailable
 from bot.ownership import BOT, owner_of
-from bot.transcript import Transcript
+from bot.transcript import QueuedWork, Transcript
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,6 @@ class InboxMessage:
     """A visitor message waiting for the bot's answer."""
 
     message_id: str
-    seq: int
     text: str
     metadata: dict[str, Any]
 
@@ -99,12 +98,15 @@ class BotForwarder:
         self._release = client.register_script(_RELEASE_SCRIPT)
         self._done = client.register_script(_DONE_SCRIPT)
 
-    async def enqueue(self, session_id: str, message: InboxMessage) -> None:
-        pipe = self.client.pipeline(transaction=True)
-        pipe.rpush(redis_keys.inbox_key(session_id), json.dumps(asdict(message)))
-        pipe.zadd(redis_keys.INBOX_PENDING, {session_id: time.time()}, nx=True)
-        await pipe.execute()
-        self.kick(session_id)
+    @staticmethod
+    def queued(session_id: str, message: InboxMessage) -> QueuedWork:
+        """``message`` for the conversation's inbox, queued in the same step as its
+        transcript entry (then ``kick``)."""
+        return QueuedWork(
+            list_key=redis_keys.inbox_key(session_id),
+            pending_key=redis_keys.INBOX_PENDING,
+            payload=json.dumps(asdict(message)),
+        )
 
     def kick(self, session_id: str) -> None:
         """Drain the conversation's inbox here, unless this process already does."""
@@ -176,7 +178,7 @@ class BotForwarder:
             for body in bodies:
                 await self.transcript.append(session_id, "bot", **body)
             if not replies:
-                logger.warning("forwarder.no_reply session=%s seq=%d", session_id, message.seq)
+                logger.warning("forwarder.no_reply message=%s", message.message_id)
                 await self._notice(session_id, NO_REPLY_NOTICE)
             await self.client.hset(
                 redis_keys.session_key(session_id),
@@ -208,8 +210,8 @@ class BotForwarder:
                 answer = await request
             except RasaUnavailable as error:
                 logger.warning(
-                    "forwarder.rasa_unavailable session=%s seq=%d attempt=%d error=%s",
-                    session_id, message.seq, attempt, error,
+                    "forwarder.rasa_unavailable message=%s attempt=%d error=%s",
+                    message.message_id, attempt, error,
                 )  # fmt: skip
                 if not told:
                     await self._notice(session_id, STILL_HERE_NOTICE)
@@ -219,9 +221,7 @@ class BotForwarder:
                 continue
             if answer.status == "in_progress":
                 if busy % 10 == 0:
-                    logger.info(
-                        "forwarder.rasa_still_on_it session=%s seq=%d", session_id, message.seq
-                    )
+                    logger.info("forwarder.rasa_still_on_it message=%s", message.message_id)
                 busy += 1
                 await asyncio.sleep(1.0)
                 continue

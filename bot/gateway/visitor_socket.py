@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -229,25 +230,25 @@ class VisitorSocketHandlers:
             await self._slow_down(sid, socket, message, retry_after_ms)
             return
         text = message.text.strip()
+        for_the_bot = None
+        if owner == BOT:  # otherwise people own the conversation and read the transcript
+            for_the_bot = self.services.forwarder.queued(
+                session_id,
+                InboxMessage(
+                    message_id=f"{session_id}:{secrets.token_hex(8)}",
+                    text=await self._text_for_rasa(session_id, text),
+                    metadata={
+                        "customer_key": socket.session.customer_key,
+                        "visitor": message.metadata,
+                    },
+                ),
+            )
         entry = await self.services.transcript.append(
-            session_id, "visitor", text=text, client_message_id=ref
+            session_id, "visitor", queue=for_the_bot, text=text, client_message_id=ref
         )
         await self.sio.emit("message_ack", {"seq": entry.seq, "client_message_id": ref}, to=sid)
-        if owner != BOT:
-            return  # people own the conversation; they read it from the transcript
-        await self.services.forwarder.enqueue(
-            session_id,
-            InboxMessage(
-                message_id=f"{session_id}:{entry.seq}",
-                seq=entry.seq,
-                text=await self._text_for_rasa(session_id, text),
-                metadata={
-                    "customer_key": socket.session.customer_key,
-                    "transcript_seq": entry.seq,
-                    "visitor": message.metadata,
-                },
-            ),
-        )
+        if for_the_bot is not None:
+            self.services.forwarder.kick(session_id)
 
     async def _text_for_rasa(self, session_id: str, text: str) -> str:
         """Quick-reply payloads the bot just offered go as they are; any other text

@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio as redis
 
 from bot import redis_keys
-from bot.transcript import Transcript, TranscriptEntry
+from bot.transcript import QueuedWork, Transcript, TranscriptEntry
 
 TIMESTAMP_PATTERN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 AGENT = {"kind": "agent", "id": "a-7", "name": "Priya", "avatar_url": None}
@@ -454,3 +454,26 @@ def test_an_entry_survives_a_json_round_trip():
 
     assert TranscriptEntry.from_json(9, entry.to_json()) == entry
     assert TranscriptEntry.from_json(9, entry.to_json().encode()) == entry
+
+
+async def test_work_queued_with_an_entry_is_queued_in_the_same_step(transcript, client, session_id):
+    work = QueuedWork(
+        list_key=f"test-inbox:{session_id}", pending_key="test-pending", payload='{"n": 1}'
+    )
+    entry = await transcript.append(session_id, "visitor", queue=work, text="hello")
+    await transcript.append(session_id, "bot", text="hi")  # nothing queued with this one
+
+    assert await client.lrange(work.list_key, 0, -1) == [b'{"n": 1}']
+    assert await client.zscore("test-pending", session_id) is not None
+    assert [e.seq for e in await transcript.all(session_id)] == [entry.seq, entry.seq + 1]
+
+
+async def test_an_entry_that_cannot_be_recorded_queues_nothing(transcript, client, session_id):
+    await client.set(redis_keys.transcript_key(session_id), "not a stream")
+    work = QueuedWork(list_key=f"test-inbox:{session_id}", pending_key="test-pending-2",
+                      payload="x")  # fmt: skip
+
+    with pytest.raises(redis.ResponseError):
+        await transcript.append(session_id, "visitor", queue=work, text="hello")
+
+    assert await client.exists(work.list_key) == 0
