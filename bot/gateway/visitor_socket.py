@@ -179,11 +179,6 @@ class VisitorSocketHandlers:
             start = newest  # Rasa's clients keep their own history
         else:
             start = min(request.last_seq, newest)
-        delivery = SocketDelivery(
-            self.sio, sid, session.session_id, start, self.services.transcript
-        )
-        self.sockets[sid] = VisitorSocket(session, request.speaks_protocol, delivery)
-        self.services.fanout.add(delivery)
         owner = await owner_of(self.services.client, session.session_id)
         state = {
             "protocol": 1,
@@ -205,6 +200,13 @@ class VisitorSocketHandlers:
             "visitor_socket.session sid=%s resumed=%s replay_from=%d newest=%d",
             sid, resumed, start, newest,
         )  # fmt: skip
+        delivery = SocketDelivery(
+            self.sio, sid, session.session_id, start, self.services.transcript
+        )
+        self.sockets[sid] = VisitorSocket(session, request.speaks_protocol, delivery)
+        # No await between registering and opening: open() takes the socket's lock at
+        # once, so an entry published meanwhile waits and comes after session_state.
+        self.services.fanout.add(delivery)
         await delivery.open([("session_confirm", session.session_id), ("session_state", state)])
 
     async def on_user_uttered(self, sid: str, socket: VisitorSocket, data: Any) -> None:
