@@ -66,6 +66,10 @@ RATE_PREFIX = "rate:"
 RATING_PREFIX = "rating:"
 """Hash per conversation with the visitor's rating: ``rating:<session id>``."""
 
+ANSWERED_PREFIX = "answered:"
+"""Set once the bot's replies to a visitor message are in the transcript (a retry after
+a gateway crash must not record them twice): ``answered:<message id>``."""
+
 HANDLED_MESSAGE_PREFIX = "handled-message:"
 """What Rasa answered to a gateway message id (so a retry is answered, not re-run)."""
 
@@ -100,6 +104,10 @@ def rate_key(session_id: str, window: int) -> str:
 
 def rating_key(session_id: str) -> str:
     return f"{RATING_PREFIX}{session_id}"
+
+
+def answered_key(message_id: str) -> str:
+    return f"{ANSWERED_PREFIX}{message_id}"
 
 
 def handled_message_key(message_id: str) -> str:

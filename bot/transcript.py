@@ -22,20 +22,43 @@ from bot import redis_keys
 
 EntryKind = Literal["visitor", "bot", "agent", "system"]
 
-# KEYS: transcript stream, sequence counter[, work list, pending set].
-# ARGV: session id, entry JSON, channel[, work payload, time].
-# The stream id "<seq>-1" makes the sequence number the stream's own order.
-_APPEND_SCRIPT = """
-local seq = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[1], seq .. '-1', 'entry', ARGV[2])
-redis.call('PUBLISH', ARGV[3],
-  '{"type":"entry","session_id":"' .. ARGV[1] .. '","seq":' .. seq .. ',"entry":' .. ARGV[2] .. '}')
+# Append one entry (JSON in `entry`) to KEYS[1] numbered from the counter KEYS[2] and
+# publish it; `session` and `channel` come from ARGV. The stream id "<seq>-1" makes the
+# sequence number the stream's own order.
+_APPEND_ONE = """
+local function append(session, channel, entry)
+  local seq = redis.call('INCR', KEYS[2])
+  redis.call('XADD', KEYS[1], seq .. '-1', 'entry', entry)
+  redis.call('PUBLISH', channel,
+    '{"type":"entry","session_id":"' .. session .. '","seq":' .. seq .. ',"entry":' .. entry .. '}')
+  return seq
+end
+"""
+
+# KEYS: stream, counter[, work list, pending set]. ARGV: session, entry, channel[, work, time].
+_APPEND_SCRIPT = (
+    _APPEND_ONE
+    + """
+local seq = append(ARGV[1], ARGV[3], ARGV[2])
 if KEYS[3] then
   redis.call('RPUSH', KEYS[3], ARGV[4])
   redis.call('ZADD', KEYS[4], 'NX', ARGV[5], ARGV[1])
 end
 return seq
 """
+)
+
+# KEYS: stream, counter, once key. ARGV: session, channel, once TTL, entries...
+_APPEND_ONCE_SCRIPT = (
+    _APPEND_ONE
+    + """
+if not redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[3]) then return 0 end
+for i = 4, #ARGV do append(ARGV[1], ARGV[2], ARGV[i]) end
+return #ARGV - 3
+"""
+)
+
+ONCE_TTL_SECONDS = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -96,6 +119,7 @@ class Transcript:
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
         self._append = client.register_script(_APPEND_SCRIPT)
+        self._append_once = client.register_script(_APPEND_ONCE_SCRIPT)
 
     async def append(
         self,
@@ -121,6 +145,28 @@ class Transcript:
             args += [queue.payload, time.time()]
         seq = await self._append(keys=keys, args=args)
         return TranscriptEntry(seq=int(seq), kind=kind, at=at, body=body)
+
+    async def append_once(
+        self, session_id: str, entries: list[tuple[EntryKind, dict[str, Any]]], once_key: str
+    ) -> bool:
+        """Record ``entries`` together, unless entries were already recorded under
+        ``once_key`` (a retry after a crash must not record the bot's replies twice).
+        Whether they were recorded now."""
+        at = utc_timestamp()
+        recorded = await self._append_once(
+            keys=[
+                redis_keys.transcript_key(session_id),
+                redis_keys.transcript_seq_key(session_id),
+                once_key,
+            ],
+            args=[
+                session_id,
+                redis_keys.CONVERSATION_EVENTS_CHANNEL,
+                ONCE_TTL_SECONDS,
+                *(TranscriptEntry(0, kind, at, body).to_json() for kind, body in entries),
+            ],
+        )
+        return bool(recorded)
 
     async def last_seq(self, session_id: str) -> int:
         value = await self.client.get(redis_keys.transcript_seq_key(session_id))

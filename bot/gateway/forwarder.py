@@ -175,8 +175,11 @@ class BotForwarder:
             if replies is None:
                 return
             bodies = [reply_body(reply) for reply in replies]
-            for body in bodies:
-                await self.transcript.append(session_id, "bot", **body)
+            await self.transcript.append_once(
+                session_id,
+                [("bot", body) for body in bodies],
+                once_key=redis_keys.answered_key(message.message_id),
+            )
             if not replies:
                 logger.warning("forwarder.no_reply message=%s", message.message_id)
                 await self._notice(session_id, NO_REPLY_NOTICE)

@@ -477,3 +477,26 @@ async def test_an_entry_that_cannot_be_recorded_queues_nothing(transcript, clien
         await transcript.append(session_id, "visitor", queue=work, text="hello")
 
     assert await client.exists(work.list_key) == 0
+
+
+async def test_entries_recorded_once_are_not_recorded_again_under_the_same_key(
+    transcript, session_id
+):
+    replies = [("bot", {"text": "first"}), ("bot", {"text": "second"})]
+    once = f"test-answered:{session_id}"
+
+    assert await transcript.append_once(session_id, replies, once_key=once) is True
+    assert await transcript.append_once(session_id, replies, once_key=once) is False
+
+    recorded = await transcript.all(session_id)
+    assert [(e.seq, e.kind, e.text) for e in recorded] == [
+        (1, "bot", "first"),
+        (2, "bot", "second"),
+    ]
+
+
+async def test_nothing_to_record_once_still_marks_the_key(transcript, client, session_id):
+    once = f"test-answered-empty:{session_id}"
+    assert await transcript.append_once(session_id, [], once_key=once) is False
+    assert await client.exists(once) == 1
+    assert await transcript.all(session_id) == []
