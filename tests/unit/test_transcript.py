@@ -245,49 +245,25 @@ async def test_after_reads_only_its_own_conversation(transcript, session_id):
 # Paging backwards
 
 
-async def test_the_newest_page_is_the_last_entries_oldest_first(transcript, session_id):
-    await fill(transcript, session_id, 12)
+@pytest.mark.parametrize(
+    ("recorded", "before_seq", "limit", "expected", "more"),
+    [
+        (12, None, 5, [8, 9, 10, 11, 12], True),  # the newest page
+        (12, 8, 5, [3, 4, 5, 6, 7], True),  # ends just before the number given
+        (12, 3, 5, [1, 2], False),  # the oldest page says there is nothing more
+        (5, 6, 5, [1, 2, 3, 4, 5], False),  # ends exactly at the first entry
+        (5, None, 4, [2, 3, 4, 5], True),  # one short of the first entry
+    ],
+)
+async def test_pages_go_backwards_and_say_whether_there_is_more(
+    transcript, session_id, recorded, before_seq, limit, expected, more
+):
+    await fill(transcript, session_id, recorded)
 
-    entries, has_more = await transcript.page_before(session_id, None, 5)
+    entries, has_more = await transcript.page_before(session_id, before_seq, limit)
 
-    assert seqs(entries) == [8, 9, 10, 11, 12]
-    assert has_more is True
-
-
-async def test_a_page_before_a_number_ends_just_before_it(transcript, session_id):
-    await fill(transcript, session_id, 12)
-
-    entries, has_more = await transcript.page_before(session_id, 8, 5)
-
-    assert seqs(entries) == [3, 4, 5, 6, 7]
-    assert has_more is True
-
-
-async def test_the_oldest_page_says_there_is_nothing_more(transcript, session_id):
-    await fill(transcript, session_id, 12)
-
-    entries, has_more = await transcript.page_before(session_id, 3, 5)
-
-    assert seqs(entries) == [1, 2]
-    assert has_more is False
-
-
-async def test_a_page_that_ends_exactly_at_the_first_entry_has_no_more(transcript, session_id):
-    await fill(transcript, session_id, 5)
-
-    entries, has_more = await transcript.page_before(session_id, 6, 5)
-
-    assert seqs(entries) == [1, 2, 3, 4, 5]
-    assert has_more is False
-
-
-async def test_a_page_one_short_of_the_first_entry_has_more(transcript, session_id):
-    await fill(transcript, session_id, 5)
-
-    entries, has_more = await transcript.page_before(session_id, None, 4)
-
-    assert seqs(entries) == [2, 3, 4, 5]
-    assert has_more is True
+    assert seqs(entries) == expected
+    assert has_more is more
 
 
 async def test_paging_back_from_the_newest_visits_every_entry_once(transcript, session_id):
