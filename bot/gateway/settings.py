@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from bot.settings import DEFAULT_EMBEDDED_REDIS_PORT
+from bot.settings import Settings
 
 
 class GatewaySettingsError(ValueError):
@@ -49,8 +49,7 @@ class GatewaySettings:
         return cls(
             host=environ.get("GATEWAY_HOST", "127.0.0.1"),
             port=_integer(environ, "GATEWAY_PORT", "8000"),
-            redis_url=environ.get("REDIS_URL")
-            or f"redis://127.0.0.1:{DEFAULT_EMBEDDED_REDIS_PORT}/0",
+            redis_url=Settings.from_environment().redis_url,
             rasa_url=environ.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
             channel_secret=_secret(environ, "GATEWAY_CHANNEL_SECRET"),
             session_secret=_secret(environ, "GATEWAY_SESSION_SECRET"),
