@@ -98,10 +98,15 @@ class TranscriptEntry:
 
     @classmethod
     def from_json(cls, seq: int, raw: str | bytes) -> TranscriptEntry:
-        data = json.loads(raw)
-        kind = data.pop("kind")
-        at = data.pop("at")
-        return cls(seq=seq, kind=kind, at=at, body=data)
+        return cls.from_fields(seq, json.loads(raw))
+
+    @classmethod
+    def from_fields(cls, seq: int, fields: dict[str, Any]) -> TranscriptEntry:
+        """The entry stored as ``fields`` (what ``to_json`` wrote, decoded)."""
+        body = dict(fields)
+        kind = body.pop("kind")
+        at = body.pop("at")
+        return cls(seq=seq, kind=kind, at=at, body=body)
 
 
 def _seq_of(stream_id: bytes | str) -> int:

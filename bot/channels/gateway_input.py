@@ -28,6 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import redis_keys
+from bot.gateway.payloads import MAX_MESSAGE_CHARS, SLASH_COMMAND_GUARD
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ logger = logging.getLogger(__name__)
 HANDLED_TTL_SECONDS = 24 * 3600
 CLAIM_TTL_SECONDS = 300
 HEARTBEAT_SECONDS = 3
-MAX_TEXT_CHARS = 4000
+MAX_TEXT_CHARS = MAX_MESSAGE_CHARS + len(SLASH_COMMAND_GUARD)
+"""The gateway's limit, plus the guard it may put in front."""
 
 
 class GatewayInput(InputChannel):

@@ -92,10 +92,6 @@ class ConversationFanout:
         if not sockets:
             self.deliveries.pop(session_id, None)
 
-    @property
-    def socket_count(self) -> int:
-        return sum(len(sockets) for sockets in self.deliveries.values())
-
     async def publish_live(
         self, session_id: str, event: str, payload: dict[str, Any], audience: str = "visitor"
     ) -> None:
@@ -153,13 +149,7 @@ class ConversationFanout:
             if not sockets:
                 return
             if message["type"] == "entry":
-                entry_data = message["entry"]
-                entry = TranscriptEntry(
-                    seq=int(message["seq"]),
-                    kind=entry_data.pop("kind"),
-                    at=entry_data.pop("at"),
-                    body=entry_data,
-                )
+                entry = TranscriptEntry.from_fields(int(message["seq"]), message["entry"])
                 for delivery in list(sockets.values()):
                     await delivery.deliver(entry)
             elif message["type"] == "live" and message.get("audience") == "visitor":

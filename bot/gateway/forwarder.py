@@ -63,7 +63,6 @@ return 0
 _DONE_SCRIPT = """
 if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then redis.call('LPOP', KEYS[1]) end
 if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[2]) end
-return redis.call('LLEN', KEYS[1])
 """
 
 

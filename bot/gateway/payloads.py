@@ -7,6 +7,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+MAX_MESSAGE_CHARS = 4000
+"""Longer visitor messages are refused (``error: message_too_long``), not forwarded."""
+
+SLASH_COMMAND_GUARD = "\u2060"
+"""A WORD JOINER put before visitor text starting with '/': invisible, not stripped
+by Rasa, and enough to stop Rasa's RegexMessageHandler from reading the text as an
+intent (``/restart``, ``/propose_resolution{"amount": 99999}``)."""
+
 MAX_VISITOR_METADATA_CHARS = 2000
 MAX_CLIENT_MESSAGE_ID_CHARS = 64
 
@@ -32,6 +40,12 @@ class VisitorMessage:
     metadata: dict[str, Any]
 
 
+def neutralise_slash_command(text: str) -> str:
+    """Make text that starts with '/' reach NLU as text, not as an intent."""
+    stripped = text.strip()
+    return SLASH_COMMAND_GUARD + stripped if stripped.startswith("/") else stripped
+
+
 def valid_unicode(text: str) -> str:
     """``text`` with lone surrogates (half an emoji, valid in JSON) as U+FFFD, so it can be
     stored and passed on as UTF-8."""
@@ -55,13 +69,12 @@ def _object(data: Any) -> dict[str, Any]:
     return data
 
 
-def _optional(data: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+def _optional(data: dict[str, Any], name: str, kind: type) -> Any:
     value = data.get(name)
     if value is None:
         return None
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        kind_name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        raise PayloadError(f"'{name}' must be {kind_name}")
+        raise PayloadError(f"'{name}' must be {kind.__name__}")
     return value
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.ownership import CLOSED
 from bot.transcript import utc_timestamp
 
 SESSION_TTL_SECONDS = 90 * 24 * 3600
@@ -82,6 +83,7 @@ class Session:
     customer_key: str
     verified_user_id: str | None
     closed: bool
+    """The conversation is over (its owner is ``closed``); the id is not continued."""
 
 
 class SessionStore:
@@ -116,28 +118,23 @@ class SessionStore:
                 "customer_key": customer_key,
                 "verified_user_id": user.user_id if user else "",
                 "created_at": utc_timestamp(),
-                "status": "open",
             },
         )
         await self.client.expire(key, SESSION_TTL_SECONDS)
         return Session(session_id, customer_key, user.user_id if user else None, closed=False)
 
     async def load(self, session_id: str) -> Session | None:
-        fields = await self.client.hgetall(redis_keys.session_key(session_id))
-        if not fields:
+        """The session record, closed when its conversation is (bot/ownership.py decides)."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hgetall(redis_keys.session_key(session_id))
+        pipe.get(redis_keys.owner_key(session_id))
+        fields, owner = await pipe.execute()
+        if not fields or b"customer_key" not in fields:
             return None
         verified = fields.get(b"verified_user_id", b"").decode()
         return Session(
             session_id=session_id,
             customer_key=fields[b"customer_key"].decode(),
             verified_user_id=verified or None,
-            closed=fields.get(b"status") == b"closed",
-        )
-
-    async def close(self, session_id: str, by: str) -> None:
-        if not await self.client.exists(redis_keys.session_key(session_id)):
-            return
-        await self.client.hset(
-            redis_keys.session_key(session_id),
-            mapping={"status": "closed", "closed_at": utc_timestamp(), "closed_by": by},
+            closed=owner == CLOSED.encode(),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from bot.gateway.payloads import MAX_MESSAGE_CHARS
 from bot.settings import Settings
 
 
@@ -33,7 +34,7 @@ class GatewaySettings:
     """``GATEWAY_IDENTITY_SECRET``: verifies the host page's user ids (empty: off)."""
     allowed_origins: tuple[str, ...]
     rate_limit: RateLimit
-    max_message_chars: int = 4000
+    max_message_chars: int = MAX_MESSAGE_CHARS
     slow_notice_seconds: float = 4.0
     """After this long without Rasa's answer the visitor is told we are still here."""
     rasa_timeout_seconds: float = 30.0

@@ -19,18 +19,13 @@ from bot.gateway import payloads
 from bot.gateway.delivery import ConversationFanout, SocketDelivery
 from bot.gateway.events import SYSTEM_SENDER, entry_event
 from bot.gateway.forwarder import BotForwarder, InboxMessage
-from bot.gateway.payloads import PayloadError
+from bot.gateway.payloads import PayloadError, neutralise_slash_command
 from bot.gateway.sessions import Session, SessionStore, verify_identity
 from bot.gateway.settings import GatewaySettings
 from bot.ownership import BOT, CLOSED, close_conversation, owner_kind, owner_of
 from bot.transcript import Transcript, utc_timestamp
 
 logger = logging.getLogger(__name__)
-
-SLASH_COMMAND_GUARD = "\u2060"
-"""A WORD JOINER put before visitor text starting with '/': invisible, not stripped
-by Rasa, and enough to stop Rasa's RegexMessageHandler from reading the text as an
-intent (``/restart``, ``/propose_resolution{"amount": 99999}``)."""
 
 TYPING_REPEAT_SECONDS = 1.0
 """A client repeating the same typing state faster than this is not passed on each time."""
@@ -53,12 +48,6 @@ NOTICES = {
     "conversation_closed": "This chat has ended. Please reload the page to start a new one.",
     "unavailable": "I'm having a technical problem. Please send that again in a moment.",
 }
-
-
-def neutralise_slash_command(text: str) -> str:
-    """Make text that starts with '/' reach NLU as text, not as an intent."""
-    stripped = text.strip()
-    return SLASH_COMMAND_GUARD + stripped if stripped.startswith("/") else stripped
 
 
 @dataclass
@@ -327,7 +316,6 @@ class VisitorSocketHandlers:
         if await owner_of(self.services.client, session_id) == CLOSED:
             return
         await close_conversation(self.services.client, session_id)
-        await self.services.sessions.close(session_id, by="visitor")
         await self.services.transcript.append(
             session_id, "system", handoff={"state": "closed", "by": "visitor", "text": CLOSED_TEXT}
         )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.gateway.visitor_socket import NOTICES, SLASH_COMMAND_GUARD
+from bot.gateway.forwarder import REJECTED_NOTICE
+from bot.gateway.payloads import MAX_MESSAGE_CHARS, SLASH_COMMAND_GUARD
+from bot.gateway.visitor_socket import NOTICES
 from tests.e2e.visitor import Visitor, user_events
 
 pytestmark = pytest.mark.stack
@@ -95,6 +97,19 @@ async def test_slash_syntax_reaches_the_bot_as_text_not_as_an_intent(visitor, ra
     assert all(entity.get("extractor") for entity in last["parse_data"]["entities"])
     # And nothing was granted on the strength of it.
     assert await records.customer_resolution_references(visitor.customer_key) == []
+
+
+async def test_a_message_at_the_size_limit_starting_with_a_slash_reaches_the_bot(visitor, rasa_api):
+    text = "/" + "my parcel never arrived " * (MAX_MESSAGE_CHARS // 24 + 1)
+    text = text[: MAX_MESSAGE_CHARS - 1] + "!"  # no whitespace to strip: exactly the limit
+
+    assert len(text) == MAX_MESSAGE_CHARS
+
+    replies = await visitor.say(text)
+
+    assert replies and REJECTED_NOTICE not in replies
+    last = user_events(await rasa_api.tracker(visitor.session_id))[-1]
+    assert last["text"] == SLASH_COMMAND_GUARD + text.strip()
 
 
 async def test_slash_restart_does_not_wipe_the_conversation(visitor, rasa_api):

@@ -20,6 +20,7 @@ from bot.gateway.sessions import (
     identity_hash,
     verify_identity,
 )
+from bot.ownership import close_conversation
 
 SECRET = "gateway-session-secret-for-tests"
 OTHER_SECRET = "another-gateway-secret-entirely"
@@ -243,7 +244,7 @@ async def test_a_new_verified_session_is_keyed_by_the_user(store):
     assert session.closed is False
 
 
-async def test_a_new_session_is_recorded_as_an_open_hash(store, client):
+async def test_a_new_session_is_recorded_as_a_hash_and_is_open(store, client):
     user = VerifiedUser(user_id())
 
     session = await store.create(user)
@@ -251,8 +252,8 @@ async def test_a_new_session_is_recorded_as_an_open_hash(store, client):
     fields = await client.hgetall(redis_keys.session_key(session.session_id))
     assert fields[b"customer_key"] == f"user:{user.user_id}".encode()
     assert fields[b"verified_user_id"] == user.user_id.encode()
-    assert fields[b"status"] == b"open"
     assert TIMESTAMP_PATTERN.match(fields[b"created_at"].decode())
+    assert (await store.load(session.session_id)).closed is False
 
 
 async def test_a_new_session_record_expires_after_the_session_ttl(store, client):
@@ -274,27 +275,23 @@ async def test_an_unknown_session_loads_as_none(store, signer):
     assert await store.load(signer.new_id()) is None
 
 
-async def test_a_closed_session_loads_as_closed_and_records_who_closed_it(store, client):
+async def test_a_session_whose_conversation_is_closed_loads_as_closed(store, client):
     session = await store.create(None)
 
-    await store.close(session.session_id, by="visitor")
+    await close_conversation(client, session.session_id)
 
     loaded = await store.load(session.session_id)
     assert loaded is not None
     assert loaded.closed is True
     assert loaded.customer_key == session.customer_key
-    fields = await client.hgetall(redis_keys.session_key(session.session_id))
-    assert fields[b"status"] == b"closed"
-    assert fields[b"closed_by"] == b"visitor"
-    assert TIMESTAMP_PATTERN.match(fields[b"closed_at"].decode())
-
-
-async def test_closing_a_session_keeps_its_expiry(store, client):
-    session = await store.create(None)
-
-    await store.close(session.session_id, by="agent")
-
     assert await client.ttl(redis_keys.session_key(session.session_id)) > 0
+
+
+async def test_an_id_with_a_closed_conversation_but_no_record_is_unknown(store, client, signer):
+    orphan = signer.new_id()
+    await close_conversation(client, orphan)
+
+    assert await store.load(orphan) is None
 
 
 async def test_no_presented_id_opens_a_fresh_session(store):
@@ -381,9 +378,9 @@ async def test_resuming_a_session_renews_its_expiry(store, client):
     assert await client.ttl(key) > SESSION_TTL_SECONDS - 10
 
 
-async def test_a_closed_session_is_not_resumed(store):
+async def test_a_closed_session_is_not_resumed(store, client):
     original = await store.create(None)
-    await store.close(original.session_id, by="visitor")
+    await close_conversation(client, original.session_id)
 
     session, resumed = await store.open(original.session_id, None)
 
@@ -393,39 +390,22 @@ async def test_a_closed_session_is_not_resumed(store):
     assert session.customer_key == f"visitor:{session.session_id}"
 
 
-async def test_another_users_session_is_not_resumed(store):
-    owner = VerifiedUser(user_id())
+@pytest.mark.parametrize(
+    ("created_by", "presented_by"),
+    [("user", "another user"), ("user", "anonymous"), ("anonymous", "user")],
+)
+async def test_a_session_is_not_resumed_under_another_identity(store, created_by, presented_by):
+    owner = VerifiedUser(user_id()) if created_by == "user" else None
     original = await store.create(owner)
-    intruder = VerifiedUser(user_id())
+    presenter = None if presented_by == "anonymous" else VerifiedUser(user_id())
 
-    session, resumed = await store.open(original.session_id, intruder)
-
-    assert resumed is False
-    assert session.session_id != original.session_id
-    assert session.customer_key == f"user:{intruder.user_id}"
-    assert session.verified_user_id == intruder.user_id
-
-
-async def test_a_verified_users_session_is_not_resumed_anonymously(store):
-    original = await store.create(VerifiedUser(user_id()))
-
-    session, resumed = await store.open(original.session_id, None)
+    session, resumed = await store.open(original.session_id, presenter)
 
     assert resumed is False
     assert session.session_id != original.session_id
-    assert session.verified_user_id is None
-    assert session.customer_key == f"visitor:{session.session_id}"
-
-
-async def test_an_anonymous_session_is_not_resumed_as_a_verified_user(store):
-    original = await store.create(None)
-    user = VerifiedUser(user_id())
-
-    session, resumed = await store.open(original.session_id, user)
-
-    assert resumed is False
-    assert session.session_id != original.session_id
-    assert session.customer_key == user.customer_key
+    assert session.verified_user_id == (presenter.user_id if presenter else None)
+    expected_key = presenter.customer_key if presenter else f"visitor:{session.session_id}"
+    assert session.customer_key == expected_key
 
 
 async def test_a_refused_id_leaves_the_original_session_untouched(store):

@@ -1,4 +1,4 @@
-"""bot/gateway/visitor_socket.py: visitor text starting with '/' is not read as an intent."""
+"""bot/gateway/payloads.py: visitor text starting with '/' is not read as an intent."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from rasa.core.channels.channel import UserMessage
 
-from bot.gateway.visitor_socket import SLASH_COMMAND_GUARD, neutralise_slash_command
+from bot.gateway.payloads import SLASH_COMMAND_GUARD, neutralise_slash_command
 
 
 def test_the_guard_is_invisible_and_survives_rasas_strip():
