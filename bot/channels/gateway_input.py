@@ -95,7 +95,9 @@ class GatewayInput(InputChannel):
     def _authorised(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(token, self.secret)
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            token.encode("utf-8", "surrogateescape"), self.secret.encode()
+        )
 
     async def _handle(
         self, body: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]

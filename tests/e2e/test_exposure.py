@@ -39,7 +39,9 @@ async def test_rasas_http_api_refuses_calls_without_the_token(stack, visitor, to
         assert reply.status in (401, 403)
 
 
-@pytest.mark.parametrize("secret", [None, "Bearer wrong-secret-0123456789", "Basic abc"])
+@pytest.mark.parametrize(
+    "secret", [None, "Bearer wrong-secret-0123456789", "Basic abc", "Bearer caf\u00e9-0123456789"]
+)
 async def test_rasas_gateway_channel_refuses_calls_without_the_shared_secret(stack, secret):
     headers = {"Authorization": secret} if secret else {}
     body = {"sender_id": "intruder", "message_id": "intruder:1", "text": "hello"}
