@@ -78,7 +78,7 @@ class StackConfig:
             ),
             api_token=os.environ.get("RASA_API_TOKEN") or secrets.token_hex(24),
             state_dir=Path(os.environ.get("STACK_STATE_DIR") or ROOT / ".data"),
-            gateway_ports=_ports(os.environ.get("GATEWAY_PORTS", "8000")),
+            gateway_ports=_ports(os.environ.get("GATEWAY_PORTS") or "8000"),
             session_secret=os.environ.get("GATEWAY_SESSION_SECRET") or None,
         )
 

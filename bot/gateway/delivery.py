@@ -56,16 +56,19 @@ class SocketDelivery:
         async with self.lock:
             for event, payload in first:
                 await self.sio.emit(event, payload, to=self.sid)
-            await self._send(await self.transcript.after(self.session_id, self.last_seq))
+            await self._send_missed()
 
     async def catch_up(self) -> None:
-        """Send every entry after the last one sent (resume, or after a Redis reconnect)."""
+        """Send every entry after the last one sent (after a lost Redis subscription)."""
         async with self.lock:
-            await self._send(await self.transcript.after(self.session_id, self.last_seq))
+            await self._send_missed()
 
     async def send_live(self, event: str, payload: dict[str, Any]) -> None:
         async with self.lock:
             await self.sio.emit(event, payload, to=self.sid)
+
+    async def _send_missed(self) -> None:
+        await self._send(await self.transcript.after(self.session_id, self.last_seq))
 
     async def _send(self, entries: list[TranscriptEntry]) -> None:
         for entry in entries:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.stack import StackConfig
+from bot.stack import Stack, StackConfig, StackError
 
 
 def test_generated_api_tokens_never_look_like_a_command_line_option():
@@ -24,3 +24,32 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch):
     assert config.redis_url == "redis://127.0.0.1:7000/1"
     assert config.api_token == "-starts-with-a-dash"
     assert config.rasa_url == "http://127.0.0.1:6005"
+
+
+def test_gateway_ports_and_session_secret_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setenv("GATEWAY_PORTS", "8000, 8001")
+    monkeypatch.setenv("GATEWAY_SESSION_SECRET", "a-shared-session-secret-123")
+    config = StackConfig.from_environment()
+    assert config.gateway_ports == (8000, 8001)
+    assert config.gateway_urls == ["http://127.0.0.1:8000", "http://127.0.0.1:8001"]
+    assert config.session_secret == "a-shared-session-secret-123"
+
+
+@pytest.mark.parametrize("value", ["eighty", "8000;8001", " , "])
+def test_malformed_gateway_ports_stop_the_start_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+):
+    monkeypatch.setenv("GATEWAY_PORTS", value)
+    with pytest.raises(StackError, match="GATEWAY_PORTS"):
+        StackConfig.from_environment()
+
+
+def test_the_session_secret_is_kept_between_runs(tmp_path):
+    first = Stack(StackConfig(state_dir=tmp_path), report=lambda line: None)
+    second = Stack(StackConfig(state_dir=tmp_path), report=lambda line: None)
+    secret = first._gateway_environment(8000)["GATEWAY_SESSION_SECRET"]
+    assert len(secret) >= 32
+    assert second._gateway_environment(8001)["GATEWAY_SESSION_SECRET"] == secret
+    assert (tmp_path / "gateway-session-secret").stat().st_mode & 0o777 == 0o600
