@@ -61,7 +61,8 @@ INBOX_LEASE_PREFIX = "inbox-lease:"
 """Which gateway process drains a conversation's inbox: ``inbox-lease:<session id>``."""
 
 RATE_PREFIX = "rate:"
-"""Per-conversation message counter for the rate limit: ``rate:<session id>:<window>``."""
+"""Sorted set per conversation of its recently accepted messages' times (the rate
+limit): ``rate:<session id>``."""
 
 RATING_PREFIX = "rating:"
 """Hash per conversation with the visitor's rating: ``rating:<session id>``."""
@@ -98,8 +99,8 @@ def inbox_lease_key(session_id: str) -> str:
     return f"{INBOX_LEASE_PREFIX}{session_id}"
 
 
-def rate_key(session_id: str, window: int) -> str:
-    return f"{RATE_PREFIX}{session_id}:{window}"
+def rate_key(session_id: str) -> str:
+    return f"{RATE_PREFIX}{session_id}"
 
 
 def rating_key(session_id: str) -> str:

@@ -20,6 +20,7 @@ from bot import redis_keys
 from bot.gateway.delivery import ConversationFanout
 from bot.gateway.forwarder import BotForwarder
 from bot.gateway.rasa_client import RasaChannelClient
+from bot.gateway.rate_limit import ConversationRateLimit
 from bot.gateway.sessions import SessionSigner, SessionStore
 from bot.gateway.settings import GatewaySettings
 from bot.gateway.visitor_socket import GatewayServices, VisitorSocketHandlers
@@ -75,6 +76,7 @@ def create_app(settings: GatewaySettings) -> Sanic:
                 transcript=transcript,
                 fanout=fanout,
                 forwarder=forwarder,
+                rate_limit=ConversationRateLimit(client, settings.rate_limit),
             )
         )
         app.ctx.redis = client

@@ -20,6 +20,7 @@ from bot.gateway.delivery import ConversationFanout, SocketDelivery
 from bot.gateway.events import SYSTEM_SENDER, entry_event
 from bot.gateway.forwarder import BotForwarder, InboxMessage
 from bot.gateway.payloads import PayloadError, neutralise_slash_command
+from bot.gateway.rate_limit import ConversationRateLimit
 from bot.gateway.sessions import Session, SessionStore, verify_identity
 from bot.gateway.settings import GatewaySettings
 from bot.ownership import BOT, CLOSED, close_conversation, owner_kind, owner_of
@@ -74,6 +75,7 @@ class GatewayServices:
     transcript: Transcript
     fanout: ConversationFanout
     forwarder: BotForwarder
+    rate_limit: ConversationRateLimit
 
 
 class VisitorSocketHandlers:
@@ -216,7 +218,7 @@ class VisitorSocketHandlers:
         if owner == CLOSED:
             await self.error(sid, "conversation_closed", "start a new conversation", ref)
             return
-        retry_after_ms = await self._rate_limited(session_id)
+        retry_after_ms = await self.services.rate_limit.take(session_id)
         if retry_after_ms:
             await self._slow_down(sid, socket, message, retry_after_ms)
             return
@@ -251,20 +253,6 @@ class VisitorSocketHandlers:
             if offered and text in json.loads(offered):
                 return text
         return neutralise_slash_command(text)
-
-    async def _rate_limited(self, session_id: str) -> int:
-        """0 if the message may go; else milliseconds until the window ends."""
-        limit = self.settings.rate_limit
-        now = time.time()
-        window = int(now // limit.per_seconds)
-        key = redis_keys.rate_key(session_id, window)
-        pipe = self.services.client.pipeline(transaction=True)
-        pipe.incr(key)
-        pipe.expire(key, limit.per_seconds + 1)
-        count, _ = await pipe.execute()
-        if count <= limit.messages:
-            return 0
-        return max(1, int(((window + 1) * limit.per_seconds - now) * 1000))
 
     async def _slow_down(
         self, sid: str, socket: VisitorSocket, message: payloads.VisitorMessage, retry_ms: int
