@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu bench-gateway clean
+.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu bench-gateway agents clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,8 +45,12 @@ run: setup ## set up, train if needed, start Redis + action server + gateway + R
 shell: setup ## talk to the running bot (`make run` in another terminal) from this terminal
 	@$(PY) -m bot.terminal_chat
 
-validate: setup ## check the training data and domain (rasa data validate --fail-on-warnings)
+validate: setup ## check the training data, domain and agents.yml (rasa data validate --fail-on-warnings)
 	@$(RASA) data validate --fail-on-warnings --quiet
+	@$(PY) -m bot.agents list > /dev/null
+
+agents: setup ## the agents: make agents ARGS="list" (or "add ID --name .. --team .. --skills a,b", "set-password ID", "disable ID")
+	@$(PY) -m bot.agents $(ARGS)
 
 lint: setup ## ruff: lint and formatting
 	@$(PY) -m ruff check bot actions tests bench
