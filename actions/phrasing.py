@@ -64,4 +64,4 @@ def phrasebook() -> Phrasebook:
 
 def say(dispatcher: CollectingDispatcher, key: str, **values: Any) -> None:
     """Send one variant of the phrase ``key`` to the customer."""
-    dispatcher.utter_message(text=phrasebook().render(key, **values))
+    dispatcher.utter_message(text=phrasebook().render(key, **values), phrase=key)

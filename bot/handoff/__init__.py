@@ -1,0 +1,1 @@
+"""The handoff core: ownership, routing, packet. No rasa import."""
