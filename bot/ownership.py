@@ -1,13 +1,26 @@
 """Who owns a conversation: the bot, the queue, a named agent, or nobody (closed).
 
 The gateway asks this for every visitor message: while the bot owns the
-conversation the message goes to Rasa, otherwise it is relayed to people. The
-transitions (queueing, claiming, transfer, hand-back) are the handoff's business;
-until a conversation has an owner record, the bot owns it. No rasa import.
+conversation the message goes to Rasa, otherwise it is relayed to people.
+
+Owners and the transitions between them (each one Lua script, so two agents
+never both win a claim and a chat is never queued twice)::
+
+    bot ──queue──▶ queued ──claim──▶ agent:<a> ──hand_back──▶ bot
+                   queued ──carry_on──▶ bot
+                   agent:<a> ──transfer──▶ agent:<b>
+                   agent:<a> ──requeue──▶ queued (front of the queue)
+    any but closed ──close──▶ closed
+
+A script keeps the queue (``handoff-queue``) and each agent's set of chats
+(``agent-chats:<id>``) in step with ``owner:<session>``. No rasa import: the
+gateway and the action server both use this.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Literal
 
 import redis.asyncio as redis
@@ -17,22 +30,261 @@ from bot import redis_keys
 OwnerKind = Literal["bot", "queued", "agent", "closed"]
 
 BOT = "bot"
+QUEUED = "queued"
 CLOSED = "closed"
+AGENT_PREFIX = "agent:"
 
 
 def owner_kind(owner: str) -> OwnerKind:
     """``agent:<id>`` → ``agent``; the other owners are their own kind."""
-    if owner.startswith("agent:"):
+    if owner.startswith(AGENT_PREFIX):
         return "agent"
-    if owner in ("queued", CLOSED):
+    if owner in (QUEUED, CLOSED):
         return owner  # type: ignore[return-value]
     return "bot"
 
 
+def agent_owner(agent_id: str) -> str:
+    return f"{AGENT_PREFIX}{agent_id}"
+
+
+def owning_agent(owner: str) -> str | None:
+    """The agent id of ``agent:<id>``, else ``None``."""
+    return owner[len(AGENT_PREFIX) :] if owner.startswith(AGENT_PREFIX) else None
+
+
 async def owner_of(client: redis.Redis, session_id: str) -> str:
     value = await client.get(redis_keys.owner_key(session_id))
-    return value.decode() if value else BOT
+    if value is None:
+        return BOT
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
-async def close_conversation(client: redis.Redis, session_id: str) -> None:
-    await client.set(redis_keys.owner_key(session_id), CLOSED)
+# Every script returns {status, owner before}. status "ok" or why not.
+_CURRENT = """
+local before = redis.call('GET', KEYS[1]) or 'bot'
+"""
+
+# KEYS: owner, queue, handoff, order counter. ARGV: session, unused, then field/value
+# pairs for handoff. Queue scores come from a counter: first come, first served, even
+# within one millisecond.
+_QUEUE = (
+    _CURRENT
+    + """
+if before ~= 'bot' then return {'not_bot', before} end
+redis.call('SET', KEYS[1], 'queued')
+redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[1])
+redis.call('DEL', KEYS[3])
+if #ARGV > 2 then redis.call('HSET', KEYS[3], unpack(ARGV, 3)) end
+return {'ok', before}
+"""
+)
+
+# KEYS: owner, queue, handoff, agent's chats. ARGV: session, agent id, max chats, now.
+_CLAIM = (
+    _CURRENT
+    + """
+if before ~= 'queued' then return {'not_queued', before} end
+if redis.call('SCARD', KEYS[4]) >= tonumber(ARGV[3]) then return {'at_capacity', before} end
+redis.call('SET', KEYS[1], 'agent:' .. ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
+redis.call('HSET', KEYS[3], 'agent_id', ARGV[2], 'claimed_at', ARGV[4])
+return {'ok', before}
+"""
+)
+
+# KEYS: owner, from's chats, to's chats, handoff. ARGV: session, from, to, to's max, now.
+_TRANSFER = (
+    _CURRENT
+    + """
+if before ~= 'agent:' .. ARGV[2] then return {'not_owner', before} end
+if ARGV[2] == ARGV[3] then return {'same_agent', before} end
+if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[4]) then return {'at_capacity', before} end
+redis.call('SET', KEYS[1], 'agent:' .. ARGV[3])
+redis.call('SREM', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[4], 'agent_id', ARGV[3], 'transferred_at', ARGV[5])
+return {'ok', before}
+"""
+)
+
+# KEYS: owner, agent's chats. ARGV: session, agent id.
+_HAND_BACK = (
+    _CURRENT
+    + """
+if before ~= 'agent:' .. ARGV[2] then return {'not_owner', before} end
+redis.call('SET', KEYS[1], 'bot')
+redis.call('SREM', KEYS[2], ARGV[1])
+return {'ok', before}
+"""
+)
+
+# KEYS: owner, queue, agent's chats, handoff. ARGV: session, agent id, now.
+# Back to the front: one below the lowest score in the queue (the wait counts anew, and
+# the routing promise to the agent who left is void).
+_REQUEUE = (
+    _CURRENT
+    + """
+if before ~= 'agent:' .. ARGV[2] then return {'not_owner', before} end
+local front = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+local score = 0
+if front[2] then score = tonumber(front[2]) - 1 end
+redis.call('SET', KEYS[1], 'queued')
+redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[2], score, ARGV[1])
+redis.call('HSET', KEYS[4], 'requeued_from', ARGV[2], 'requeued_at', ARGV[3], 'queued_ts', ARGV[3])
+redis.call('HDEL', KEYS[4], 'agent_id', 'claimed_at', 'routed_to', 'routing_reason')
+return {'ok', before}
+"""
+)
+
+# KEYS: owner, queue. ARGV: session.
+_CARRY_ON = (
+    _CURRENT
+    + """
+if before ~= 'queued' then return {'not_queued', before} end
+redis.call('SET', KEYS[1], 'bot')
+redis.call('ZREM', KEYS[2], ARGV[1])
+return {'ok', before}
+"""
+)
+
+# KEYS: owner, queue. ARGV: session, agent-chats prefix, required owner ('' = any).
+_CLOSE = (
+    _CURRENT
+    + """
+if before == 'closed' then return {'already_closed', before} end
+if ARGV[3] ~= '' and before ~= ARGV[3] then return {'not_owner', before} end
+redis.call('SET', KEYS[1], 'closed')
+redis.call('ZREM', KEYS[2], ARGV[1])
+if string.sub(before, 1, 6) == 'agent:' then
+  redis.call('SREM', ARGV[2] .. string.sub(before, 7), ARGV[1])
+end
+return {'ok', before}
+"""
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The outcome of a transition: whether it happened, and who owned the chat before."""
+
+    ok: bool
+    status: str
+    """``ok``, or why not: ``not_bot``, ``not_queued``, ``not_owner``, ``at_capacity``…"""
+    owner_before: str
+
+
+def _decode(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class Ownership:
+    """Makes the ownership transitions of all conversations."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+        self._queue = client.register_script(_QUEUE)
+        self._claim = client.register_script(_CLAIM)
+        self._transfer = client.register_script(_TRANSFER)
+        self._hand_back = client.register_script(_HAND_BACK)
+        self._requeue = client.register_script(_REQUEUE)
+        self._carry_on = client.register_script(_CARRY_ON)
+        self._close = client.register_script(_CLOSE)
+
+    async def owner(self, session_id: str) -> str:
+        return await owner_of(self.client, session_id)
+
+    @staticmethod
+    def _result(raw: list[bytes | str]) -> Transition:
+        status, before = (_decode(value) for value in raw)
+        return Transition(ok=status == "ok", status=status, owner_before=before)
+
+    async def queue(self, session_id: str, handoff: dict[str, str]) -> Transition:
+        """bot → queued, at the back of the queue; ``handoff`` replaces the stored handoff."""
+        fields = [item for pair in handoff.items() for item in pair]
+        raw = await self._queue(
+            keys=[
+                redis_keys.owner_key(session_id),
+                redis_keys.HANDOFF_QUEUE,
+                redis_keys.handoff_key(session_id),
+                redis_keys.HANDOFF_QUEUE_ORDER,
+            ],
+            args=[session_id, "", *fields],
+        )
+        return self._result(raw)
+
+    async def claim(self, session_id: str, agent_id: str, max_chats: int) -> Transition:
+        """queued → agent:<agent_id>, if the agent has room for another chat."""
+        raw = await self._claim(
+            keys=[
+                redis_keys.owner_key(session_id),
+                redis_keys.HANDOFF_QUEUE,
+                redis_keys.handoff_key(session_id),
+                redis_keys.agent_chats_key(agent_id),
+            ],
+            args=[session_id, agent_id, max_chats, time.time()],
+        )
+        return self._result(raw)
+
+    async def transfer(
+        self, session_id: str, from_agent: str, to_agent: str, to_max_chats: int
+    ) -> Transition:
+        """agent:<from> → agent:<to>, if ``to`` has room."""
+        raw = await self._transfer(
+            keys=[
+                redis_keys.owner_key(session_id),
+                redis_keys.agent_chats_key(from_agent),
+                redis_keys.agent_chats_key(to_agent),
+                redis_keys.handoff_key(session_id),
+            ],
+            args=[session_id, from_agent, to_agent, to_max_chats, time.time()],
+        )
+        return self._result(raw)
+
+    async def hand_back(self, session_id: str, agent_id: str) -> Transition:
+        """agent:<agent_id> → bot."""
+        raw = await self._hand_back(
+            keys=[redis_keys.owner_key(session_id), redis_keys.agent_chats_key(agent_id)],
+            args=[session_id, agent_id],
+        )
+        return self._result(raw)
+
+    async def requeue(self, session_id: str, agent_id: str) -> Transition:
+        """agent:<agent_id> → queued, at the front (the agent went away)."""
+        raw = await self._requeue(
+            keys=[
+                redis_keys.owner_key(session_id),
+                redis_keys.HANDOFF_QUEUE,
+                redis_keys.agent_chats_key(agent_id),
+                redis_keys.handoff_key(session_id),
+            ],
+            args=[session_id, agent_id, time.time()],
+        )
+        return self._result(raw)
+
+    async def carry_on_with_bot(self, session_id: str) -> Transition:
+        """queued → bot (the customer would rather carry on with the bot than wait)."""
+        raw = await self._carry_on(
+            keys=[redis_keys.owner_key(session_id), redis_keys.HANDOFF_QUEUE],
+            args=[session_id],
+        )
+        return self._result(raw)
+
+    async def close(self, session_id: str, by_agent: str | None = None) -> Transition:
+        """Any owner but closed → closed (``by_agent``: only if that agent owns it)."""
+        raw = await self._close(
+            keys=[redis_keys.owner_key(session_id), redis_keys.HANDOFF_QUEUE],
+            args=[
+                session_id,
+                redis_keys.AGENT_CHATS_PREFIX,
+                agent_owner(by_agent) if by_agent else "",
+            ],
+        )
+        return self._result(raw)
+
+
+async def close_conversation(client: redis.Redis, session_id: str) -> Transition:
+    """The visitor ended the chat, whoever owned it."""
+    return await Ownership(client).close(session_id)

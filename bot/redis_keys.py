@@ -122,3 +122,82 @@ told from those of a process that died: ``rasa-process:<boot id>``."""
 
 def rasa_process_key(boot_id: str) -> str:
     return f"{RASA_PROCESS_PREFIX}{boot_id}"
+
+
+# The handoff (bot/handoff/, bot/agents/): ownership transitions, the queue, agents.
+
+HANDOFF_QUEUE = "handoff-queue"
+"""Sorted set of queued conversations, scored by queue order (lowest = front)."""
+
+HANDOFF_QUEUE_ORDER = "handoff-queue-order"
+"""Counter giving each newly queued conversation its place (the queue's score)."""
+
+HANDOFF_PREFIX = "handoff:"
+"""Hash per conversation with its latest handoff: packet, routed agent, email…:
+``handoff:<session id>``."""
+
+HANDOFF_WAITS = "handoff-waits"
+"""List of the most recent waits (seconds from queued to claimed), newest first."""
+
+AGENT_CHATS_PREFIX = "agent-chats:"
+"""Set per agent of the conversations they own: ``agent-chats:<agent id>``."""
+
+AGENT_PRESENCE = "agent-presence"
+"""Hash agent id → chosen status (``online`` / ``away``)."""
+
+AGENT_HEARTBEATS = "agent-heartbeats"
+"""Sorted set agent id → time of their last sign of life (console socket, API call)."""
+
+AGENT_EVENTS_CHANNEL = "agent-events"
+"""Pub/sub channel for the agents' consoles: queue changes, assignments."""
+
+AGENT_SESSION_PREFIX = "agent-session:"
+"""Hash per logged-in agent session (agent id, CSRF token), keyed by the SHA-256 of the
+cookie's token: ``agent-session:<hex digest>``."""
+
+LOGIN_FAILURES_PREFIX = "login-failures:"
+"""Recent failed logins of an agent id (counter with expiry)."""
+
+LOGIN_LOCK_PREFIX = "login-lock:"
+"""Set while an agent id is locked out after repeated failed logins."""
+
+CUSTOMER_LAST_AGENT_PREFIX = "customer-last-agent:"
+"""The agent who last helped a customer: ``customer-last-agent:<customer key>``."""
+
+CUSTOMER_CONVERSATIONS_PREFIX = "customer-conversations:"
+"""Sorted set per customer key of their conversations (session ids) by start time."""
+
+NOTES_PREFIX = "notes:"
+"""Stream per conversation of agents' private notes (never shown to the visitor)."""
+
+
+def handoff_key(session_id: str) -> str:
+    return f"{HANDOFF_PREFIX}{session_id}"
+
+
+def agent_chats_key(agent_id: str) -> str:
+    return f"{AGENT_CHATS_PREFIX}{agent_id}"
+
+
+def agent_session_key(token_digest: str) -> str:
+    return f"{AGENT_SESSION_PREFIX}{token_digest}"
+
+
+def login_failures_key(agent_id: str) -> str:
+    return f"{LOGIN_FAILURES_PREFIX}{agent_id}"
+
+
+def login_lock_key(agent_id: str) -> str:
+    return f"{LOGIN_LOCK_PREFIX}{agent_id}"
+
+
+def customer_last_agent_key(customer_key: str) -> str:
+    return f"{CUSTOMER_LAST_AGENT_PREFIX}{customer_key}"
+
+
+def customer_conversations_key(customer_key: str) -> str:
+    return f"{CUSTOMER_CONVERSATIONS_PREFIX}{customer_key}"
+
+
+def notes_key(session_id: str) -> str:
+    return f"{NOTES_PREFIX}{session_id}"

@@ -48,6 +48,20 @@ return seq
 """
 )
 
+# KEYS: stream, counter, guard key, work list, pending set. ARGV: session, entry, channel,
+# work, time, expected guard value. Appends (and queues) only while the guard key holds
+# the expected value.
+_APPEND_IF_SCRIPT = (
+    _APPEND_ONE
+    + """
+if redis.call('GET', KEYS[3]) ~= ARGV[6] then return 0 end
+local seq = append(ARGV[1], ARGV[3], ARGV[2])
+redis.call('RPUSH', KEYS[4], ARGV[4])
+redis.call('ZADD', KEYS[5], 'NX', ARGV[5], ARGV[1])
+return seq
+"""
+)
+
 # KEYS: stream, counter, once key. ARGV: session, channel, once TTL, entries...
 _APPEND_ONCE_SCRIPT = (
     _APPEND_ONE
@@ -125,6 +139,7 @@ class Transcript:
         self.client = client
         self._append = client.register_script(_APPEND_SCRIPT)
         self._append_once = client.register_script(_APPEND_ONCE_SCRIPT)
+        self._append_if = client.register_script(_APPEND_IF_SCRIPT)
 
     async def append(
         self,
@@ -149,6 +164,37 @@ class Transcript:
             keys += [queue.list_key, queue.pending_key]
             args += [queue.payload, time.time()]
         seq = await self._append(keys=keys, args=args)
+        return TranscriptEntry(seq=int(seq), kind=kind, at=at, body=body)
+
+    async def append_if(
+        self,
+        session_id: str,
+        kind: EntryKind,
+        *,
+        guard: tuple[str, str],
+        queue: QueuedWork,
+        **body: Any,
+    ) -> TranscriptEntry | None:
+        """Record an entry and queue ``queue`` only while Redis key ``guard[0]`` holds
+        ``guard[1]`` (an agent's message only while they own the conversation); ``None``
+        if it did not."""
+        at = utc_timestamp()
+        probe = TranscriptEntry(seq=0, kind=kind, at=at, body=body)
+        seq = await self._append_if(
+            keys=[
+                redis_keys.transcript_key(session_id),
+                redis_keys.transcript_seq_key(session_id),
+                guard[0],
+                queue.list_key,
+                queue.pending_key,
+            ],
+            args=[
+                session_id, probe.to_json(), redis_keys.CONVERSATION_EVENTS_CHANNEL,
+                queue.payload, time.time(), guard[1],
+            ],
+        )  # fmt: skip
+        if not seq:
+            return None
         return TranscriptEntry(seq=int(seq), kind=kind, at=at, body=body)
 
     async def append_once(

@@ -1,0 +1,325 @@
+"""The handoff desk: every move of a conversation between the bot and named people.
+
+Each move is an ownership transition (bot/ownership.py, atomic) followed by what
+it means for everyone: a ``handoff`` entry in the transcript (the visitor sees
+who has their conversation), an event on ``agent-events`` (consoles update), and
+for hand-backs the resume work for the bot. Only the winner of a transition does
+the rest, so nothing is announced twice. No rasa import.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as redis
+
+from bot import redis_keys
+from bot.agents.presence import Presence
+from bot.agents.roster import AgentProfile, Roster, RosterCache
+from bot.handoff import announcements
+from bot.handoff.queue import HandoffQueue
+from bot.handoff.routing import Candidate, RoutingDecision, choose_agent
+from bot.inbox import InboxMessage, new_message_id, queued_for_bot
+from bot.ownership import Ownership, Transition, agent_owner, owning_agent
+from bot.transcript import Transcript, TranscriptEntry, utc_timestamp
+
+logger = logging.getLogger(__name__)
+
+
+def agent_sender(agent: AgentProfile) -> dict[str, Any]:
+    """How an agent appears on their messages and in handoff events."""
+    return {
+        "kind": "agent",
+        "id": agent.agent_id,
+        "name": agent.first_name,
+        "full_name": agent.name,
+        "team": agent.team,
+        "avatar_url": agent.avatar_url,
+    }
+
+
+def handoff_agent(agent: AgentProfile) -> dict[str, Any]:
+    return {
+        "id": agent.agent_id,
+        "name": agent.first_name,
+        "team": agent.team,
+        "avatar_url": agent.avatar_url,
+    }
+
+
+@dataclass(frozen=True)
+class Routed:
+    """Where routing sent a conversation."""
+
+    decision: RoutingDecision | None
+    agent: AgentProfile | None
+    agents_online: int
+
+
+class HandoffDesk:
+    """Makes the handoff's moves; one per process (gateway or action server)."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        transcript: Transcript,
+        roster: RosterCache,
+        presence: Presence,
+        kick: Callable[[str], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.transcript = transcript
+        self.roster_cache = roster
+        self.presence = presence
+        self.ownership = Ownership(client)
+        self.queue = HandoffQueue(client)
+        self.kick = kick or (lambda _session_id: None)
+        """Starts the bot's work on a conversation's inbox at once (the gateway's
+        forwarder); without it, the gateways' sweepers find the work within seconds."""
+
+    def roster(self) -> Roster:
+        return self.roster_cache.get()
+
+    async def publish(self, event_type: str, **payload: Any) -> None:
+        """An event for the agents' consoles, on every gateway."""
+        message = json.dumps({"type": event_type, **payload})
+        await self.client.publish(redis_keys.AGENT_EVENTS_CHANNEL, message)
+
+    # Routing and queueing (the handoff action).
+
+    async def candidates(self) -> list[Candidate]:
+        agents = self.roster().active()
+        statuses = await self.presence.statuses()
+        loads = await self.presence.loads([a.agent_id for a in agents])
+        promised = await self.queue.routed_counts()
+        return [
+            Candidate(
+                profile=agent,
+                status=statuses.get(agent.agent_id, "offline"),
+                load=loads.get(agent.agent_id, 0) + promised.get(agent.agent_id, 0),
+            )
+            for agent in agents
+        ]
+
+    async def route(self, category: str | None, customer_key: str) -> Routed:
+        candidates = await self.candidates()
+        last = await self.client.get(redis_keys.customer_last_agent_key(customer_key))
+        last_id = last.decode() if isinstance(last, bytes) else last
+        decision = choose_agent(candidates, category, last_id)
+        agent = self.roster().get(decision.agent_id) if decision else None
+        online = sum(1 for c in candidates if c.status == "online")
+        return Routed(decision=decision, agent=agent, agents_online=online)
+
+    async def queue_conversation(
+        self, session_id: str, routed: Routed, fields: dict[str, str]
+    ) -> Transition:
+        """bot → queued with the handoff's fields (packet, summary, category…)."""
+        stored = {
+            **fields,
+            "queued_at": utc_timestamp(),
+            "queued_ts": str(time.time()),
+            "routed_to": routed.agent.agent_id if routed.agent else "",
+            "routing_reason": routed.decision.reason if routed.decision else "",
+        }
+        transition = await self.ownership.queue(session_id, stored)
+        if transition.ok:
+            await self.publish(
+                "queue_changed",
+                session_id=session_id,
+                routed_to=stored["routed_to"] or None,
+            )
+        return transition
+
+    async def waiting_position(self, session_id: str) -> tuple[int | None, int | None]:
+        """The conversation's place in the queue and a realistic wait (seconds)."""
+        position = await self.queue.position_of(session_id)
+        if position is None:
+            return None, None
+        online = sum(1 for s in (await self.presence.statuses()).values() if s == "online")
+        return position, await self.queue.estimate_wait_seconds(position, online)
+
+    # The agents' moves (the agent API).
+
+    async def claim(self, session_id: str, agent: AgentProfile) -> Transition:
+        transition = await self.ownership.claim(session_id, agent.agent_id, agent.max_chats)
+        if not transition.ok:
+            return transition
+        handoff = await self.queue.handoff(session_id)
+        if handoff.get("queued_ts"):
+            await self.queue.record_wait(time.time() - float(handoff["queued_ts"]))
+        if handoff.get("customer_key"):
+            await self.client.set(
+                redis_keys.customer_last_agent_key(handoff["customer_key"]), agent.agent_id
+            )
+        await self._announce(
+            session_id, "assigned", announcements.joined(agent), agent=handoff_agent(agent)
+        )
+        await self.publish("chat_assigned", session_id=session_id, agent_id=agent.agent_id)
+        await self.publish("queue_changed", session_id=session_id, routed_to=None)
+        return transition
+
+    async def transfer(
+        self, session_id: str, from_agent: AgentProfile, to_agent: AgentProfile
+    ) -> Transition:
+        transition = await self.ownership.transfer(
+            session_id, from_agent.agent_id, to_agent.agent_id, to_agent.max_chats
+        )
+        if not transition.ok:
+            return transition
+        handoff = await self.queue.handoff(session_id)
+        if handoff.get("customer_key"):
+            await self.client.set(
+                redis_keys.customer_last_agent_key(handoff["customer_key"]), to_agent.agent_id
+            )
+        await self._announce(
+            session_id,
+            "transferred",
+            announcements.transferred(from_agent, to_agent),
+            agent=handoff_agent(to_agent),
+            from_agent=handoff_agent(from_agent),
+        )
+        await self.publish("chat_released", session_id=session_id, agent_id=from_agent.agent_id)
+        await self.publish("chat_assigned", session_id=session_id, agent_id=to_agent.agent_id)
+        return transition
+
+    async def hand_back(
+        self, session_id: str, agent: AgentProfile, resume_point: str, note: str | None
+    ) -> Transition:
+        """agent → bot; the bot picks up at ``resume_point`` (one of inbox.RESUME_POINTS)."""
+        transition = await self.ownership.hand_back(session_id, agent.agent_id)
+        if not transition.ok:
+            return transition
+        await self._resume_bot(
+            session_id,
+            resume_point,
+            {"agent": handoff_agent(agent), "note": note},
+            text=f"{agent.first_name} handed the chat back to the assistant.",
+            by="agent",
+        )
+        await self.publish("chat_released", session_id=session_id, agent_id=agent.agent_id)
+        return transition
+
+    async def carry_on_with_bot(self, session_id: str) -> Transition:
+        """queued → bot: the customer would rather carry on with the bot than wait."""
+        transition = await self.ownership.carry_on_with_bot(session_id)
+        if transition.ok:
+            await self._resume_bot(
+                session_id, "carry_on", {}, text="You're back with the assistant.", by="visitor"
+            )
+            await self.publish("queue_changed", session_id=session_id, routed_to=None)
+        return transition
+
+    async def close(self, session_id: str, agent: AgentProfile) -> Transition:
+        transition = await self.ownership.close(session_id, by_agent=agent.agent_id)
+        if transition.ok:
+            await self._announce(
+                session_id, "closed", announcements.closed_by(agent), by="agent",
+                agent=handoff_agent(agent),
+            )  # fmt: skip
+            await self.publish("chat_released", session_id=session_id, agent_id=agent.agent_id)
+        return transition
+
+    async def visitor_closed(self, session_id: str, text: str) -> Transition:
+        """The visitor ended the chat, whoever owned it."""
+        transition = await self.ownership.close(session_id)
+        if transition.ok:
+            await self._announce(session_id, "closed", text, by="visitor")
+            agent_id = owning_agent(transition.owner_before)
+            if agent_id:
+                await self.publish("chat_released", session_id=session_id, agent_id=agent_id)
+            elif transition.owner_before == "queued":
+                await self.publish("queue_changed", session_id=session_id, routed_to=None)
+        return transition
+
+    async def requeue_from_gone_agents(self) -> int:
+        """Chats of agents offline beyond the grace period go back to the queue's front."""
+        moved = 0
+        for agent_id in await self.presence.gone_beyond_grace():
+            for session_id in await self.presence.chats_of(agent_id):
+                transition = await self.ownership.requeue(session_id, agent_id)
+                if not transition.ok:
+                    continue
+                moved += 1
+                agent = self.roster().get(agent_id)
+                position, wait = await self.waiting_position(session_id)
+                text = (
+                    announcements.stepped_away(agent)
+                    if agent
+                    else "You're back at the front of the queue."
+                )
+                await self._announce(
+                    session_id, "queued", text, position=position or 1, wait_seconds=wait,
+                    reason="agent_offline",
+                )  # fmt: skip
+                await self.publish("chat_released", session_id=session_id, agent_id=agent_id)
+                await self.publish("queue_changed", session_id=session_id, routed_to=None)
+                logger.info("desk.requeued session=%s from=%s", session_id, agent_id)
+        return moved
+
+    async def leave_email(self, session_id: str, email: str) -> bool:
+        if not await self.queue.leave_email(session_id, email):
+            return False
+        await self.transcript.append(
+            session_id, "system", text=announcements.email_kept(email), sender={"kind": "system"}
+        )
+        await self.publish("queue_changed", session_id=session_id, routed_to=None)
+        return True
+
+    # Messages while an agent owns the conversation.
+
+    async def agent_message(
+        self, session_id: str, agent: AgentProfile, text: str
+    ) -> TranscriptEntry | None:
+        """Record the agent's message (and queue it for the Rasa tracker); ``None`` if the
+        agent does not own the conversation."""
+        sender = agent_sender(agent)
+        work = queued_for_bot(
+            session_id,
+            InboxMessage(
+                message_id=new_message_id(session_id),
+                text=text,
+                metadata={"agent": handoff_agent(agent)},
+                mode="record_agent",
+            ),
+        )
+        entry = await self.transcript.append_if(
+            session_id,
+            "agent",
+            guard=(redis_keys.owner_key(session_id), agent_owner(agent.agent_id)),
+            queue=work,
+            text=text,
+            sender=sender,
+        )
+        if entry is None:
+            return None
+        self.kick(session_id)
+        return entry
+
+    async def _resume_bot(
+        self, session_id: str, resume_point: str, metadata: dict[str, Any], text: str, by: str
+    ) -> None:
+        work = queued_for_bot(
+            session_id,
+            InboxMessage(
+                message_id=new_message_id(session_id),
+                text=resume_point,
+                metadata=metadata,
+                mode="resume",
+            ),
+        )
+        await self.transcript.append(
+            session_id,
+            "system",
+            queue=work,
+            handoff={"state": "handed_back", "by": by, "text": text, "resume_point": resume_point},
+        )
+        self.kick(session_id)
+
+    async def _announce(self, session_id: str, state: str, text: str, **fields: Any) -> None:
+        body = {"state": state, "text": text, **{k: v for k, v in fields.items() if v is not None}}
+        await self.transcript.append(session_id, "system", handoff=body)

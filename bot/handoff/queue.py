@@ -1,0 +1,139 @@
+"""The queue of conversations waiting for a person, and what is stored with each.
+
+``handoff-queue`` orders the waiting conversations; ``handoff:<session>`` holds
+the latest handoff of a conversation (packet, routed agent, summary, email…).
+Both survive restarts (they are in Redis). No rasa import.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import redis.asyncio as redis
+
+from bot import redis_keys
+from bot.ownership import QUEUED, owner_of
+
+DEFAULT_WAIT_PER_CHAT_SECONDS = 120.0
+"""Until real waits were measured: how long an agent usually takes to pick up a chat."""
+RECENT_WAITS_KEPT = 50
+
+
+def _text(value: bytes | str | None) -> str | None:
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else value
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """A conversation waiting for a person, as agents see it in the queue."""
+
+    session_id: str
+    position: int
+    """1 = next."""
+    queued_at: str
+    waiting_seconds: int
+    summary: str
+    category: str | None
+    customer_key: str
+    trigger: str
+    routed_to: str | None
+    """The agent routing chose (anyone may still claim)."""
+    email: str | None
+    """Left by the customer so the first agent who comes online can write to them."""
+    requeued_from: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class HandoffQueue:
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    async def handoff(self, session_id: str) -> dict[str, str]:
+        """The stored fields of the conversation's latest handoff (empty if none)."""
+        raw = await self.client.hgetall(redis_keys.handoff_key(session_id))
+        return {_text(k) or "": _text(v) or "" for k, v in raw.items()}
+
+    async def packet(self, session_id: str) -> dict[str, Any] | None:
+        raw = await self.client.hget(redis_keys.handoff_key(session_id), "packet")
+        return json.loads(raw) if raw else None
+
+    async def session_ids(self) -> list[str]:
+        return [_text(s) or "" for s in await self.client.zrange(redis_keys.HANDOFF_QUEUE, 0, -1)]
+
+    async def entries(self) -> list[QueueEntry]:
+        """Everyone waiting, front first."""
+        session_ids = await self.session_ids()
+        async with self.client.pipeline(transaction=False) as pipe:
+            for session_id in session_ids:
+                pipe.hgetall(redis_keys.handoff_key(session_id))
+            stored = await pipe.execute()
+        now = time.time()
+        entries = []
+        for position, (session_id, raw) in enumerate(
+            zip(session_ids, stored, strict=True), start=1
+        ):
+            fields = {_text(k): _text(v) for k, v in raw.items()}
+            queued_ts = float(fields.get("queued_ts") or now)
+            entries.append(
+                QueueEntry(
+                    session_id=session_id,
+                    position=position,
+                    queued_at=fields.get("queued_at") or "",
+                    waiting_seconds=max(0, int(now - queued_ts)),
+                    summary=fields.get("summary") or "",
+                    category=fields.get("category") or None,
+                    customer_key=fields.get("customer_key") or "",
+                    trigger=fields.get("trigger") or "",
+                    routed_to=fields.get("routed_to") or None,
+                    email=fields.get("email") or None,
+                    requeued_from=fields.get("requeued_from") or None,
+                )
+            )
+        return entries
+
+    async def position_of(self, session_id: str) -> int | None:
+        rank = await self.client.zrank(redis_keys.HANDOFF_QUEUE, session_id)
+        return None if rank is None else int(rank) + 1
+
+    async def routed_counts(self) -> dict[str, int]:
+        """How many waiting conversations routing has promised to each agent."""
+        counts: dict[str, int] = {}
+        for entry in await self.entries():
+            if entry.routed_to:
+                counts[entry.routed_to] = counts.get(entry.routed_to, 0) + 1
+        return counts
+
+    async def record_wait(self, seconds: float) -> None:
+        """How long a conversation waited before a person claimed it."""
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.lpush(redis_keys.HANDOFF_WAITS, round(seconds, 1))
+            pipe.ltrim(redis_keys.HANDOFF_WAITS, 0, RECENT_WAITS_KEPT - 1)
+            await pipe.execute()
+
+    async def typical_wait_per_chat(self) -> float:
+        waits = [float(w) for w in await self.client.lrange(redis_keys.HANDOFF_WAITS, 0, -1)]
+        return statistics.median(waits) if waits else DEFAULT_WAIT_PER_CHAT_SECONDS
+
+    async def estimate_wait_seconds(self, position: int, agents_online: int) -> int | None:
+        """A realistic wait for the ``position``-th in line; ``None`` while nobody is online
+        (no honest estimate exists then)."""
+        if agents_online <= 0:
+            return None
+        per_chat = await self.typical_wait_per_chat()
+        return int(math.ceil(position / agents_online) * per_chat)
+
+    async def leave_email(self, session_id: str, email: str) -> bool:
+        """Keep the customer's email with their queued request; whether it was queued."""
+        if await owner_of(self.client, session_id) != QUEUED:
+            return False
+        await self.client.hset(redis_keys.handoff_key(session_id), "email", email)
+        return True

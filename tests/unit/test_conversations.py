@@ -1,0 +1,167 @@
+"""bot/conversations.py on the real test Redis: a customer's earlier conversations."""
+
+from __future__ import annotations
+
+import pytest
+import redis.asyncio as redis
+
+from bot import redis_keys
+from bot.case_records import CaseRecords, ResolutionRecord
+from bot.conversations import EARLIER_LIMIT, describe_outcome, earlier_conversations
+from bot.handoff.packet import EarlierConversation
+from bot.ownership import Ownership
+
+CUSTOMER = "c-1"
+CURRENT = "s-current"
+
+
+@pytest.fixture
+def db(redis_client, client) -> redis.Redis:
+    """The bytes client (like the gateway's); ``redis_client`` emptied the database."""
+    return client
+
+
+async def start(
+    client: redis.Redis, session_id: str, at: float, customer_key: str = CUSTOMER
+) -> None:
+    """Index a conversation under the customer, as the gateway does when it opens one."""
+    await client.hset(
+        redis_keys.session_key(session_id), "created_at", f"2026-11-{int(at):02d}T10:00:00.000Z"
+    )
+    await client.zadd(redis_keys.customer_conversations_key(customer_key), {session_id: at})
+
+
+async def resolve(redis_client: redis.Redis, session_id: str, reference: str) -> None:
+    await CaseRecords(redis_client).save_resolution(
+        ResolutionRecord(
+            reference=reference,
+            customer_key=CUSTOMER,
+            session_id=session_id,
+            categories=["late_delivery"],
+            order_id="48213",
+            fix="refund the delivery fee",
+            within_authority=True,
+            agreed_at="2026-11-01T10:05:00+00:00",
+        )
+    )
+
+
+async def test_a_customer_with_no_conversations_has_none_earlier(db):
+    assert await earlier_conversations(db, CUSTOMER, CURRENT) == []
+
+
+async def test_only_the_current_conversation_means_none_earlier(db):
+    await start(db, CURRENT, 1)
+
+    assert await earlier_conversations(db, CUSTOMER, CURRENT) == []
+
+
+async def test_earlier_conversations_come_newest_first_with_their_outcomes(db, redis_client):
+    ownership = Ownership(db)
+    await start(db, "s-resolved", 1)
+    await resolve(redis_client, "s-resolved", "NW-261101-0001")
+    await start(db, "s-agent-closed", 2)
+    assert (await ownership.queue("s-agent-closed", {"summary": "parcel late"})).ok
+    assert (await ownership.claim("s-agent-closed", "tom", 3)).ok
+    assert (await ownership.close("s-agent-closed", by_agent="tom")).ok
+    await start(db, "s-handed-back", 3)
+    assert (await ownership.queue("s-handed-back", {"summary": "double charge"})).ok
+    assert (await ownership.claim("s-handed-back", "maria", 3)).ok
+    assert (await ownership.hand_back("s-handed-back", "maria")).ok
+    await start(db, "s-queued", 4)
+    assert (await ownership.queue("s-queued", {"summary": "wrong item"})).ok
+    await start(db, CURRENT, 5)
+    await start(db, "s-with-agent", 6)
+    assert (await ownership.queue("s-with-agent", {})).ok
+    assert (await ownership.claim("s-with-agent", "priya", 3)).ok
+    await start(db, "s-bot-closed", 7)
+    assert (await ownership.close("s-bot-closed")).ok
+    await start(db, "s-open", 8)
+
+    earlier = await earlier_conversations(db, CUSTOMER, CURRENT)
+
+    assert [(e.session_id, e.outcome, e.summary) for e in earlier] == [
+        ("s-open", "with the assistant, still open", None),
+        ("s-bot-closed", "with the assistant, closed", None),
+        ("s-with-agent", "with agent priya now", None),
+        ("s-queued", "waiting in the queue for a person", "wrong item"),
+        ("s-handed-back", "handled by agent maria, still open", "double charge"),
+        ("s-agent-closed", "handled by agent tom, closed", "parcel late"),
+        ("s-resolved", "resolved by the assistant, reference NW-261101-0001", None),
+    ]
+    assert [e.started_at for e in earlier] == [
+        f"2026-11-{day:02d}T10:00:00.000Z" for day in (8, 7, 6, 4, 3, 2, 1)
+    ]
+    assert all(isinstance(e, EarlierConversation) for e in earlier)
+
+
+async def test_other_customers_conversations_are_not_listed(db, redis_client):
+    await start(db, "s-mine", 1)
+    await start(db, "s-theirs", 2, customer_key="c-2")
+
+    earlier = await earlier_conversations(db, CUSTOMER, CURRENT)
+
+    assert [e.session_id for e in earlier] == ["s-mine"]
+
+
+async def test_a_resolution_of_another_conversation_does_not_mark_this_one(db, redis_client):
+    await start(db, "s-resolved", 1)
+    await start(db, "s-open", 2)
+    await resolve(redis_client, "s-resolved", "NW-261101-0001")
+
+    earlier = await earlier_conversations(db, CUSTOMER, CURRENT)
+
+    assert [(e.session_id, e.outcome) for e in earlier] == [
+        ("s-open", "with the assistant, still open"),
+        ("s-resolved", "resolved by the assistant, reference NW-261101-0001"),
+    ]
+
+
+async def test_a_conversation_without_a_session_record_has_no_start_time(db):
+    await db.zadd(redis_keys.customer_conversations_key(CUSTOMER), {"s-unknown": 1})
+
+    [earlier] = await earlier_conversations(db, CUSTOMER, CURRENT)
+
+    assert earlier.started_at == ""
+
+
+@pytest.mark.parametrize("current_at", [0.5, 99])
+async def test_at_most_the_limit_are_listed_and_the_current_never_is(db, current_at):
+    for day in range(1, EARLIER_LIMIT + 3):
+        await start(db, f"s-{day:02d}", day)
+    await start(db, CURRENT, current_at)
+
+    earlier = await earlier_conversations(db, CUSTOMER, CURRENT)
+
+    newest = [f"s-{day:02d}" for day in range(EARLIER_LIMIT + 2, 2, -1)]
+    assert [e.session_id for e in earlier] == newest
+
+
+async def test_a_smaller_limit_is_respected(db):
+    for day in range(1, 6):
+        await start(db, f"s-{day:02d}", day)
+    await start(db, CURRENT, 6)
+
+    earlier = await earlier_conversations(db, CUSTOMER, CURRENT, limit=2)
+
+    assert [e.session_id for e in earlier] == ["s-05", "s-04"]
+
+
+# describe_outcome on its own
+
+
+@pytest.mark.parametrize(
+    ("owner", "agent_id", "reference", "outcome"),
+    [
+        ("bot", None, "NW-1", "resolved by the assistant, reference NW-1"),
+        ("closed", "tom", "NW-1", "resolved by the assistant, reference NW-1"),
+        ("agent:tom", "tom", None, "with agent tom now"),
+        ("queued", None, None, "waiting in the queue for a person"),
+        ("bot", "maria", None, "handled by agent maria, still open"),
+        ("closed", "maria", None, "handled by agent maria, closed"),
+        ("bot", None, None, "with the assistant, still open"),
+        ("closed", None, None, "with the assistant, closed"),
+    ],
+)
+def test_describe_outcome(owner, agent_id, reference, outcome):
+    assert describe_outcome(owner, agent_id, reference) == outcome
