@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import hand_off_if_frustration_rising
 from actions.phrasing import say
 from actions.services import business_rules
 from actions.tracker_reading import (
@@ -99,6 +100,9 @@ class ActionAskWhatWasMissed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        handed_off = await hand_off_if_frustration_rising(dispatcher, tracker)
+        if handed_off is not None:
+            return handed_off
         say(dispatcher, "ask_what_was_missed")
         return [SlotSet("dialogue_stage", "correcting")]
 
@@ -165,5 +169,8 @@ class ActionAskWhatWouldBeFair(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        handed_off = await hand_off_if_frustration_rising(dispatcher, tracker)
+        if handed_off is not None:
+            return handed_off
         say(dispatcher, "ask_what_would_be_fair")
         return [SlotSet("dialogue_stage", "fair_ask_requested")]

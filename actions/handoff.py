@@ -1,23 +1,30 @@
-"""Bringing a person into the conversation, and offering to.
+"""Bringing a named person into the conversation, offering to, and taking it back.
 
-The hand-over itself (agents, routing, history) comes with the handoff issue;
-here the request is recorded with its reason and the customer is told honestly
-what happens next.
+The handoff core (routing, queue, packet) is in bot/handoff/; these actions decide
+when, tell the customer who and why, and pause the bot (``ConversationPaused``)
+while people own the conversation.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.phrasing import say
-from actions.services import business_rules, case_records
+from actions.services import business_rules, case_records, frustration_meter, handoff_desk
 from actions.tracker_reading import complaint_details, customer_key, open_categories
 from bot.case_records import HandoffRequest, utc_now
 from bot.complaints import restate_complaint
+from bot.conversations import earlier_conversations
+from bot.frustration import still_rising_after_attempts
+from bot.handoff import announcements
+from bot.handoff.desk import handoff_agent
+from bot.handoff.packet import build_packet
+from bot.inbox import QUEUE_CARRY_ON, QUEUE_EMAIL, QUEUE_WAIT
 
 DomainDict = dict[str, Any]
 
@@ -36,35 +43,104 @@ async def hand_off(
     customer_ask: str | None = None,
     repeat_ask: bool = False,
 ) -> list[EventType]:
-    """Record a handoff request and tell the customer what happens next.
+    """Hand the conversation to a named person, with the packet, and pause the bot.
 
-    ``customer_ask`` (what the customer would consider fair) goes with the
-    request; with ``repeat_ask`` it is also read back to the customer, which
+    Routing picks the person (bot/handoff/routing.py); the customer is told who and
+    why, or, when nobody is free, their place in the queue, a realistic wait and
+    what they can do meanwhile. ``customer_ask`` (what the customer would consider
+    fair) goes with the request; with ``repeat_ask`` it is also read back, which
     suits a recognised fix ("refund $80"), not free text.
     """
-    request = HandoffRequest(
-        session_id=tracker.sender_id,
-        customer_key=customer_key(tracker),
+    desk = handoff_desk()
+    session_id = tracker.sender_id
+    categories = open_categories(tracker)
+    key = customer_key(tracker)
+    routed = await desk.route(categories[0] if categories else None, key)
+    rules = business_rules()
+    packet = build_packet(
+        session_id=session_id,
+        customer_key=key,
+        events=list(tracker.events),
+        transcript=await desk.transcript.all(session_id),
         trigger=trigger,
         reason=reason,
-        categories=open_categories(tracker),
-        order_id=complaint_details(tracker).order_id,
         customer_ask=customer_ask,
-        requested_at=utc_now().isoformat(),
+        categories=categories,
+        category_names={key: category.name for key, category in rules.categories.items()},
+        earlier=await earlier_conversations(desk.client, key, session_id),
+        meter=frustration_meter(),
+        routed_to=routed.agent.public() if routed.agent else None,
     )
-    await case_records().save_handoff_request(request)
-    reason_sentence = (
+    transition = await desk.queue_conversation(
+        session_id,
+        routed,
+        {
+            "packet": json.dumps(packet.to_json()),
+            "summary": packet.summary,
+            "category": packet.category or "",
+            "customer_key": key,
+            "trigger": trigger,
+            "reason": reason,
+        },
+    )
+    # complaint_open stays as it is: a complaint handed over is still open (if the
+    # customer carries on with the bot, it picks the complaint up again).
+    handed_off: list[EventType] = [SlotSet("dialogue_stage", "handed_off"), ConversationPaused()]
+    if not transition.ok:
+        say(dispatcher, "already_with_people")
+        return handed_off
+    await case_records().save_handoff_request(
+        HandoffRequest(
+            session_id=session_id,
+            customer_key=key,
+            trigger=trigger,
+            reason=reason,
+            categories=categories,
+            order_id=complaint_details(tracker).order_id,
+            customer_ask=customer_ask,
+            requested_at=utc_now().isoformat(),
+        )
+    )
+    position, wait = await desk.waiting_position(session_id)
+    ask = (
         f"I've noted that you'd consider it fair if we {customer_ask}. "
-        if customer_ask and repeat_ask
+        if (customer_ask and repeat_ask)
         else ""
     )
-    say(
+    state: dict[str, Any] = {"state": "queued", "position": position or 1, "wait_seconds": wait}
+    if routed.agent and routed.decision:
+        text = ask + announcements.passing_to(routed.agent, routed.decision.reason)
+        state["agent"] = handoff_agent(routed.agent)
+        dispatcher.utter_message(text=text)
+    else:
+        text = ask + announcements.nobody_free(position or 1, wait, rules.human_reply_time)
+        dispatcher.utter_message(text=text, buttons=QUEUE_CHOICES)
+    state["text"] = announcements.waiting(position or 1, wait)
+    dispatcher.utter_message(json_message={"handoff": state})
+    return handed_off
+
+
+QUEUE_CHOICES = [
+    {"title": "I'll wait", "payload": QUEUE_WAIT},
+    {"title": "Leave my email", "payload": QUEUE_EMAIL},
+    {"title": "Carry on with the assistant", "payload": QUEUE_CARRY_ON},
+]
+"""What a customer can do while nobody is free (the gateway handles the choice: the bot
+is paused once the conversation is queued)."""
+
+
+async def hand_off_if_frustration_rising(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType] | None:
+    """Hand off when the customer grows more upset despite the bot's attempts."""
+    if not still_rising_after_attempts(list(tracker.events), frustration_meter()):
+        return None
+    return await hand_off(
         dispatcher,
-        "handoff_requested",
-        reply_time=business_rules().human_reply_time,
-        reason_sentence=reason_sentence,
+        tracker,
+        trigger="frustration_rising",
+        reason="the customer's frustration kept rising after the assistant's attempts",
     )
-    return [SlotSet("complaint_open", False), SlotSet("dialogue_stage", "handed_off")]
 
 
 def offer_human(dispatcher: CollectingDispatcher, tracker: Tracker, why: str) -> list[EventType]:
@@ -117,3 +193,44 @@ class ActionContinueWithBot(Action):
         summary = restate_complaint(business_rules(), categories, complaint_details(tracker))
         say(dispatcher, "restate_complaint", summary=summary)
         return [*events, SlotSet("dialogue_stage", "complaint_restated")]
+
+
+class ActionResumeAfterHandoff(Action):
+    """People handed the conversation back (or the customer stopped waiting): pick up
+    at the resume point the gateway set in ``resume_point``."""
+
+    def name(self) -> str:
+        return "action_resume_after_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        point = tracker.get_slot("resume_point")
+        events: list[EventType] = [
+            SlotSet("resume_point", None),
+            SlotSet("human_offer_reason", None),
+        ]
+        if point == "resolved":
+            say(dispatcher, "resume_resolved")
+            return [
+                *events,
+                SlotSet("complaint_open", False),
+                SlotSet("dialogue_stage", "resolved"),
+            ]
+        if point == "carry_on":
+            say(dispatcher, "resume_carry_on")
+            categories = open_categories(tracker)
+            if categories:
+                summary = restate_complaint(
+                    business_rules(), categories, complaint_details(tracker)
+                )
+                say(dispatcher, "restate_complaint", summary=summary)
+                return [
+                    *events,
+                    SlotSet("complaint_open", True),
+                    SlotSet("dialogue_stage", "complaint_restated"),
+                ]
+            dispatcher.utter_message(response="utter_ask_what_happened")
+            return [*events, SlotSet("dialogue_stage", None)]
+        say(dispatcher, "resume_continue")
+        return [*events, SlotSet("complaint_open", False), SlotSet("dialogue_stage", None)]

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
+import redis.asyncio as redis
+
+from bot.agents.presence import Presence, presence_times_from_environment
+from bot.agents.roster import RosterCache, roster_file_path
 from bot.business import BusinessRules, BusinessRulesCache, business_file_path
 from bot.case_records import CaseRecords
+from bot.frustration import FrustrationMeter
+from bot.handoff.desk import HandoffDesk
 from bot.settings import Settings
+from bot.transcript import Transcript
 
 _rules_cache: BusinessRulesCache | None = None
 _records: dict[int, CaseRecords] = {}
@@ -29,3 +36,28 @@ def case_records() -> CaseRecords:
     if loop_id not in _records:
         _records[loop_id] = CaseRecords.from_url(Settings.from_environment().redis_url)
     return _records[loop_id]
+
+
+_desks: dict[int, HandoffDesk] = {}
+_meter: FrustrationMeter | None = None
+
+
+def handoff_desk() -> HandoffDesk:
+    """The handoff desk (routing, queue, transcript) for the running event loop."""
+    loop_id = id(asyncio.get_running_loop())
+    if loop_id not in _desks:
+        client = redis.Redis.from_url(Settings.from_environment().redis_url)
+        _desks[loop_id] = HandoffDesk(
+            client,
+            Transcript(client),
+            RosterCache(roster_file_path()),
+            Presence(client, presence_times_from_environment()),
+        )
+    return _desks[loop_id]
+
+
+def frustration_meter() -> FrustrationMeter:
+    global _meter
+    if _meter is None:
+        _meter = FrustrationMeter()
+    return _meter

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import offer_human
+from actions.handoff import hand_off_if_frustration_rising, offer_human
 from actions.phrasing import say
 from actions.services import business_rules
 from actions.tracker_reading import trailing_intent_count
@@ -28,6 +28,9 @@ class ActionRespondToVent(Action):
         patience = business_rules().vent_turns_before_offering_human
         if trailing_intent_count(tracker, "vent") > patience:
             return offer_human(dispatcher, tracker, "venting")
+        handed_off = await hand_off_if_frustration_rising(dispatcher, tracker)
+        if handed_off is not None:
+            return handed_off
         say(dispatcher, "acknowledge_vent")
         return []
 
@@ -41,6 +44,9 @@ class ActionHandleNluFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        handed_off = await hand_off_if_frustration_rising(dispatcher, tracker)
+        if handed_off is not None:
+            return handed_off
         patience = business_rules().fallbacks_before_offering_human
         if trailing_intent_count(tracker, "nlu_fallback") >= patience:
             return offer_human(dispatcher, tracker, "repeated_misunderstanding")

@@ -3,6 +3,11 @@
 ``POST /webhooks/gateway/webhook`` with ``Authorization: Bearer <secret>`` and
 ``{"sender_id", "message_id", "text", "metadata"}``; Rasa handles the message and
 the answer carries every reply it produced (see docs/protocol.md, last section).
+While people own the conversation the gateway sends ``record`` (events to append to
+the tracker: the visitor's and agent's messages) instead of text, and for the
+hand-back ``record`` (resume) plus an ``action`` to run. A text for a conversation
+people own is only recorded, never answered: whatever path it came by
+(``/restart``, a new session), the bot stays silent while a human owns the chat.
 
 Each ``message_id`` is handled at most once: the gateway retries after timeouts
 and restarts, so the replies are stored in Redis and a retry gets them back
@@ -22,13 +27,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis.asyncio as redis
+from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import redis_keys
 from bot.gateway.payloads import MAX_MESSAGE_CHARS, SLASH_COMMAND_GUARD
+from bot.ownership import BOT, owner_of
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -38,6 +46,9 @@ CLAIM_TTL_SECONDS = 300
 HEARTBEAT_SECONDS = 3
 MAX_TEXT_CHARS = MAX_MESSAGE_CHARS + len(SLASH_COMMAND_GUARD)
 """The gateway's limit, plus the guard it may put in front."""
+RECORDABLE_EVENTS = ("user", "bot", "resume", "slot")
+"""What the gateway may append to a tracker (``pause`` only comes from the handoff action)."""
+RUNNABLE_ACTIONS = ("action_resume_after_handoff",)
 
 
 class GatewayInput(InputChannel):
@@ -88,7 +99,10 @@ class GatewayInput(InputChannel):
             # Shielded: a gateway that gives up or dies must not cut the bot's turn (or
             # the bookkeeping around it) in half; Sanic cancels a handler whose client
             # went away. The answer is stored either way, for the retry.
-            return await asyncio.shield(asyncio.create_task(self._handle(body, on_new_message)))
+            rasa_agent = request.app.ctx.agent
+            return await asyncio.shield(
+                asyncio.create_task(self._handle(body, rasa_agent, on_new_message))
+            )
 
         return webhook
 
@@ -100,7 +114,10 @@ class GatewayInput(InputChannel):
         )
 
     async def _handle(
-        self, body: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self,
+        body: dict[str, Any],
+        rasa_agent: Agent,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> HTTPResponse:
         if self._heartbeat is None:
             self._heartbeat = asyncio.create_task(self._keep_heartbeat())
@@ -123,26 +140,41 @@ class GatewayInput(InputChannel):
             self._in_flight.discard(message_id)
             logger.exception("gateway_input.store_unavailable")
             return response.json({"status": "unavailable"}, status=503)
-        return await self._process(body, key, on_new_message)
+        return await self._process(body, key, rasa_agent, on_new_message)
 
     async def _process(
         self,
         body: dict[str, Any],
         key: str,
+        rasa_agent: Agent,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> HTTPResponse:
         client = self._client()
         collector = CollectingOutputChannel()
-        message = UserMessage(
-            body["text"],
-            collector,
-            body["sender_id"],
-            input_channel=self.name(),
-            message_id=body["message_id"],
-            metadata=body.get("metadata") or {},
-        )
+        sender_id = body["sender_id"]
+        metadata = body.get("metadata") or {}
+        record = list(body.get("record") or [])
+        text = body.get("text")
         try:
-            await on_new_message(message)
+            if text is not None and await owner_of(client, sender_id) != BOT:
+                logger.info("gateway_input.recorded_only sender=%s", sender_id)
+                record.append({"event": "user", "text": text, "metadata": metadata})
+                text = None
+            if record:
+                await _append_events(rasa_agent, sender_id, record)
+            if body.get("action"):
+                await _run_action(rasa_agent, sender_id, body["action"], collector)
+            elif text is not None:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        collector,
+                        sender_id,
+                        input_channel=self.name(),
+                        message_id=body["message_id"],
+                        metadata=metadata,
+                    )
+                )
         except Exception:  # Redis or anything else: the gateway retries
             logger.exception("gateway_input.failed message_id=%s", body["message_id"])
             await _forget(client, key)
@@ -185,6 +217,45 @@ class GatewayInput(InputChannel):
             await asyncio.sleep(HEARTBEAT_SECONDS)
 
 
+async def _append_events(rasa_agent: Agent, sender_id: str, record: list[dict[str, Any]]) -> None:
+    """Append events to the tracker as they are, without predicting anything. A user
+    message gets the NLU's reading, as any other would (it is only not answered)."""
+    events = [
+        await _user_event(rasa_agent, event) if event["event"] == "user" else
+        Event.from_parameters(event)
+        for event in record
+    ]  # fmt: skip
+    async with rasa_agent.lock_store.lock(sender_id):
+        tracker = await rasa_agent.tracker_store.get_or_create_tracker(sender_id)
+        for event in events:
+            tracker.update(event)
+        await rasa_agent.tracker_store.save(tracker)
+
+
+async def _user_event(rasa_agent: Agent, event: dict[str, Any]) -> UserUttered:
+    text = str(event.get("text") or "")
+    parse_data = await rasa_agent.parse_message(text)
+    return UserUttered(
+        text,
+        parse_data.get("intent"),
+        parse_data.get("entities", []),
+        parse_data,
+        input_channel=GatewayInput.name(),
+        metadata=event.get("metadata") or {},
+    )
+
+
+async def _run_action(
+    rasa_agent: Agent, sender_id: str, action: str, output: CollectingOutputChannel
+) -> None:
+    """Run one action (the hand-back's), then listen for the visitor again."""
+    async with rasa_agent.lock_store.lock(sender_id):
+        await rasa_agent.execute_action(sender_id, action, output, None, 1.0)
+        tracker = await rasa_agent.tracker_store.get_or_create_tracker(sender_id)
+        tracker.update(ActionExecuted("action_listen"))
+        await rasa_agent.tracker_store.save(tracker)
+
+
 async def _forget(client: redis.Redis, key: str) -> None:
     with contextlib.suppress(redis.RedisError):
         await client.delete(key)
@@ -194,12 +265,30 @@ def _without_recipient(reply: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in reply.items() if name != "recipient_id"}
 
 
+def _recordable(record: Any) -> bool:
+    return isinstance(record, list) and all(
+        isinstance(event, dict) and event.get("event") in RECORDABLE_EVENTS for event in record
+    )
+
+
 def _body_problem(body: Any) -> str | None:
     if not isinstance(body, dict):
         return "expected a JSON object"
-    for name in ("sender_id", "message_id", "text"):
+    for name in ("sender_id", "message_id"):
         if not isinstance(body.get(name), str) or not body[name]:
             return f"'{name}' must be non-empty text"
+    record = body.get("record")
+    if record is not None and not _recordable(record):
+        return f"'record' must be a list of events of types {', '.join(RECORDABLE_EVENTS)}"
+    action = body.get("action")
+    if action is not None and action not in RUNNABLE_ACTIONS:
+        return f"'action' must be one of {', '.join(RUNNABLE_ACTIONS)}"
+    if record is None and action is None and "text" not in body:
+        return "'text' must be non-empty text"
+    if "text" not in body:
+        return None
+    if not isinstance(body.get("text"), str) or not body["text"]:
+        return "'text' must be non-empty text"
     if len(body["text"]) > MAX_TEXT_CHARS:
         return f"'text' is longer than {MAX_TEXT_CHARS} characters"
     if not isinstance(body.get("metadata", {}), dict):

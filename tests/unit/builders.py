@@ -18,6 +18,11 @@ def user_event(
     }
 
 
+def bot_event(phrase: str, text: str | None = None) -> dict[str, Any]:
+    """A bot message as the tracker records it: the phrase key in its metadata."""
+    return {"event": "bot", "text": text or f"({phrase})", "metadata": {"phrase": phrase}}
+
+
 def make_tracker(
     intent: str = "inform",
     text: str = "",
@@ -25,13 +30,16 @@ def make_tracker(
     slots: dict[str, Any] | None = None,
     earlier_intents: list[str] | None = None,
     sender_id: str = "visitor-1",
+    earlier_events: list[dict[str, Any]] | None = None,
 ) -> Tracker:
     """A tracker whose latest message has this intent, text and entities.
 
-    ``earlier_intents`` are user messages before it, oldest first.
+    ``earlier_intents`` are user messages before it, oldest first; ``earlier_events``
+    (e.g. from ``user_event`` and ``bot_event``) come after those, just before it.
     """
     entities = entities or []
     events = [user_event(name, f"({name})") for name in earlier_intents or []]
+    events.extend(earlier_events or [])
     events.append(user_event(intent, text, entities))
     return Tracker(
         sender_id=sender_id,
@@ -85,6 +93,8 @@ class Conversation:
         self.intents: list[str] = []
         self.said: list[str] = []
         self.responses: list[str] = []
+        self.latest: tuple[str, str, list[dict[str, Any]] | None] = ("greet", "", None)
+        """The latest user message: intent, text, entities."""
 
     async def turn(
         self,
@@ -98,6 +108,25 @@ class Conversation:
             name = item["entity"]
             if name in ENTITY_SLOTS and not (name == "amount" and intent == "propose_resolution"):
                 self.slots[name] = item["value"]
+        said = await self._run(actions, intent, text, entities, self.intents)
+        self.intents.append(intent)
+        self.latest = (intent, text, entities)
+        return said
+
+    async def act(self, *actions: Any) -> list[str]:
+        """Run ``actions`` with no new user message, as when the gateway hands the
+        conversation back and runs the resume action; returns the texts they said."""
+        intent, text, entities = self.latest
+        return await self._run(actions, intent, text, entities, self.intents[:-1])
+
+    async def _run(
+        self,
+        actions: tuple[Any, ...],
+        intent: str,
+        text: str,
+        entities: list[dict[str, Any]] | None,
+        earlier_intents: list[str],
+    ) -> list[str]:
         said: list[str] = []
         for action in actions:
             dispatcher = CollectingDispatcher()
@@ -106,7 +135,7 @@ class Conversation:
                 text,
                 entities,
                 slots=self.slots,
-                earlier_intents=self.intents,
+                earlier_intents=earlier_intents,
                 sender_id=self.sender_id,
             )
             events = await action.run(dispatcher, tracker, self.domain)
@@ -115,6 +144,5 @@ class Conversation:
             self.responses.extend(
                 message["response"] for message in dispatcher.messages if message.get("response")
             )
-        self.intents.append(intent)
         self.said.extend(said)
         return said

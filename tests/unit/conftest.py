@@ -27,7 +27,8 @@ def dispatcher() -> CollectingDispatcher:
 
 @pytest.fixture
 async def redis_client(redis_url: str) -> AsyncIterator[redis.Redis]:
-    """A client on the test Redis, emptied before each test."""
+    """A client on the test Redis, emptied before each test; afterwards the actions'
+    per-loop Redis clients (case records, handoff desk) are closed and forgotten."""
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     await client.flushdb()
     yield client
@@ -37,6 +38,11 @@ async def redis_client(redis_url: str) -> AsyncIterator[redis.Redis]:
     if records is not None:
         await records.close()
     services._records.clear()
+    # Likewise one handoff desk (with its own Redis client) per event loop.
+    desk = services._desks.pop(id(asyncio.get_running_loop()), None)
+    if desk is not None:
+        await desk.client.close()
+    services._desks.clear()
 
 
 @pytest.fixture

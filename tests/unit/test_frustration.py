@@ -229,7 +229,7 @@ def test_limits_and_proposal_in_one_turn_are_one_attempt():
 
 def test_bot_messages_that_are_not_attempts_do_not_count():
     events, scripted_meter = scripted(
-        ("late", 0.1), "acknowledge_complaint", ("a", 0.4), "handoff_requested", ("b", 0.8)
+        ("late", 0.1), "acknowledge_complaint", ("a", 0.4), "continue_with_bot", ("b", 0.8)
     )
 
     assert not still_rising_after_attempts(events, scripted_meter, attempts_needed=1)

@@ -1,8 +1,11 @@
-"""The playbook's "Never say" list: no response, phrase, business text or action output."""
+"""The playbook's "Never say" list: no response, phrase, business text, handoff
+announcement or action output."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
+from typing import get_args
 
 import pytest
 import yaml
@@ -15,12 +18,17 @@ from actions.complaint import (
     ActionRestateComplaint,
     ActionStateLimits,
 )
-from actions.handoff import ActionContinueWithBot, ActionHandOff
+from actions.handoff import ActionContinueWithBot, ActionHandOff, ActionResumeAfterHandoff
 from actions.orders import ActionCancelOrder, ActionHandleCancelOrder, ActionKeepOrder
 from actions.phrasing import phrasebook
 from actions.resolution import ActionAcceptProposedFix, ActionEvaluateFairAsk
+from actions.services import handoff_desk
 from actions.struggle import ActionDefaultFallback, ActionHandleNluFallback, ActionRespondToVent
+from bot.agents.roster import DEFAULT_AGENTS_FILE, load_roster
 from bot.business import DEFAULT_BUSINESS_FILE, load_business_rules
+from bot.handoff import announcements
+from bot.handoff.routing import RoutingReason
+from bot.inbox import RESUME_POINTS
 from tests.conftest import ROOT
 from tests.unit.builders import Conversation, entity
 
@@ -113,6 +121,55 @@ def business_texts() -> list[tuple[str, str]]:
     return found
 
 
+AGENTS = load_roster(DEFAULT_AGENTS_FILE).active()
+WAITS = (None, 45, 60, 600)
+"""Nobody online (no estimate), under a minute, one minute, several minutes."""
+
+
+def announcement_texts() -> list[tuple[str, str]]:
+    """Every text of bot/handoff/announcements.py, called with each agent and sample values."""
+    pairs = [(a, b) for a in AGENTS for b in AGENTS if a != b]
+    calls: dict[str, list[tuple[str, str]]] = {
+        "passing_to": [
+            (f"{agent.agent_id},{reason}", announcements.passing_to(agent, reason))
+            for agent in AGENTS
+            for reason in get_args(RoutingReason)
+        ],
+        "joined": [(agent.agent_id, announcements.joined(agent)) for agent in AGENTS],
+        "describe_wait": [(str(wait), announcements.describe_wait(wait)) for wait in WAITS],
+        "waiting": [
+            (f"{position},{wait}", announcements.waiting(position, wait))
+            for position in (1, 4)
+            for wait in WAITS
+        ],
+        "nobody_free": [
+            (
+                f"{position},{wait}",
+                announcements.nobody_free(position, wait, RULES.human_reply_time),
+            )
+            for position in (1, 4)
+            for wait in WAITS
+        ],
+        "transferred": [
+            (f"{a.agent_id},{b.agent_id}", announcements.transferred(a, b)) for a, b in pairs
+        ],
+        "stepped_away": [(a.agent_id, announcements.stepped_away(a)) for a in AGENTS],
+        "closed_by": [(a.agent_id, announcements.closed_by(a)) for a in AGENTS],
+        "email_kept": [("email", announcements.email_kept("ana@example.com"))],
+        "still_waiting_reminder": [("", announcements.still_waiting_reminder())],
+    }
+    return [(f"{name}({args})", text) for name, texts in calls.items() for args, text in texts]
+
+
+def announcement_functions() -> set[str]:
+    """The public functions of bot/handoff/announcements.py."""
+    return {
+        name
+        for name, member in inspect.getmembers(announcements, inspect.isfunction)
+        if member.__module__ == announcements.__name__ and not name.startswith("_")
+    }
+
+
 def as_params(named_texts: list[tuple[str, str]]) -> list:
     return [pytest.param(text, id=name) for name, text in named_texts]
 
@@ -121,6 +178,14 @@ def test_the_text_sources_are_not_empty():
     assert len(domain_response_texts()) >= 10
     assert len(phrasebook_texts()) >= 40
     assert len(business_texts()) >= 40
+    assert len(AGENTS) >= 2
+    assert len(announcement_texts()) >= 40
+
+
+def test_every_announcement_is_scanned():
+    scanned = {name.split("(")[0] for name, _ in announcement_texts()}
+
+    assert scanned == announcement_functions()
 
 
 @pytest.mark.parametrize("text", as_params(domain_response_texts()))
@@ -135,6 +200,11 @@ def test_no_phrasebook_variant_uses_a_never_say_phrase(text):
 
 @pytest.mark.parametrize("text", as_params(business_texts()))
 def test_no_business_text_uses_a_never_say_phrase(text):
+    assert forbidden_phrases_in(text) == [], text
+
+
+@pytest.mark.parametrize("text", as_params(announcement_texts()))
+def test_no_handoff_announcement_uses_a_never_say_phrase(text):
     assert forbidden_phrases_in(text) == [], text
 
 
@@ -265,6 +335,36 @@ async def misunderstood_twice(chat: Conversation) -> None:
     await chat.turn("inform", "???", ActionDefaultFallback())
 
 
+async def request_human_with_an_agent_online(chat: Conversation) -> None:
+    presence = handoff_desk().presence
+    await presence.heartbeat("maria")
+    await complain(chat, "billing")
+    await chat.turn("request_human", "get me a person", ActionHandOff())
+    await presence.set_status("maria", "offline")  # later scenarios find nobody online
+
+
+async def ask_again_while_queued(chat: Conversation) -> None:
+    await complain(chat, "refund")
+    await chat.turn("request_human", "a person please", ActionHandOff())
+    await chat.turn("request_human", "hello?? I asked for a PERSON", ActionHandOff())
+
+
+def resumed_at(point: str) -> Scenario:
+    async def scenario(chat: Conversation) -> None:
+        await complain(chat, "damaged_item")
+        await chat.turn("request_human", "get me a person", ActionHandOff())
+        chat.slots["resume_point"] = point  # the gateway's hand-back sets it
+        await chat.act(ActionResumeAfterHandoff())
+
+    return scenario
+
+
+async def carry_on_without_a_complaint(chat: Conversation) -> None:
+    await chat.turn("request_human", "person please", ActionHandOff())
+    chat.slots["resume_point"] = "carry_on"
+    await chat.act(ActionResumeAfterHandoff())
+
+
 async def cancel_an_order(chat: Conversation) -> None:
     await chat.turn("cancel_order", "cancel my order", ActionHandleCancelOrder())
     await chat.turn(
@@ -296,6 +396,10 @@ SCENARIOS: dict[str, Scenario] = {
     "vent_then_accept_a_person": vent_then_accept_a_person,
     "vent_then_decline_a_person": vent_then_decline_a_person,
     "misunderstood_twice": misunderstood_twice,
+    "request_human_with_an_agent_online": request_human_with_an_agent_online,
+    "ask_again_while_queued": ask_again_while_queued,
+    **{f"resumed_at_{point}": resumed_at(point) for point in RESUME_POINTS},
+    "carry_on_without_a_complaint": carry_on_without_a_complaint,
     "cancel_an_order": cancel_an_order,
     "keep_an_order": keep_an_order,
 }
@@ -323,3 +427,11 @@ async def test_the_scenarios_together_say_every_phrase(domain, redis_client):
     unsaid = [key for key in book.phrases if not any(book.matches(key, text) for text in said)]
 
     assert unsaid == []
+    # The handoff's own announcements (not phrases) were said and scanned too.
+    maria = next(agent for agent in AGENTS if agent.agent_id == "maria")
+    assert announcements.passing_to(maria, "skill") in said
+    nobody_free = [
+        announcements.nobody_free(position, None, RULES.human_reply_time)
+        for position in range(1, len(SCENARIOS) + 1)
+    ]
+    assert any(text.endswith(tuple(nobody_free)) for text in said)

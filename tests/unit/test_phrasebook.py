@@ -19,9 +19,11 @@ MAIN_PHRASES = [
     "state_limits",
     "propose_fix",
     "confirm_resolution",
-    "handoff_requested",
     "acknowledge_vent",
+    "resume_resolved",
+    "resume_continue",
 ]
+"""Phrases many customers see; the handoff announcement itself is bot/handoff/announcements.py."""
 
 
 def say_calls() -> list[tuple[str, str, set[str]]]:
@@ -118,7 +120,7 @@ def test_matches_tells_two_phrases_apart():
 
 
 def test_matches_recognises_a_placeholder_filled_with_nothing():
-    # handoff_requested is said with reason_sentence="" whenever there is no ask to repeat.
+    # An optional sentence in front of a phrase is a placeholder filled with "" when absent.
     book = Phrasebook({"greeting": ["Hello {name}."], "note": ["{optional}Done."]})
 
     assert book.matches("note", "Done.")

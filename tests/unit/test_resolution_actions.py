@@ -7,15 +7,19 @@ import re
 
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import QUEUE_CHOICES
 from actions.phrasing import phrasebook
 from actions.resolution import ActionAcceptProposedFix, ActionEvaluateFairAsk
 from bot import redis_keys
 from bot.business import DEFAULT_BUSINESS_FILE, load_business_rules
 from bot.case_records import CaseRecords
+from bot.handoff import announcements
+from bot.handoff.queue import HandoffQueue
 from tests.unit.builders import entity, make_tracker, slot_events, texts
 
 RULES = load_business_rules(DEFAULT_BUSINESS_FILE)
 REFERENCE = re.compile(r"NW-\d{6}-\d{4}")
+PAUSE = {"event": "pause", "timestamp": None}
 
 OPEN_COMPLAINT = {
     "complaint_open": True,
@@ -183,11 +187,19 @@ async def test_a_fair_ask_beyond_authority_goes_to_a_person_with_the_ask(
     assert request.categories == ["late_delivery"]
     assert request.order_id == "48213"
     assert "$50" in request.reason
-    [text] = texts(dispatcher)
-    assert phrasebook().matches("handoff_requested", text)
-    assert "refund $400" in text
-    assert RULES.human_reply_time in text
-    assert slot_events(events) == {"complaint_open": False, "dialogue_stage": "handed_off"}
+    # Nobody is online in this test: the ask is read back, then the honest wait.
+    [text, _] = texts(dispatcher)
+    assert text == (
+        "I've noted that you'd consider it fair if we refund $400. "
+        + announcements.nobody_free(1, None, RULES.human_reply_time)
+    )
+    assert dispatcher.messages[0]["buttons"] == QUEUE_CHOICES
+    assert dispatcher.messages[1]["custom"]["handoff"]["state"] == "queued"
+    assert slot_events(events) == {"dialogue_stage": "handed_off"}
+    assert events[-1] == PAUSE
+    packet = await HandoffQueue(redis_client).packet("visitor-7")
+    assert packet is not None
+    assert packet["fair_ask"] == "refund $400"
     assert await stored_resolution_keys(redis_client) == []
 
 
@@ -199,7 +211,11 @@ async def test_a_fix_that_needs_approval_goes_to_a_person(dispatcher, domain, re
     [request] = await CaseRecords(redis_client).handoff_requests()
     assert request.trigger == "fair_ask_beyond_authority"
     assert request.customer_ask == "refund the whole order"
-    assert slot_events(events) == {"complaint_open": False, "dialogue_stage": "handed_off"}
+    assert texts(dispatcher)[0].startswith(
+        "I've noted that you'd consider it fair if we refund the whole order. "
+    )
+    assert slot_events(events) == {"dialogue_stage": "handed_off"}
+    assert events[-1] == PAUSE
     assert await stored_resolution_keys(redis_client) == []
 
 
@@ -228,11 +244,19 @@ async def test_a_second_unclear_ask_goes_to_a_person_with_the_customers_words(
     [request] = await CaseRecords(redis_client).handoff_requests()
     assert request.trigger == "fair_ask_needs_judgement"
     assert request.customer_ask == "just sort it out"
-    [text] = texts(dispatcher)
-    assert phrasebook().matches("handoff_requested", text)
-    # Free text is attached to the request, not read back to the customer.
+    [text, _] = texts(dispatcher)
+    assert text == announcements.nobody_free(1, None, RULES.human_reply_time)
+    # Free text is attached to the request and the packet, not read back to the customer.
     assert "just sort it out" not in text
-    assert slot_events(events) == {"complaint_open": False, "dialogue_stage": "handed_off"}
+    assert "I've noted" not in text
+    assert slot_events(events) == {"dialogue_stage": "handed_off"}
+    assert events[-1] == PAUSE
+    packet = await HandoffQueue(redis_client).packet("visitor-7")
+    assert packet is not None
+    assert (packet["trigger"], packet["fair_ask"]) == (
+        "fair_ask_needs_judgement",
+        "just sort it out",
+    )
 
 
 async def test_a_fair_ask_with_no_open_complaint_asks_what_happened(
