@@ -17,13 +17,21 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot import redis_keys
+from bot.agents.login_guard import LoginGuard
+from bot.agents.presence import Presence, presence_times_from_environment
+from bot.agents.roster import RosterCache, roster_file_path
+from bot.gateway.agent_api import AgentApiServices, create_agent_api
+from bot.gateway.agent_auth import AgentSessions
+from bot.gateway.agent_socket import AgentSocketHandlers, AgentSocketServices
 from bot.gateway.delivery import ConversationFanout
 from bot.gateway.forwarder import BotForwarder
+from bot.gateway.openapi import create_openapi_blueprint
 from bot.gateway.rasa_client import RasaChannelClient
 from bot.gateway.rate_limit import ConversationRateLimit
 from bot.gateway.sessions import SessionSigner, SessionStore
 from bot.gateway.settings import GatewaySettings
 from bot.gateway.visitor_socket import GatewayServices, VisitorSocketHandlers
+from bot.handoff.desk import HandoffDesk
 from bot.transcript import Transcript
 
 logger = logging.getLogger(__name__)
@@ -59,6 +67,10 @@ def create_app(settings: GatewaySettings) -> Sanic:
     sio.attach(app, socketio_path="socket.io")
     handlers = VisitorSocketHandlers(sio, settings)
     handlers.register()
+    agent_handlers = AgentSocketHandlers(sio)
+    agent_handlers.register()
+    app.blueprint(create_agent_api(lambda: app.ctx.agent_api))
+    app.blueprint(create_openapi_blueprint())
 
     @app.listener("before_server_start")
     async def start_services(app: Sanic, _loop: Any) -> None:
@@ -69,6 +81,31 @@ def create_app(settings: GatewaySettings) -> Sanic:
             settings.rasa_url, settings.channel_secret, settings.rasa_timeout_seconds
         )
         forwarder = BotForwarder(client, transcript, fanout, rasa, settings.slow_notice_seconds)
+        desk = HandoffDesk(
+            client,
+            transcript,
+            RosterCache(roster_file_path()),
+            Presence(client, presence_times_from_environment()),
+            kick=forwarder.kick,
+        )
+        agent_sessions = AgentSessions(client)
+        app.ctx.agent_api = AgentApiServices(
+            client=client,
+            desk=desk,
+            transcript=transcript,
+            sessions=agent_sessions,
+            login_guard=LoginGuard(client),
+        )
+        agent_handlers.start(AgentSocketServices(desk=desk, sessions=agent_sessions))
+
+        async def queue_watcher(channel: str, message: dict[str, Any]) -> None:
+            if (
+                channel == redis_keys.AGENT_EVENTS_CHANNEL
+                and message.get("type") == "queue_changed"
+            ):
+                await handlers.refresh_queue_positions()
+
+        fanout.observers += [agent_handlers.observe, queue_watcher]
         handlers.start(
             GatewayServices(
                 client=client,
@@ -77,6 +114,7 @@ def create_app(settings: GatewaySettings) -> Sanic:
                 fanout=fanout,
                 forwarder=forwarder,
                 rate_limit=ConversationRateLimit(client, settings.rate_limit),
+                desk=desk,
             )
         )
         app.ctx.redis = client
@@ -86,6 +124,8 @@ def create_app(settings: GatewaySettings) -> Sanic:
         app.ctx.tasks = [
             asyncio.create_task(fanout.run()),
             asyncio.create_task(forwarder.sweep_forever()),
+            asyncio.create_task(agent_handlers.keep_present_forever()),
+            asyncio.create_task(agent_handlers.requeue_forever()),
         ]
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(fanout.subscribed.wait(), timeout=5)

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis.asyncio as redis
@@ -85,6 +86,9 @@ class ConversationFanout:
         self.transcript = transcript
         self.deliveries: dict[str, dict[str, SocketDelivery]] = {}
         self.subscribed = asyncio.Event()
+        self.observers: list[Callable[[str, dict[str, Any]], Awaitable[None]]] = []
+        """Called with (channel, message) for every message on either channel: the
+        agents' sockets follow conversations and the queue this way."""
 
     def add(self, delivery: SocketDelivery) -> None:
         self.deliveries.setdefault(delivery.session_id, {})[delivery.sid] = delivery
@@ -129,13 +133,15 @@ class ConversationFanout:
     async def _listen(self) -> None:
         pubsub = self.client.pubsub(ignore_subscribe_messages=True)
         try:
-            await pubsub.subscribe(redis_keys.CONVERSATION_EVENTS_CHANNEL)
+            await pubsub.subscribe(
+                redis_keys.CONVERSATION_EVENTS_CHANNEL, redis_keys.AGENT_EVENTS_CHANNEL
+            )
             self.subscribed.set()
             await self._catch_up_everyone()
             while True:
                 message = await pubsub.get_message(timeout=1.0)
                 if message is not None:
-                    await self._dispatch(message["data"])
+                    await self._dispatch(message["channel"], message["data"])
         finally:
             with contextlib.suppress(Exception):
                 await pubsub.close()
@@ -145,9 +151,23 @@ class ConversationFanout:
             for delivery in list(sockets.values()):
                 await delivery.catch_up()
 
-    async def _dispatch(self, raw: bytes) -> None:
+    async def _dispatch(self, channel: bytes, raw: bytes) -> None:
+        name = channel.decode() if isinstance(channel, bytes) else channel
         try:
             message = json.loads(raw)
+        except ValueError:
+            logger.error("fanout.malformed_message channel=%s", name)
+            return
+        for observer in self.observers:
+            try:
+                await observer(name, message)
+            except Exception:  # one observer's failure must not stop the listener
+                logger.exception("fanout.observer_failed channel=%s", name)
+        if name == redis_keys.CONVERSATION_EVENTS_CHANNEL:
+            await self._deliver_to_visitors(message)
+
+    async def _deliver_to_visitors(self, message: dict[str, Any]) -> None:
+        try:
             sockets = self.deliveries.get(message["session_id"])
             if not sockets:
                 return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.transcript import TranscriptEntry
+from bot.transcript import EntryKind, TranscriptEntry
 
 BOT_SENDER: dict[str, Any] = {"kind": "bot"}
 SYSTEM_SENDER: dict[str, Any] = {"kind": "system"}
@@ -62,6 +62,15 @@ def reply_body(reply: dict[str, Any]) -> dict[str, Any]:
     if isinstance(reply.get("custom"), dict):
         body["custom"] = reply["custom"]
     return body
+
+
+def reply_entry(reply: dict[str, Any]) -> tuple[EntryKind, dict[str, Any]]:
+    """The transcript entry for one of Rasa's replies: the handoff action's
+    ``{"custom": {"handoff": {...}}}`` becomes a ``handoff`` entry, the rest bot messages."""
+    custom = reply.get("custom")
+    if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
+        return "system", {"handoff": custom["handoff"]}
+    return "bot", reply_body(reply)
 
 
 def offered_payloads(bodies: list[dict[str, Any]]) -> list[str]:

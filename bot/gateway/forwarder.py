@@ -19,15 +19,15 @@ import json
 import logging
 import secrets
 import time
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import redis.asyncio as redis
 
 from bot import redis_keys
 from bot.gateway.delivery import ConversationFanout
-from bot.gateway.events import BOT_SENDER, SYSTEM_SENDER, offered_payloads, reply_body
+from bot.gateway.events import BOT_SENDER, SYSTEM_SENDER, offered_payloads, reply_entry
 from bot.gateway.rasa_client import RasaChannelClient, RasaUnavailable
+from bot.inbox import InboxMessage, queued_for_bot
 from bot.ownership import BOT, owner_of
 from bot.transcript import QueuedWork, Transcript
 
@@ -66,15 +66,6 @@ if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[2]) en
 """
 
 
-@dataclass(frozen=True)
-class InboxMessage:
-    """A visitor message waiting for the bot's answer."""
-
-    message_id: str
-    text: str
-    metadata: dict[str, Any]
-
-
 class BotForwarder:
     """Drains conversations' inboxes into Rasa; one per gateway process."""
 
@@ -101,11 +92,7 @@ class BotForwarder:
     def queued(session_id: str, message: InboxMessage) -> QueuedWork:
         """``message`` for the conversation's inbox, queued in the same step as its
         transcript entry (then ``kick``)."""
-        return QueuedWork(
-            list_key=redis_keys.inbox_key(session_id),
-            pending_key=redis_keys.INBOX_PENDING,
-            payload=json.dumps(asdict(message)),
-        )
+        return queued_for_bot(session_id, message)
 
     def kick(self, session_id: str) -> None:
         """Drain the conversation's inbox here, unless this process already does."""
@@ -162,22 +149,52 @@ class BotForwarder:
         """Answer inbox messages in order while there are any."""
         inbox = redis_keys.inbox_key(session_id)
         while (raw := await self.client.lindex(inbox, 0)) is not None:
-            await self._answer(session_id, InboxMessage(**json.loads(raw)))
+            await self._work_on(session_id, InboxMessage.from_json(raw))
             await self._done(keys=[inbox, redis_keys.INBOX_PENDING], args=[raw, session_id])
 
+    async def _work_on(self, session_id: str, message: InboxMessage) -> None:
+        if message.mode == "ask" and await owner_of(self.client, session_id) != BOT:
+            # People took over after this was queued: the tracker still gets it.
+            message = InboxMessage(
+                message.message_id, message.text, message.metadata, mode="record_visitor"
+            )
+        if message.mode in ("record_visitor", "record_agent"):
+            await self._record(session_id, message)
+        else:
+            await self._answer(session_id, message)
+
+    async def _record(self, session_id: str, message: InboxMessage) -> None:
+        """Put a message people exchanged into the Rasa tracker (no prediction, no
+        notices: the visitor is talking to a person). Retried until Rasa has it."""
+        attempt = 0
+        while True:
+            try:
+                answer = await self.rasa.send(session_id, message)
+            except RasaUnavailable as error:
+                logger.warning(
+                    "forwarder.record_retry message=%s attempt=%d error=%s",
+                    message.message_id, attempt, error,
+                )  # fmt: skip
+                await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+                attempt += 1
+                continue
+            if answer.status == "in_progress":
+                await asyncio.sleep(1.0)
+                continue
+            if answer.status == "rejected":
+                logger.error("forwarder.record_rejected message=%s", message.message_id)
+            return
+
     async def _answer(self, session_id: str, message: InboxMessage) -> None:
-        if await owner_of(self.client, session_id) != BOT:
-            return  # people own the conversation: the message is in the transcript for them
         await self.fanout.publish_live(session_id, "typing", {"sender": BOT_SENDER, "typing": True})
         try:
             replies = await self._ask_until_answered(session_id, message)
             if replies is None:
                 return
-            bodies = [reply_body(reply) for reply in replies]
+            entries = [reply_entry(reply) for reply in replies]
+            bodies = [body for kind, body in entries if kind == "bot"]
             await self.transcript.append_once(
-                session_id,
-                [("bot", body) for body in bodies],
-                once_key=redis_keys.answered_key(message.message_id),
+                session_id, entries, once_key=redis_keys.answered_key(message.message_id)
             )
             if not replies:
                 logger.warning("forwarder.no_reply message=%s", message.message_id)
@@ -201,9 +218,7 @@ class BotForwarder:
         attempt = 0
         busy = 0
         while True:
-            request = asyncio.create_task(
-                self.rasa.send(session_id, message.message_id, message.text, message.metadata)
-            )
+            request = asyncio.create_task(self.rasa.send(session_id, message))
             done, _ = await asyncio.wait({request}, timeout=self.slow_notice_seconds)
             if not done and not told:
                 await self._notice(session_id, STILL_HERE_NOTICE)

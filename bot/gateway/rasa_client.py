@@ -9,9 +9,34 @@ from typing import Any, Literal
 
 import aiohttp
 
+from bot.inbox import InboxMessage
+
 logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/gateway/webhook"
+RESUME_ACTION = "action_resume_after_handoff"
+
+
+def channel_body(sender_id: str, message: InboxMessage) -> dict[str, Any]:
+    """What the Rasa channel receives for a piece of inbox work (docs/protocol.md, last
+    section): a message to answer, events to record, or events then an action to run."""
+    body: dict[str, Any] = {"sender_id": sender_id, "message_id": message.message_id}
+    if message.mode == "ask":
+        return body | {"text": message.text, "metadata": message.metadata}
+    if message.mode == "record_visitor":
+        return body | {"record": [{"event": "user", "text": message.text,
+                                   "metadata": message.metadata}]}  # fmt: skip
+    if message.mode == "record_agent":
+        return body | {"record": [{"event": "bot", "text": message.text,
+                                   "metadata": message.metadata}]}  # fmt: skip
+    return body | {
+        "record": [
+            {"event": "resume"},
+            {"event": "slot", "name": "resume_point", "value": message.text},
+        ],
+        "action": RESUME_ACTION,
+        "metadata": message.metadata,
+    }
 
 
 class RasaUnavailable(RuntimeError):
@@ -42,11 +67,8 @@ class RasaChannelClient:
             )
         return self._session
 
-    async def send(
-        self, sender_id: str, message_id: str, text: str, metadata: dict[str, Any]
-    ) -> RasaAnswer:
-        body = {"sender_id": sender_id, "message_id": message_id, "text": text,
-                "metadata": metadata}  # fmt: skip
+    async def send(self, sender_id: str, message: InboxMessage) -> RasaAnswer:
+        body = channel_body(sender_id, message)
         try:
             async with self._http().post(self.url, json=body) as reply:
                 if reply.status == 200:

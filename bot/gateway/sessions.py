@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 
 import redis.asyncio as redis
@@ -121,6 +122,9 @@ class SessionStore:
             },
         )
         await self.client.expire(key, SESSION_TTL_SECONDS)
+        await self.client.zadd(
+            redis_keys.customer_conversations_key(customer_key), {session_id: time.time()}
+        )
         return Session(session_id, customer_key, user.user_id if user else None, closed=False)
 
     async def load(self, session_id: str) -> Session | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,12 +18,15 @@ from bot import redis_keys
 from bot.gateway import payloads
 from bot.gateway.delivery import ConversationFanout, SocketDelivery
 from bot.gateway.events import SYSTEM_SENDER, entry_event
-from bot.gateway.forwarder import BotForwarder, InboxMessage
+from bot.gateway.forwarder import BotForwarder
 from bot.gateway.payloads import PayloadError, neutralise_slash_command
 from bot.gateway.rate_limit import ConversationRateLimit
 from bot.gateway.sessions import Session, SessionStore, verify_identity
 from bot.gateway.settings import GatewaySettings
-from bot.ownership import BOT, CLOSED, close_conversation, owner_kind, owner_of
+from bot.handoff import announcements
+from bot.handoff.desk import HandoffDesk
+from bot.inbox import QUEUE_CARRY_ON, QUEUE_EMAIL, QUEUE_WAIT, InboxMessage, new_message_id
+from bot.ownership import BOT, CLOSED, QUEUED, owner_kind, owner_of, owning_agent
 from bot.transcript import Transcript, utc_timestamp
 
 logger = logging.getLogger(__name__)
@@ -32,6 +35,11 @@ TYPING_REPEAT_SECONDS = 1.0
 """A client repeating the same typing state faster than this is not passed on each time."""
 
 CLOSED_TEXT = "You ended the chat. Thank you for talking to us."
+EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+ASK_FOR_EMAIL = (
+    "Please type your email address, and I'll add it to your request so a colleague can "
+    "write to you."
+)
 
 # What Rasa's clients (which cannot show our error events) are told instead.
 NOTICES = {
@@ -76,6 +84,7 @@ class GatewayServices:
     fanout: ConversationFanout
     forwarder: BotForwarder
     rate_limit: ConversationRateLimit
+    desk: HandoffDesk
 
 
 class VisitorSocketHandlers:
@@ -89,6 +98,8 @@ class VisitorSocketHandlers:
         """python-socketio runs each event in its own task; this keeps one socket's events
         in the order they were sent (asyncio locks are FIFO)."""
         self._services: GatewayServices | None = None
+        self._queue_told: dict[str, tuple[int | None, int | None]] = {}
+        """The queue position and wait last told to each queued conversation here."""
 
     @property
     def services(self) -> GatewayServices:
@@ -171,7 +182,7 @@ class VisitorSocketHandlers:
         else:
             start = min(request.last_seq, newest)
         owner = await owner_of(self.services.client, session.session_id)
-        state = {
+        state: dict[str, Any] = {
             "protocol": 1,
             "session_id": session.session_id,
             "resumed": resumed,
@@ -187,6 +198,13 @@ class VisitorSocketHandlers:
                 },
             },
         }
+        if owner == QUEUED:
+            position, wait = await self.services.desk.waiting_position(session.session_id)
+            state["queue"] = {"position": position, "wait_seconds": wait}
+        agent = self.services.desk.roster().get(owning_agent(owner) or "")
+        if agent is not None:
+            state["agent"] = {"id": agent.agent_id, "name": agent.first_name,
+                              "team": agent.team, "avatar_url": agent.avatar_url}  # fmt: skip
         logger.info(
             "visitor_socket.session sid=%s resumed=%s replay_from=%d newest=%d",
             sid, resumed, start, newest,
@@ -223,25 +241,66 @@ class VisitorSocketHandlers:
             await self._slow_down(sid, socket, message, retry_after_ms)
             return
         text = message.text.strip()
-        for_the_bot = None
-        if owner == BOT:  # otherwise people own the conversation and read the transcript
-            for_the_bot = self.services.forwarder.queued(
-                session_id,
-                InboxMessage(
-                    message_id=f"{session_id}:{secrets.token_hex(8)}",
-                    text=await self._text_for_rasa(session_id, text),
-                    metadata={
-                        "customer_key": socket.session.customer_key,
-                        "visitor": message.metadata,
-                    },
-                ),
+        metadata = {"customer_key": socket.session.customer_key, "visitor": message.metadata}
+        if owner == BOT:
+            for_rasa = await self._text_for_rasa(session_id, text)
+            work = InboxMessage(new_message_id(session_id), for_rasa, metadata)
+        else:  # people own the conversation: they read it; the tracker records it
+            recorded = neutralise_slash_command(text)
+            work = InboxMessage(
+                new_message_id(session_id), recorded, metadata, mode="record_visitor"
             )
         entry = await self.services.transcript.append(
-            session_id, "visitor", queue=for_the_bot, text=text, client_message_id=ref
+            session_id,
+            "visitor",
+            queue=self.services.forwarder.queued(session_id, work),
+            text=text,
+            client_message_id=ref,
         )
         await self.sio.emit("message_ack", {"seq": entry.seq, "client_message_id": ref}, to=sid)
-        if for_the_bot is not None:
-            self.services.forwarder.kick(session_id)
+        self.services.forwarder.kick(session_id)
+        if owner == QUEUED:
+            await self._while_queued(session_id, text)
+
+    async def _while_queued(self, session_id: str, text: str) -> None:
+        """What a waiting customer can do: keep waiting, leave an email, or carry on
+        with the bot (the quick replies the handoff offered, or just an address)."""
+        desk = self.services.desk
+        if text == QUEUE_CARRY_ON:
+            await desk.carry_on_with_bot(session_id)
+        elif text == QUEUE_EMAIL:
+            await self.services.transcript.append(
+                session_id, "system", text=ASK_FOR_EMAIL, sender=SYSTEM_SENDER
+            )
+        elif text == QUEUE_WAIT:
+            position, wait = await desk.waiting_position(session_id)
+            if position is not None:
+                await self.services.transcript.append(
+                    session_id, "system", text=announcements.waiting(position, wait),
+                    sender=SYSTEM_SENDER,
+                )  # fmt: skip
+        elif (found := EMAIL_PATTERN.search(text)) is not None:
+            await desk.leave_email(session_id, found.group(0))
+
+    async def refresh_queue_positions(self) -> None:
+        """Tell every waiting visitor connected here their new place and wait, if changed."""
+        session_ids = {socket.session.session_id for socket in self.sockets.values()}
+        if not session_ids or self._services is None:
+            return
+        desk = self.services.desk
+        for session_id in session_ids:
+            if await owner_of(self.services.client, session_id) != QUEUED:
+                self._queue_told.pop(session_id, None)
+                continue
+            told = await desk.waiting_position(session_id)
+            if told == self._queue_told.get(session_id) or told[0] is None:
+                continue
+            self._queue_told[session_id] = told
+            payload = {"position": told[0], "wait_seconds": told[1],
+                       "text": announcements.waiting(told[0], told[1])}  # fmt: skip
+            for socket in list(self.sockets.values()):
+                if socket.session.session_id == session_id:
+                    await socket.delivery.send_live("queue_update", payload)
 
     async def _text_for_rasa(self, session_id: str, text: str) -> str:
         """Quick-reply payloads the bot just offered go as they are; any other text
@@ -300,13 +359,7 @@ class VisitorSocketHandlers:
         await self.sio.emit("rating_saved", {"score": score}, to=sid)
 
     async def on_end_chat(self, sid: str, socket: VisitorSocket, data: Any) -> None:
-        session_id = socket.session.session_id
-        if await owner_of(self.services.client, session_id) == CLOSED:
-            return
-        await close_conversation(self.services.client, session_id)
-        await self.services.transcript.append(
-            session_id, "system", handoff={"state": "closed", "by": "visitor", "text": CLOSED_TEXT}
-        )
+        await self.services.desk.visitor_closed(socket.session.session_id, CLOSED_TEXT)
 
     async def on_disconnect(self, sid: str) -> None:
         async with self._turns.setdefault(sid, asyncio.Lock()):  # after its last event

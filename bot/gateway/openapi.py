@@ -1,0 +1,552 @@
+"""The OpenAPI 3.0.3 description of the agents' API (bot/gateway/agent_api.py), served
+at ``GET /api/openapi.json``.
+
+Written by hand, endpoint by endpoint; tests/unit/test_agent_openapi.py checks that it
+names exactly the routes the blueprint registers and that every reference resolves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sanic.response import json as json_response
+
+from bot.gateway.agent_api import HAND_BACK_POINTS, MAX_BODY_BYTES, MAX_TEXT_CHARS, URL_PREFIX
+from bot.gateway.agent_auth import COOKIE_NAME, CSRF_HEADER
+from bot.handoff.queue import QueueEntry
+
+OPENAPI_PATH = "/api/openapi.json"
+
+CONFLICTS = (
+    "not_queued",
+    "at_capacity",
+    "not_owner",
+    "same_agent",
+    "already_closed",
+    "agent_unavailable",
+)
+"""The ``error`` of a 409: the ownership transitions' refusals (bot/ownership.py)."""
+
+Schema = dict[str, Any]
+
+
+def _ref(name: str, kind: str = "schemas") -> Schema:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _json(schema: Schema) -> Schema:
+    return {"application/json": {"schema": schema}}
+
+
+def _ok(description: str, schema: Schema, **extra: Any) -> Schema:
+    return {"description": description, "content": _json(schema), **extra}
+
+
+def _body(schema_name: str) -> Schema:
+    return {"required": True, "content": _json(_ref(schema_name))}
+
+
+READ = [{"agentSession": []}]
+WRITE = [{"agentSession": [], "csrfToken": []}]
+CHAT = [_ref("SessionId", "parameters")]
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    responses: dict[str, Schema],
+    *,
+    security: list[Schema] = READ,
+    body: str | None = None,
+    parameters: list[Schema] | None = None,
+) -> Schema:
+    """One operation with its success ``responses`` and the errors its kind can give."""
+    errors = ["401", "503"]
+    if security is WRITE or parameters:
+        errors.append("403")  # CSRF; or not the caller's chat
+    if body is not None or any("After" in str(p) for p in parameters or []):
+        errors.append("400")
+    if body is not None:
+        errors.append("413")
+    if parameters:
+        errors.append("404")
+    operation: Schema = {
+        "operationId": operation_id,
+        "summary": summary,
+        "tags": ["agents"],
+        "security": security,
+        "responses": {
+            **responses,
+            **{code: _ref(ERROR_RESPONSES[code], "responses") for code in errors},
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = _body(body)
+    if parameters:
+        operation["parameters"] = parameters
+    return operation
+
+
+ERROR_RESPONSES = {
+    "400": "InvalidPayload",
+    "401": "Unauthorised",
+    "403": "Forbidden",
+    "404": "NotFound",
+    "409": "Conflict",
+    "413": "PayloadTooLarge",
+    "429": "Locked",
+    "503": "Unavailable",
+}
+
+
+def _paths() -> dict[str, Schema]:
+    conflict = {"409": _ref("Conflict", "responses")}
+    chat = f"{URL_PREFIX}/chats/{{session_id}}"
+    moved = _ok("The chat's new owner", _ref("ChatOwner"))
+    return {
+        f"{URL_PREFIX}/login": {
+            "post": {
+                "operationId": "login",
+                "summary": "Log in: sets the session cookie and returns the CSRF token",
+                "tags": ["agents"],
+                "security": [],
+                "requestBody": _body("LoginRequest"),
+                "responses": {
+                    "200": _ok(
+                        "Logged in",
+                        _ref("LoginResponse"),
+                        headers={
+                            "Set-Cookie": {
+                                "description": f"{COOKIE_NAME}=…; HttpOnly; SameSite=Strict; "
+                                "Path=/ (and Secure over https)",
+                                "schema": {"type": "string"},
+                            }
+                        },
+                    ),
+                    "400": _ref("InvalidPayload", "responses"),
+                    "401": _ref("InvalidCredentials", "responses"),
+                    "413": _ref("PayloadTooLarge", "responses"),
+                    "429": _ref("Locked", "responses"),
+                    "503": _ref("Unavailable", "responses"),
+                },
+            }
+        },
+        f"{URL_PREFIX}/logout": {
+            "post": _operation(
+                "logout",
+                "Log out: ends the session, sets the agent offline, clears the cookie",
+                {"200": _ok("Logged out", _ref("Ok"))},
+                security=WRITE,
+            )
+        },
+        f"{URL_PREFIX}/me": {
+            "get": _operation(
+                "me",
+                "The logged-in agent, their status and the session's CSRF token",
+                {"200": _ok("The agent", _ref("Me"))},
+            )
+        },
+        f"{URL_PREFIX}/presence": {
+            "put": _operation(
+                "setPresence",
+                "Choose online or away",
+                {"200": _ok("The status now", _ref("PresenceRequest"))},
+                security=WRITE,
+                body="PresenceRequest",
+            )
+        },
+        f"{URL_PREFIX}/agents": {
+            "get": _operation(
+                "listAgents",
+                "Every active agent with their status and load (the transfer picker)",
+                {"200": _ok("Agents", {"type": "array", "items": _ref("AgentWithStatus")})},
+            )
+        },
+        f"{URL_PREFIX}/queue": {
+            "get": _operation(
+                "listQueue",
+                "The conversations waiting for a person, front first",
+                {"200": _ok("The queue", {"type": "array", "items": _ref("QueueEntry")})},
+            )
+        },
+        f"{URL_PREFIX}/chats": {
+            "get": _operation(
+                "listChats",
+                "The caller's chats",
+                {"200": _ok("Chats", {"type": "array", "items": _ref("Chat")})},
+            )
+        },
+        f"{chat}/claim": {
+            "post": _operation(
+                "claimChat",
+                "Take a queued chat (409 not_queued if someone was first, at_capacity if full)",
+                {"200": moved, **conflict},
+                security=WRITE,
+                parameters=CHAT,
+            )
+        },
+        f"{chat}/packet": {
+            "get": _operation(
+                "getPacket",
+                "The handoff packet (owning agent only)",
+                {"200": _ok("The packet", _ref("Packet"))},
+                parameters=CHAT,
+            )
+        },
+        f"{chat}/transcript": {
+            "get": _operation(
+                "getTranscript",
+                "Transcript entries after a sequence number (owning agent only)",
+                {"200": _ok("Entries", _ref("TranscriptPage"))},
+                parameters=[*CHAT, _ref("After", "parameters")],
+            )
+        },
+        f"{chat}/notes": {
+            "get": _operation(
+                "listNotes",
+                "The chat's private notes, oldest first (owning agent only)",
+                {"200": _ok("Notes", {"type": "array", "items": _ref("Note")})},
+                parameters=CHAT,
+            ),
+            "post": _operation(
+                "addNote",
+                "Add a private note: never shown to the customer (owning agent only)",
+                {"201": _ok("The note", _ref("Note"))},
+                security=WRITE,
+                body="TextRequest",
+                parameters=CHAT,
+            ),
+        },
+        f"{chat}/earlier": {
+            "get": _operation(
+                "listEarlierConversations",
+                "The customer's other conversations, newest first (owning agent only)",
+                {"200": _ok("Conversations", {"type": "array", "items": _ref("Earlier")})},
+                parameters=CHAT,
+            )
+        },
+        f"{chat}/earlier/{{other_id}}/transcript": {
+            "get": _operation(
+                "getEarlierTranscript",
+                "The transcript of one of the customer's other conversations (403 otherwise)",
+                {"200": _ok("Entries", _ref("TranscriptPage"))},
+                parameters=[*CHAT, _ref("OtherId", "parameters"), _ref("After", "parameters")],
+            )
+        },
+        f"{chat}/messages": {
+            "post": _operation(
+                "sendMessage",
+                "Write to the customer (403 not_owner unless the caller owns the chat)",
+                {"201": _ok("Recorded", _ref("MessageCreated"))},
+                security=WRITE,
+                body="TextRequest",
+                parameters=CHAT,
+            )
+        },
+        f"{chat}/typing": {
+            "post": _operation(
+                "setTyping",
+                "Show or hide the agent's typing indicator to the customer",
+                {"200": _ok("Passed on", _ref("TypingResponse"))},
+                security=WRITE,
+                body="TypingRequest",
+                parameters=CHAT,
+            )
+        },
+        f"{chat}/transfer": {
+            "post": _operation(
+                "transferChat",
+                "Give the chat to another online agent (409 agent_unavailable, not_owner…)",
+                {"200": moved, **conflict},
+                security=WRITE,
+                body="TransferRequest",
+                parameters=CHAT,
+            )
+        },
+        f"{chat}/hand-back": {
+            "post": _operation(
+                "handBackChat",
+                "Give the chat back to the assistant, which resumes at resume_point",
+                {"200": moved, **conflict},
+                security=WRITE,
+                body="HandBackRequest",
+                parameters=CHAT,
+            )
+        },
+        f"{chat}/close": {
+            "post": _operation(
+                "closeChat",
+                "End the conversation",
+                {"200": moved, **conflict},
+                security=WRITE,
+                parameters=CHAT,
+            )
+        },
+    }
+
+
+def _error_response(description: str, codes: list[str]) -> Schema:
+    schema = {"allOf": [_ref("Error"), {"properties": {"error": {"enum": codes}}}]}
+    return {"description": description, "content": _json(schema)}
+
+
+def _schemas() -> dict[str, Schema]:
+    text = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_CHARS}
+    optional_text = {"type": "string", "maxLength": MAX_TEXT_CHARS, "nullable": True}
+    time = {"type": "string", "format": "date-time"}
+    nullable_text = {"type": "string", "nullable": True}
+
+    def obj(required: list[str], properties: dict[str, Schema], **extra: Any) -> Schema:
+        return {"type": "object", "required": required, "properties": properties, **extra}
+
+    return {
+        "Error": obj(
+            ["error", "detail"],
+            {
+                "error": {"type": "string"},
+                "detail": {"type": "string"},
+                "retry_after_seconds": {"type": "integer", "minimum": 1},
+            },
+        ),
+        "Ok": obj(["ok"], {"ok": {"type": "boolean"}}),
+        "Status": {"type": "string", "enum": ["online", "away", "offline"]},
+        "Agent": obj(
+            ["id", "name", "first_name", "team", "avatar_url", "skills", "max_chats"],
+            {
+                "id": {"type": "string"},
+                "name": {"type": "string"},
+                "first_name": {"type": "string"},
+                "team": {"type": "string"},
+                "avatar_url": {"type": "string"},
+                "skills": {"type": "array", "items": {"type": "string"}},
+                "max_chats": {"type": "integer", "minimum": 1},
+            },
+        ),
+        "AgentWithStatus": {
+            "allOf": [
+                _ref("Agent"),
+                obj(
+                    ["status", "load"],
+                    {"status": _ref("Status"), "load": {"type": "integer", "minimum": 0}},
+                ),
+            ]
+        },
+        "LoginRequest": obj(
+            ["agent_id", "password"],
+            {
+                "agent_id": {"type": "string", "minLength": 1, "maxLength": 200},
+                "password": {"type": "string", "minLength": 1, "maxLength": 1024},
+            },
+        ),
+        "LoginResponse": obj(
+            ["agent", "csrf_token"],
+            {"agent": _ref("Agent"), "csrf_token": {"type": "string"}},
+        ),
+        "Me": obj(
+            ["agent", "status", "csrf_token"],
+            {"agent": _ref("Agent"), "status": _ref("Status"), "csrf_token": {"type": "string"}},
+        ),
+        "PresenceRequest": obj(
+            ["status"], {"status": {"type": "string", "enum": ["online", "away"]}}
+        ),
+        "QueueEntry": obj(
+            [field.name for field in fields(QueueEntry)],
+            {
+                "session_id": {"type": "string"},
+                "position": {"type": "integer", "minimum": 1},
+                "queued_at": {"type": "string"},
+                "waiting_seconds": {"type": "integer", "minimum": 0},
+                "summary": {"type": "string"},
+                "category": nullable_text,
+                "customer_key": {"type": "string"},
+                "trigger": {"type": "string"},
+                "routed_to": nullable_text,
+                "email": nullable_text,
+                "requeued_from": nullable_text,
+            },
+        ),
+        "Chat": obj(
+            ["session_id", "customer_key", "summary", "category", "last_entry"],
+            {
+                "session_id": {"type": "string"},
+                "customer_key": {"type": "string"},
+                "summary": {"type": "string"},
+                "category": nullable_text,
+                "last_entry": obj(
+                    ["seq", "kind", "text", "at"],
+                    {
+                        "seq": {"type": "integer"},
+                        "kind": _ref("EntryKind"),
+                        "text": nullable_text,
+                        "at": time,
+                    },
+                    nullable=True,
+                ),
+            },
+        ),
+        "ChatOwner": obj(
+            ["session_id", "owner"],
+            {
+                "session_id": {"type": "string"},
+                "owner": {"type": "string", "description": "agent:<id>, bot or closed"},
+            },
+        ),
+        "Packet": {
+            "type": "object",
+            "description": "The handoff packet as the bot stored it (bot/handoff/packet.py)",
+            "additionalProperties": True,
+        },
+        "EntryKind": {"type": "string", "enum": ["visitor", "bot", "agent", "system"]},
+        "TranscriptEntry": obj(
+            ["seq", "kind", "at"],
+            {
+                "seq": {"type": "integer", "minimum": 1},
+                "kind": _ref("EntryKind"),
+                "at": time,
+                "text": {"type": "string"},
+                "sender": {"type": "object", "additionalProperties": True},
+                "handoff": {"type": "object", "additionalProperties": True},
+                "client_message_id": nullable_text,
+            },
+            additionalProperties=True,
+        ),
+        "TranscriptPage": obj(
+            ["entries", "last_seq", "has_more"],
+            {
+                "entries": {"type": "array", "items": _ref("TranscriptEntry")},
+                "last_seq": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "the last entry sent (or `after`): ask again with it",
+                },
+                "has_more": {"type": "boolean"},
+            },
+        ),
+        "Note": obj(
+            ["id", "agent_id", "text", "at"],
+            {"id": {"type": "string"}, "agent_id": {"type": "string"}, "text": text, "at": time},
+        ),
+        "TextRequest": obj(["text"], {"text": text}),
+        "Earlier": obj(
+            ["session_id", "started_at", "outcome", "summary"],
+            {
+                "session_id": {"type": "string"},
+                "started_at": time,
+                "outcome": {"type": "string", "enum": ["bot", "queued", "agent", "closed"]},
+                "summary": nullable_text,
+            },
+        ),
+        "MessageCreated": obj(
+            ["seq", "at"], {"seq": {"type": "integer", "minimum": 1}, "at": time}
+        ),
+        "TypingRequest": obj(["typing"], {"typing": {"type": "boolean"}}),
+        "TypingResponse": obj(
+            ["session_id", "typing"],
+            {"session_id": {"type": "string"}, "typing": {"type": "boolean"}},
+        ),
+        "TransferRequest": obj(
+            ["to_agent_id"],
+            {"to_agent_id": {"type": "string", "minLength": 1}, "note": optional_text},
+        ),
+        "HandBackRequest": obj(
+            ["resume_point"],
+            {
+                "resume_point": {"type": "string", "enum": list(HAND_BACK_POINTS)},
+                "note": optional_text,
+            },
+        ),
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    """The whole document (a new dict each time)."""
+    session_id = {
+        "type": "string",
+        "pattern": r"^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$",
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Agent API",
+            "version": "1",
+            "description": (
+                "The agents' console API of the gateway. Every call but login needs the "
+                f"{COOKIE_NAME} cookie; state-changing calls also need the {CSRF_HEADER} "
+                "header (from the login answer or GET /me). Bodies are JSON, at most "
+                f"{MAX_BODY_BYTES} bytes. Every authenticated call counts as a sign of life."
+            ),
+        },
+        "tags": [{"name": "agents", "description": "The agents' console"}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {
+                "agentSession": {"type": "apiKey", "in": "cookie", "name": COOKIE_NAME},
+                "csrfToken": {"type": "apiKey", "in": "header", "name": CSRF_HEADER},
+            },
+            "parameters": {
+                "SessionId": {
+                    "name": "session_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": session_id,
+                },
+                "OtherId": {
+                    "name": "other_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": session_id,
+                },
+                "After": {
+                    "name": "after",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "integer", "minimum": 0, "default": 0},
+                },
+            },
+            "schemas": _schemas(),
+            "responses": {
+                "InvalidPayload": _error_response("Malformed JSON or field", ["invalid_payload"]),
+                "Unauthorised": _error_response("No session, or it ended", ["unauthorised"]),
+                "InvalidCredentials": _error_response(
+                    "Wrong agent id or password", ["invalid_credentials"]
+                ),
+                "Forbidden": _error_response(
+                    "CSRF header missing or wrong, or not the caller's chat",
+                    ["csrf", "forbidden", "not_owner"],
+                ),
+                "NotFound": _error_response("No such conversation", ["not_found"]),
+                "Conflict": _error_response(
+                    "The chat's owner does not allow this move now",
+                    list(CONFLICTS),
+                ),
+                "PayloadTooLarge": _error_response(
+                    f"Body over {MAX_BODY_BYTES} bytes", ["payload_too_large"]
+                ),
+                "Locked": {
+                    **_error_response("Too many failed logins", ["locked"]),
+                    "headers": {
+                        "Retry-After": {
+                            "description": "Seconds until the id may log in again",
+                            "schema": {"type": "integer"},
+                        }
+                    },
+                },
+                "Unavailable": _error_response("Redis is unreachable", ["unavailable"]),
+            },
+        },
+    }
+
+
+def create_openapi_blueprint() -> Blueprint:
+    """``GET /api/openapi.json``."""
+    blueprint = Blueprint("agent_openapi")
+
+    async def openapi_json(_request: Request) -> HTTPResponse:
+        return json_response(openapi_document())
+
+    blueprint.add_route(openapi_json, OPENAPI_PATH, methods=["GET"])
+    return blueprint
