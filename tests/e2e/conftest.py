@@ -42,6 +42,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory, business_file: Path) -> Iter
         "BUSINESS_FILE": str(business_file),
         "GATEWAY_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN}, http://other-shop.example",
         "GATEWAY_IDENTITY_SECRET": IDENTITY_SECRET,
+        # Agents count as gone 3 s after their last sign of life, and lose their chats
+        # 2 s later (the product defaults are 30 s and 60 s).
+        "AGENT_HEARTBEAT_TIMEOUT_SECONDS": "3",
+        "AGENT_OFFLINE_GRACE_SECONDS": "2",
     }
     previous = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)

@@ -17,7 +17,7 @@ import socketio
 
 SERVER_EVENTS = (
     "session_confirm", "session_state", "bot_uttered", "visitor_uttered", "message_ack",
-    "typing", "handoff", "history", "rating_saved", "slow_down", "error",
+    "typing", "handoff", "queue_update", "history", "rating_saved", "slow_down", "error",
 )  # fmt: skip
 
 _message_numbers = itertools.count(1)

@@ -1,0 +1,167 @@
+"""The handoff end to end: complaint → a named agent with the packet → messages both
+ways while the bot stays silent → hand back → the bot answers again."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+import redis.asyncio as redis
+
+from bot import redis_keys
+from bot.stack import Stack
+from tests.e2e.agent import AgentClient
+from tests.e2e.visitor import RasaApi, Visitor
+
+
+@pytest.fixture
+async def desk_reset(stack: Stack) -> AsyncIterator[redis.Redis]:
+    """Nobody online, nobody queued, no agent holding chats: each test starts clean."""
+    client = redis.Redis.from_url(stack.redis_url)
+
+    async def reset() -> None:
+        keys = [redis_keys.AGENT_PRESENCE, redis_keys.AGENT_HEARTBEATS, redis_keys.HANDOFF_QUEUE]
+        async for key in client.scan_iter(f"{redis_keys.AGENT_CHATS_PREFIX}*"):
+            keys.append(key)
+        async for key in client.scan_iter(f"{redis_keys.LOGIN_FAILURES_PREFIX}*"):
+            keys.append(key)
+        await client.delete(*keys)
+
+    await reset()
+    yield client
+    await reset()
+    await client.close()
+
+
+@pytest.fixture
+async def agents(stack: Stack) -> AsyncIterator[Callable[..., Awaitable[AgentClient]]]:
+    """``await agents("maria")``: a logged-in agent console (gateway 1 unless ``url``)."""
+    made: list[AgentClient] = []
+
+    async def log_in(agent_id: str, url: str | None = None) -> AgentClient:
+        agent = AgentClient(url or stack.config.gateway_urls[0])
+        made.append(agent)
+        await agent.login(agent_id)
+        return agent
+
+    yield log_in
+    for agent in made:
+        await agent.close()
+
+
+def handoff_events(visitor: Visitor, state: str) -> list[dict[str, Any]]:
+    return [
+        data for event, data in visitor.received if event == "handoff" and data["state"] == state
+    ]
+
+
+async def until(condition: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_complaint_goes_to_a_named_agent_and_back_to_the_bot(
+    stack: Stack,
+    desk_reset: redis.Redis,
+    agents: Callable[..., Awaitable[AgentClient]],
+    visitor: Visitor,
+    rasa_api: RasaApi,
+) -> None:
+    maria = await agents("maria")
+    await maria.connect_socket(stack.config.gateway_urls[1])  # agent on the other gateway
+
+    await visitor.say("I was charged twice for order 61234")
+    await visitor.say("yes")
+    replies = await visitor.say("I want to talk to a person")
+    assert any("Maria from our billing team" in text for text in replies), replies
+    assert any("won't have to repeat anything" in text for text in replies)
+    queued = handoff_events(visitor, "queued")
+    assert queued and queued[-1]["agent"]["id"] == "maria" and queued[-1]["position"] == 1
+
+    queue_event = await maria.next_event("queue")
+    assert [entry["session_id"] for entry in queue_event["entries"]] == [visitor.session_id]
+    assert queue_event["entries"][0]["routed_to"] == "maria"
+    assert "61234" in queue_event["entries"][0]["summary"]
+
+    status, claimed = await maria.call("POST", f"/api/agent/chats/{visitor.session_id}/claim")
+    assert status == 200, claimed
+    joined = await visitor.next_event("handoff")
+    assert joined["state"] == "assigned" and joined["agent"]["name"] == "Maria"
+    assert "Maria" in joined["text"]
+
+    status, packet = await maria.call("GET", f"/api/agent/chats/{visitor.session_id}/packet")
+    assert status == 200, packet
+    assert packet["version"] == 1
+    assert packet["category"] == "billing"
+    assert packet["entities"]["order_id"] == "61234"
+    assert packet["complaint"]["confirmed"] is True and "61234" in packet["complaint"]["restated"]
+    assert packet["limits_stated"] and packet["fixes_proposed"]
+    assert packet["trigger"] == "customer_request"
+    assert [line["text"] for line in packet["transcript"] if line["kind"] == "visitor"][:2] == [
+        "I was charged twice for order 61234",
+        "yes",
+    ]
+
+    # Agent → visitor, with the agent's name on the message.
+    status, sent = await maria.call(
+        "POST", f"/api/agent/chats/{visitor.session_id}/messages", {"text": "Hi, I'm on it."}
+    )
+    assert status == 201, sent
+    message = await visitor.next_event("bot_uttered")
+    assert message["text"] == "Hi, I'm on it."
+    assert message["sender"]["kind"] == "agent" and message["sender"]["name"] == "Maria"
+
+    # Visitor → agent (on the other gateway); the bot says nothing, even to /restart.
+    for text in ("thanks, the second charge was $40", "/restart"):
+        await visitor.send({"message": text, "client_message_id": text})
+        entry = await maria.next_event(
+            "entry", session_id=visitor.session_id, event="visitor_uttered"
+        )
+        assert entry["data"]["text"] == text
+    await asyncio.sleep(1.5)
+    assert not [
+        data
+        for event, data in visitor.received[-6:]
+        if event == "bot_uttered" and data["sender"]["kind"] == "bot"
+    ]
+
+    # The tracker has every message: the visitor's as user events, Maria's as bot
+    # utterances carrying her in the metadata.
+    async def tracker_has_everything() -> bool:
+        events = (await rasa_api.tracker(visitor.session_id))["events"]
+        users = [e.get("text") for e in events if e["event"] == "user"]
+        agents_said = [
+            e for e in events if e["event"] == "bot" and e.get("metadata", {}).get("agent")
+        ]
+        # Kept as text, never as the /restart command (the gateway's slash guard).
+        return any(u and u.endswith("/restart") for u in users) and bool(agents_said)
+
+    await until(tracker_has_everything)
+    tracker = await rasa_api.tracker(visitor.session_id)
+    assert tracker["paused"] is True
+    said = [
+        e for e in tracker["events"] if e["event"] == "bot" and e.get("metadata", {}).get("agent")
+    ]
+    assert said[0]["text"] == "Hi, I'm on it." and said[0]["metadata"]["agent"]["id"] == "maria"
+
+    # Hand back: the bot picks up where it was told to.
+    status, body = await maria.call(
+        "POST",
+        f"/api/agent/chats/{visitor.session_id}/hand-back",
+        {"resume_point": "continue", "note": "refunded the double charge"},
+    )
+    assert status == 200, body
+    handed_back = await visitor.next_event("handoff")
+    assert handed_back["state"] == "handed_back"
+    resumed = await visitor.bot_turn()
+    assert resumed and ("anything else" in resumed[-1] or "What else" in resumed[-1]), resumed
+    replies = await visitor.say("hello")
+    assert replies, "the bot answers again after the hand-back"
+    tracker = await rasa_api.tracker(visitor.session_id)
+    assert tracker["paused"] is False
