@@ -115,7 +115,11 @@ async def hand_off(
     else:
         text = ask + announcements.nobody_free(position or 1, wait, rules.human_reply_time)
         dispatcher.utter_message(text=text, buttons=QUEUE_CHOICES)
-    state["text"] = announcements.waiting(position or 1, wait)
+    state["text"] = (
+        announcements.will_join(routed.agent)
+        if routed.agent
+        else announcements.waiting(position or 1, wait)
+    )
     dispatcher.utter_message(json_message={"handoff": state})
     return handed_off
 

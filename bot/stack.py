@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from bot.agents.roster import RosterError, load_roster, roster_file_path
 from bot.business import BusinessRulesError, business_file_path, load_business_rules
 from bot.embedded_redis import (
     port_is_taken,
@@ -154,8 +155,10 @@ class Stack:
         self.redis_url = ""
 
     def preflight(self) -> None:
-        """The checks that need nothing started: business.yml, and REDIS_URL if set."""
+        """The checks that need nothing started: business.yml, agents.yml, and REDIS_URL
+        if set."""
         self._check_business_rules()
+        self._check_roster()
         if self.config.redis_url and not redis_answers(self.config.redis_url):
             raise StackError(
                 f"Redis at REDIS_URL={self.config.redis_url} does not answer: start that "
@@ -275,6 +278,12 @@ class Stack:
         except BusinessRulesError as error:
             raise StackError(str(error)) from None
 
+    def _check_roster(self) -> None:
+        try:
+            load_roster(roster_file_path())
+        except RosterError as error:
+            raise StackError(str(error)) from None
+
     def _start_redis(self) -> None:
         if self.config.redis_url:
             self.redis_url = self.config.redis_url
@@ -303,6 +312,7 @@ class Stack:
         environment.update(redis_environment(self.redis_url))
         environment["ACTION_SERVER_PORT"] = str(self.config.action_port)
         environment["BUSINESS_FILE"] = str(business_file_path())
+        environment["AGENTS_FILE"] = str(roster_file_path())
         environment["GATEWAY_CHANNEL_SECRET"] = self.config.channel_secret
         environment["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(ROOT), environment.get("PYTHONPATH")])
@@ -353,6 +363,8 @@ def _print_ready(config: StackConfig) -> None:
         f"  Visitors connect to:          {', '.join(config.gateway_urls)}/socket.io "
         "(docs/protocol.md)\n"
         f"  Gateway health:               {config.gateway_urls[0]}/health\n"
+        f"  Agent API (OpenAPI 3):        {config.gateway_urls[0]}/api/openapi.json  "
+        '(demo agents maria, tom, priya: README, "Human handoff")\n'
         f"  Rasa HTTP API (token):        {config.rasa_url}  token in "
         f"{config.state_dir / 'rasa-api-token'}\n"
         f"  Logs:                         {config.log_dir}/\n"

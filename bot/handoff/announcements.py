@@ -35,6 +35,10 @@ def passing_to(agent: NamedAgent, reason: RoutingReason) -> str:
     )
 
 
+def will_join(agent: NamedAgent) -> str:
+    return f"{agent.first_name} will join you here in a moment."
+
+
 def joined(agent: NamedAgent) -> str:
     return f"{agent.first_name} from our {agent.team} team has joined the chat."
 
@@ -83,11 +87,4 @@ def email_kept(email: str) -> str:
         f"Thank you. I've added {email} to your request: if nobody can reply here, "
         "the first colleague who is free will write to you there. You can keep waiting "
         "here too."
-    )
-
-
-def still_waiting_reminder() -> str:
-    return (
-        "Your message is saved for the colleague who picks this up. "
-        'To stop waiting, choose "Carry on with the assistant".'
     )

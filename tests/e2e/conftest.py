@@ -19,6 +19,7 @@ from bot.stack import Stack, StackConfig
 from bot.training import MODEL_PATH
 from bot.transcript import Transcript
 from tests.conftest import ROOT
+from tests.e2e.handoff_helpers import agents, desk_reset  # noqa: F401 (fixtures)
 from tests.e2e.visitor import RasaApi, Visitor
 
 

@@ -4,66 +4,14 @@ ways while the bot stays silent → hand back → the bot answers again."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
 
-import pytest
 import redis.asyncio as redis
 
-from bot import redis_keys
 from bot.stack import Stack
 from tests.e2e.agent import AgentClient
+from tests.e2e.handoff_helpers import handoff_events, until
 from tests.e2e.visitor import RasaApi, Visitor
-
-
-@pytest.fixture
-async def desk_reset(stack: Stack) -> AsyncIterator[redis.Redis]:
-    """Nobody online, nobody queued, no agent holding chats: each test starts clean."""
-    client = redis.Redis.from_url(stack.redis_url)
-
-    async def reset() -> None:
-        keys = [redis_keys.AGENT_PRESENCE, redis_keys.AGENT_HEARTBEATS, redis_keys.HANDOFF_QUEUE]
-        async for key in client.scan_iter(f"{redis_keys.AGENT_CHATS_PREFIX}*"):
-            keys.append(key)
-        async for key in client.scan_iter(f"{redis_keys.LOGIN_FAILURES_PREFIX}*"):
-            keys.append(key)
-        await client.delete(*keys)
-
-    await reset()
-    yield client
-    await reset()
-    await client.close()
-
-
-@pytest.fixture
-async def agents(stack: Stack) -> AsyncIterator[Callable[..., Awaitable[AgentClient]]]:
-    """``await agents("maria")``: a logged-in agent console (gateway 1 unless ``url``)."""
-    made: list[AgentClient] = []
-
-    async def log_in(agent_id: str, url: str | None = None) -> AgentClient:
-        agent = AgentClient(url or stack.config.gateway_urls[0])
-        made.append(agent)
-        await agent.login(agent_id)
-        return agent
-
-    yield log_in
-    for agent in made:
-        await agent.close()
-
-
-def handoff_events(visitor: Visitor, state: str) -> list[dict[str, Any]]:
-    return [
-        data for event, data in visitor.received if event == "handoff" and data["state"] == state
-    ]
-
-
-async def until(condition: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 async def test_complaint_goes_to_a_named_agent_and_back_to_the_bot(

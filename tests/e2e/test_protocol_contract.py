@@ -74,7 +74,14 @@ async def test_every_event_the_server_sends_matches_its_schema(stack, visitors):
     await legacy.connect()
     await legacy.say("")
 
-    received = visitor.received + legacy.received
+    waiting = Visitor(url)  # handoff queued, and the queue updates that follow
+    visitors.append(waiting)
+    await waiting.connect()
+    await waiting.say("I want to talk to a person")
+    if not any(event == "queue_update" for event, _ in waiting.received):
+        await waiting.next_event("queue_update", timeout=15)
+
+    received = visitor.received + legacy.received + waiting.received
     for event, data in received:
         assert_matches(event, data, SERVER_SCHEMA_NAMES)
     assert {event for event, _ in received} == set(SERVER_EVENTS)

@@ -81,7 +81,7 @@ async def test_a_billing_complaint_goes_to_maria_who_looks_after_billing(
             "team": "billing",
             "avatar_url": maria.avatar_url,
         },
-        "text": announcements.waiting(1, wait),
+        "text": announcements.will_join(maria),
     }
     assert events[-1] == PAUSE
 

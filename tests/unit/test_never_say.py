@@ -136,6 +136,7 @@ def announcement_texts() -> list[tuple[str, str]]:
             for reason in get_args(RoutingReason)
         ],
         "joined": [(agent.agent_id, announcements.joined(agent)) for agent in AGENTS],
+        "will_join": [(agent.agent_id, announcements.will_join(agent)) for agent in AGENTS],
         "describe_wait": [(str(wait), announcements.describe_wait(wait)) for wait in WAITS],
         "waiting": [
             (f"{position},{wait}", announcements.waiting(position, wait))
@@ -156,7 +157,6 @@ def announcement_texts() -> list[tuple[str, str]]:
         "stepped_away": [(a.agent_id, announcements.stepped_away(a)) for a in AGENTS],
         "closed_by": [(a.agent_id, announcements.closed_by(a)) for a in AGENTS],
         "email_kept": [("email", announcements.email_kept("ana@example.com"))],
-        "still_waiting_reminder": [("", announcements.still_waiting_reminder())],
     }
     return [(f"{name}({args})", text) for name, texts in calls.items() for args, text in texts]
 

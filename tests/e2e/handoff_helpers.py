@@ -1,0 +1,122 @@
+"""What the handoff's end-to-end tests share: a clean desk, logged-in agents, and
+ways to bring a visitor to the queue and to wait for what they are sent.
+
+The fixtures are made available to every e2e test by tests/e2e/conftest.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+import redis.asyncio as redis
+
+from bot import redis_keys
+from bot.stack import Stack
+from tests.e2e.agent import AgentClient
+from tests.e2e.visitor import RasaApi, Visitor
+
+BILLING_COMPLAINT = "I was charged twice for order 61234"
+"""A complaint routing gives to Maria (billing)."""
+
+
+@pytest.fixture
+async def desk_reset(stack: Stack) -> AsyncIterator[redis.Redis]:
+    """Nobody online, nobody queued, no agent holding chats: each test starts clean."""
+    client = redis.Redis.from_url(stack.redis_url)
+
+    async def reset() -> None:
+        keys = [redis_keys.AGENT_PRESENCE, redis_keys.AGENT_HEARTBEATS, redis_keys.HANDOFF_QUEUE]
+        async for key in client.scan_iter(f"{redis_keys.AGENT_CHATS_PREFIX}*"):
+            keys.append(key)
+        async for key in client.scan_iter(f"{redis_keys.LOGIN_FAILURES_PREFIX}*"):
+            keys.append(key)
+        await client.delete(*keys)
+
+    await reset()
+    yield client
+    await reset()
+    await client.close()
+
+
+@pytest.fixture
+async def agents(stack: Stack) -> AsyncIterator[Callable[..., Awaitable[AgentClient]]]:
+    """``await agents("maria")``: a logged-in agent console (gateway 1 unless ``url``)."""
+    made: list[AgentClient] = []
+
+    async def log_in(agent_id: str, url: str | None = None) -> AgentClient:
+        agent = AgentClient(url or stack.config.gateway_urls[0])
+        made.append(agent)
+        await agent.login(agent_id)
+        return agent
+
+    yield log_in
+    for agent in made:
+        await agent.close()
+
+
+def handoff_events(visitor: Visitor, state: str) -> list[dict[str, Any]]:
+    return [
+        data for event, data in visitor.received if event == "handoff" and data["state"] == state
+    ]
+
+
+async def until(condition: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def next_event_where(
+    visitor: Visitor, name: str, timeout: float = 10.0, **matching: Any
+) -> dict[str, Any]:
+    """The next ``name`` event whose payload has the ``matching`` fields (others skipped)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        data = await visitor.next_event(name, timeout=max(0.0, deadline - loop.time()))
+        if all(data.get(key) == value for key, value in matching.items()):
+            return dict(data)
+
+
+async def ask_for_a_person(visitor: Visitor, complaint: str = BILLING_COMPLAINT) -> dict[str, Any]:
+    """Complain, confirm, ask for a person; the ``handoff`` ``queued`` event that follows."""
+    await visitor.say(complaint)
+    await visitor.say("yes")
+    replies = await visitor.say("I want to talk to a person")
+    queued = handoff_events(visitor, "queued")
+    assert queued, f"no handoff after asking for a person: {replies}"
+    return queued[-1]
+
+
+async def claimed_by(agent: AgentClient, visitor: Visitor) -> dict[str, Any]:
+    """``agent`` claims the visitor's queued chat; the visitor's ``assigned`` event."""
+    status, body = await agent.call("POST", f"/api/agent/chats/{visitor.session_id}/claim")
+    assert status == 200, body
+    return await next_event_where(visitor, "handoff", state="assigned")
+
+
+def bot_texts(visitor: Visitor, kind: str) -> list[str]:
+    """Texts of the ``bot_uttered`` entries from senders of ``kind`` the visitor got."""
+    return [
+        data.get("text", "")
+        for event, data in visitor.entries()
+        if event == "bot_uttered" and data["sender"]["kind"] == kind
+    ]
+
+
+async def tracker_texts(rasa_api: RasaApi, session_id: str) -> tuple[list[str], list[str]]:
+    """The tracker's user texts and the texts agents said, in order."""
+    events = (await rasa_api.tracker(session_id))["events"]
+    users = [event.get("text") or "" for event in events if event["event"] == "user"]
+    agents_said = [
+        event.get("text") or ""
+        for event in events
+        if event["event"] == "bot" and (event.get("metadata") or {}).get("agent")
+    ]
+    return users, agents_said
