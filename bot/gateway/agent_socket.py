@@ -172,6 +172,10 @@ class AgentSocketHandlers:
         elif kind == "chat_released" and agent_id in self.following.chats:
             self.following.chats[agent_id].discard(session_id)
             await self._to_agent(agent_id, "chat_released", {"session_id": session_id})
+        elif kind == "note_added" and isinstance(session_id, str):
+            owner = self.following.owner_here(session_id)
+            if owner is not None:
+                await self._to_agent(owner, "note_added", {"session_id": session_id})
         elif kind == "session_ended":
             await self._drop_sessions_of(agent_id)
 

@@ -36,6 +36,7 @@ from bot.transcript import Transcript
 
 logger = logging.getLogger(__name__)
 
+MAX_REQUEST_BYTES = 256 * 1024
 MAX_FRAME_BYTES = 64 * 1024
 """A socket.io frame larger than this closes the connection (messages are refused far
 below it, at ``max_message_chars``, with an error event)."""
@@ -57,6 +58,8 @@ class ClosedWebsocketNoise(logging.Filter):
 
 def create_app(settings: GatewaySettings) -> Sanic:
     app = Sanic("gateway", configure_logging=False)
+    # JSON calls and socket.io frames are small; refuse big bodies before reading them.
+    app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     logging.getLogger("sanic.error").addFilter(ClosedWebsocketNoise())
     sio = AsyncServer(
         async_mode="sanic",

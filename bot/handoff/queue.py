@@ -17,11 +17,18 @@ from typing import Any
 import redis.asyncio as redis
 
 from bot import redis_keys
-from bot.ownership import QUEUED, owner_of
+from bot.ownership import QUEUED
 
 DEFAULT_WAIT_PER_CHAT_SECONDS = 120.0
 """Until real waits were measured: how long an agent usually takes to pick up a chat."""
 RECENT_WAITS_KEPT = 50
+
+# KEYS: owner, handoff. ARGV: the queued owner value, email.
+_LEAVE_EMAIL = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[2], 'email', ARGV[2])
+return 1
+"""
 
 
 def _text(value: bytes | str | None) -> str | None:
@@ -132,8 +139,14 @@ class HandoffQueue:
         return int(math.ceil(position / agents_online) * per_chat)
 
     async def leave_email(self, session_id: str, email: str) -> bool:
-        """Keep the customer's email with their queued request; whether it was queued."""
-        if await owner_of(self.client, session_id) != QUEUED:
-            return False
-        await self.client.hset(redis_keys.handoff_key(session_id), "email", email)
-        return True
+        """Keep the customer's email with their queued request; whether it was queued
+        (checked and written in one step: a claim in between cannot slip through)."""
+        stored = await self.client.eval(
+            _LEAVE_EMAIL,
+            2,
+            redis_keys.owner_key(session_id),
+            redis_keys.handoff_key(session_id),
+            QUEUED,
+            email,
+        )
+        return bool(stored)

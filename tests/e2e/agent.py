@@ -10,7 +10,7 @@ import aiohttp
 import socketio
 
 AGENT_SOCKET_EVENTS = (
-    "queue", "entry", "chat_assigned", "chat_released", "visitor_typing",
+    "queue", "entry", "chat_assigned", "chat_released", "visitor_typing", "note_added",
 )  # fmt: skip
 
 DEMO_PASSWORDS = {"maria": "maria-demo-pass", "tom": "tom-demo-pass", "priya": "priya-demo-pass"}
