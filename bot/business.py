@@ -19,6 +19,8 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.reloading_file import ReloadingFile
+
 DEFAULT_BUSINESS_FILE = Path(__file__).resolve().parent.parent / "business.yml"
 
 
@@ -263,39 +265,12 @@ def business_file_path() -> Path:
     return Path(configured) if configured else DEFAULT_BUSINESS_FILE
 
 
-class BusinessRulesCache:
-    """Serves the current rules, re-reading the file whenever it changes.
-
-    A file that becomes invalid while running keeps the last good rules in use
-    (and ``last_error`` says why), so a typo never takes the assistant down.
-    """
+class BusinessRulesCache(ReloadingFile[BusinessRules]):
+    """The current business rules, re-read whenever the file changes (the last good rules
+    stay in use while the file is invalid)."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._rules: BusinessRules | None = None
-        self._stamp: tuple[float, int] | None = None
-        self.last_error: BusinessRulesError | None = None
-
-    def get(self) -> BusinessRules:
-        try:
-            stat = self.path.stat()
-        except OSError as error:
-            problem = BusinessRulesError(f"{self.path}: cannot read the business file ({error})")
-            if self._rules is None:
-                raise problem from None
-            self.last_error = problem
-            return self._rules
-        stamp = (stat.st_mtime, stat.st_size)
-        if self._rules is None or stamp != self._stamp:
-            try:
-                self._rules = load_business_rules(self.path)
-                self.last_error = None
-            except BusinessRulesError as error:
-                if self._rules is None:
-                    raise
-                self.last_error = error
-            self._stamp = stamp
-        return self._rules
+        super().__init__(path, load_business_rules, BusinessRulesError, "business file")
 
 
 def main(argv: list[str] | None = None) -> int:

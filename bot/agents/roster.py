@@ -27,6 +27,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.business import BusinessRulesError, business_file_path, load_business_rules
+from bot.reloading_file import ReloadingFile
 
 DEFAULT_AGENTS_FILE = Path(__file__).resolve().parent.parent.parent / "agents.yml"
 
@@ -280,40 +281,15 @@ def roster_file_path() -> Path:
     return Path(configured) if configured else DEFAULT_AGENTS_FILE
 
 
-class RosterCache:
-    """Serves the current roster, re-reading the file whenever it changes.
-
-    A file that becomes invalid while running keeps the last good roster in use (and
-    ``last_error`` says why), so a typo never locks every agent out.
-    """
+class RosterCache(ReloadingFile[Roster]):
+    """The current roster, re-read whenever the file changes (the last good roster stays
+    in use while the file is invalid, so a typo never locks every agent out)."""
 
     def __init__(self, path: Path, known_skills: Collection[str] | None = None) -> None:
-        self.path = path
+        super().__init__(
+            path, lambda file: load_roster(file, known_skills), RosterError, "agents file"
+        )
         self.known_skills = known_skills
-        self._roster: Roster | None = None
-        self._stamp: tuple[float, int] | None = None
-        self.last_error: RosterError | None = None
-
-    def get(self) -> Roster:
-        try:
-            stat = self.path.stat()
-        except OSError as error:
-            problem = RosterError(f"{self.path}: cannot read the agents file ({error})")
-            if self._roster is None:
-                raise problem from None
-            self.last_error = problem
-            return self._roster
-        stamp = (stat.st_mtime, stat.st_size)
-        if self._roster is None or stamp != self._stamp:
-            try:
-                self._roster = load_roster(self.path, self.known_skills)
-                self.last_error = None
-            except RosterError as error:
-                if self._roster is None:
-                    raise
-                self.last_error = error
-            self._stamp = stamp
-        return self._roster
 
 
 def hash_password(password: str) -> str:
