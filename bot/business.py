@@ -16,10 +16,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.reloading_file import ReloadingFile
+from bot.config_files import ReloadingFile, compose_document
 
 DEFAULT_BUSINESS_FILE = Path(__file__).resolve().parent.parent / "business.yml"
 
@@ -187,14 +186,7 @@ def _read_category(reader: _Reader, category_id: str, node: Node) -> Category:
 def parse_business_rules(source: str, path: Path) -> BusinessRules:
     """Parse and validate the text of a business file."""
     reader = _Reader(path)
-    try:
-        root = yaml.compose(source, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = f"line {mark.line + 1}" if mark else "somewhere"
-        raise BusinessRulesError(f"{path}, {line}: not valid YAML ({error.problem})") from None
-    if root is None:
-        raise BusinessRulesError(f"{path}: the file is empty")
+    root = compose_document(source, path, BusinessRulesError)
     top = reader.mapping(root, "the file")
     company_node = reader.child(root, top, "company", "the file")
     company = reader.mapping(company_node, "company")

@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import bcrypt
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.business import BusinessRulesError, business_file_path, load_business_rules
-from bot.reloading_file import ReloadingFile
+from bot.config_files import ReloadingFile, compose_document
 
 DEFAULT_AGENTS_FILE = Path(__file__).resolve().parent.parent.parent / "agents.yml"
 
@@ -244,14 +243,7 @@ def parse_roster(source: str, path: Path, known_skills: Collection[str] | None =
     ``known_skills`` defaults to the complaint categories of the business file in use.
     """
     reader = _Reader(path)
-    try:
-        root = yaml.compose(source, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = f"line {mark.line + 1}" if mark else "somewhere"
-        raise RosterError(f"{path}, {line}: not valid YAML ({error.problem})") from None
-    if root is None:
-        raise RosterError(f"{path}: the file is empty")
+    root = compose_document(source, path, RosterError)
     top = {str(key.value): value for key, value in reader.mapping(root, "the file")}
     if "agents" not in top:
         raise reader.fail(root, "the file is missing 'agents'")

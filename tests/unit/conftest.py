@@ -51,3 +51,18 @@ async def client(redis_url: str) -> AsyncIterator[redis.Redis]:
     client = redis.Redis.from_url(redis_url)
     yield client
     await client.close()
+
+
+async def confirmed_subscription(client: redis.Redis, channel: str) -> redis.client.PubSub:
+    """A pub/sub listening on ``channel``, its subscription confirmed (so nothing
+    published after this returns is missed)."""
+    pubsub = client.pubsub()
+    await pubsub.subscribe(channel)
+    confirmation = None
+    for _ in range(50):
+        confirmation = await pubsub.get_message(timeout=0.1)
+        if confirmation is not None:
+            break
+    assert confirmation is not None
+    assert confirmation["type"] == "subscribe"
+    return pubsub

@@ -20,6 +20,7 @@ from bot.handoff.queue import DEFAULT_WAIT_PER_CHAT_SECONDS
 from bot.ownership import BOT, CLOSED, QUEUED, Ownership
 from bot.transcript import Transcript
 from tests.conftest import ROOT
+from tests.unit.conftest import confirmed_subscription
 
 SESSION = "s-1"
 CUSTOMER = "c-1"
@@ -83,15 +84,7 @@ def priya(roster) -> AgentProfile:
 @pytest.fixture
 async def events(client) -> AsyncIterator[redis.client.PubSub]:
     """Listening on the agents' channel (confirmed before the test starts)."""
-    pubsub = client.pubsub()
-    await pubsub.subscribe(redis_keys.AGENT_EVENTS_CHANNEL)
-    confirmation = None
-    for _ in range(50):
-        confirmation = await pubsub.get_message(timeout=0.1)
-        if confirmation is not None:
-            break
-    assert confirmation is not None
-    assert confirmation["type"] == "subscribe"
+    pubsub = await confirmed_subscription(client, redis_keys.AGENT_EVENTS_CHANNEL)
     yield pubsub
     await pubsub.unsubscribe()
     await pubsub.close()

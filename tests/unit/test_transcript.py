@@ -13,6 +13,7 @@ import redis.asyncio as redis
 
 from bot import redis_keys
 from bot.transcript import QueuedWork, Transcript, TranscriptEntry
+from tests.unit.conftest import confirmed_subscription
 
 TIMESTAMP_PATTERN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 AGENT = {"kind": "agent", "id": "a-7", "name": "Priya", "avatar_url": None}
@@ -38,15 +39,7 @@ def session_id() -> str:
 @pytest.fixture
 async def subscription(client) -> AsyncIterator[redis.client.PubSub]:
     """Listening on the conversation-events channel (confirmed before the test starts)."""
-    pubsub = client.pubsub()
-    await pubsub.subscribe(redis_keys.CONVERSATION_EVENTS_CHANNEL)
-    confirmation = None
-    for _ in range(50):
-        confirmation = await pubsub.get_message(timeout=0.1)
-        if confirmation is not None:
-            break
-    assert confirmation is not None
-    assert confirmation["type"] == "subscribe"
+    pubsub = await confirmed_subscription(client, redis_keys.CONVERSATION_EVENTS_CHANNEL)
     yield pubsub
     await pubsub.unsubscribe()
     await pubsub.close()

@@ -1,8 +1,9 @@
-"""A configuration file read again whenever it changes, keeping the last good version.
+"""The YAML files the company edits (business rules, agents' roster): parsing with line
+numbers, and re-reading them while the product runs.
 
-The business rules and the agents' roster are edited while the product runs; a
-file that becomes invalid keeps the last good version in use (and ``last_error``
-says why), so a typo never takes the assistant down or locks every agent out.
+A file that becomes invalid while running keeps the last good version in use (and
+``last_error`` says why), so a typo never takes the assistant down or locks every
+agent out. No rasa import.
 """
 
 from __future__ import annotations
@@ -11,7 +12,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, TypeVar
 
+import yaml
+from yaml.nodes import Node
+
 Loaded = TypeVar("Loaded")
+
+
+def compose_document(source: str, path: Path, error_type: type[ValueError]) -> Node:
+    """The YAML node tree of ``source`` (nodes keep their line numbers for error
+    messages); ``error_type`` says where the YAML is broken, or that it is empty."""
+    try:
+        root = yaml.compose(source, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = f"line {mark.line + 1}" if mark else "somewhere"
+        raise error_type(f"{path}, {line}: not valid YAML ({error.problem})") from None
+    if root is None:
+        raise error_type(f"{path}: the file is empty")
+    return root
 
 
 class ReloadingFile(Generic[Loaded]):
