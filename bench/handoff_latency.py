@@ -74,6 +74,7 @@ AGENT_NAMESPACE = "/agents"
 METRICS = {
     "handoff_to_agent_event": "handoff: trigger → agent console `queue` event",
     "handoff_to_visitor_queued": "handoff: trigger → visitor `handoff` queued",
+    "handoff_to_bot_typing": "handoff: trigger → bot `typing` on (forwarder asks Rasa)",
     "relay_agent_to_visitor": "relay agent → visitor: POST → `bot_uttered`",
     "agent_message_http": "agent message POST alone (→ 201)",
     "relay_visitor_to_agent": "relay visitor → agent: `user_uttered` → `entry`",
@@ -269,6 +270,8 @@ class Chat:
     console: AgentConsole
     to_agent_event_ms: float
     to_visitor_queued_ms: float
+    to_bot_typing_ms: float
+    """Until the forwarder started on the trigger: the rest is Rasa and the action."""
 
     @property
     def session_id(self) -> str:
@@ -305,6 +308,14 @@ async def hand_off(
         listed_at, _ = await console.events.wait(
             "`queue` event listing the chat", lists_the_chat, marks[agent_id], timeout
         )
+        typing_at, _ = await visitor.events.wait(
+            "the bot's `typing` on",
+            lambda name, data: (
+                name == "typing" and data["sender"]["kind"] == "bot" and data["typing"]
+            ),
+            since,
+            timeout,
+        )
         await visitor.events.wait("the end of the bot's turn", bot_stopped_typing, since, timeout)
 
         since, agent_since = visitor.events.mark(), console.events.mark()
@@ -321,6 +332,7 @@ async def hand_off(
             console=console,
             to_agent_event_ms=(listed_at - started) * 1000,
             to_visitor_queued_ms=(queued_at - started) * 1000,
+            to_bot_typing_ms=(typing_at - started) * 1000,
         )
     except BaseException:
         await visitor.close()
@@ -347,26 +359,33 @@ async def close_chat(chat: Chat, timeout: float) -> None:
 # The measurements.
 
 
+HANDOFF_FIELDS = {
+    "handoff_to_agent_event": "to_agent_event_ms",
+    "handoff_to_visitor_queued": "to_visitor_queued_ms",
+    "handoff_to_bot_typing": "to_bot_typing_ms",
+}
+
+
 async def measure_handoffs(
     consoles: dict[str, AgentConsole], url: str, count: int, timeout: float
-) -> tuple[dict[str, list[float]], Counter[str]]:
-    timings: dict[str, list[float]] = {
-        "handoff_to_agent_event": [], "handoff_to_visitor_queued": [],
-    }  # fmt: skip
-    routed: Counter[str] = Counter()
+) -> list[dict[str, Any]]:
+    """One row per handoff: the agent it went to and its timings."""
+    samples: list[dict[str, Any]] = []
     for number in range(count):
         complaint = COMPLAINTS[number % len(COMPLAINTS)]
         chat = await hand_off(consoles, url, complaint, timeout)
         try:
-            timings["handoff_to_agent_event"].append(chat.to_agent_event_ms)
-            timings["handoff_to_visitor_queued"].append(chat.to_visitor_queued_ms)
-            routed[chat.console.agent_id] += 1
+            sample = {"agent": chat.console.agent_id, "complaint": complaint}
+            for field in HANDOFF_FIELDS.values():
+                sample[field] = round(getattr(chat, field), 1)
+            samples.append(sample)
         finally:
             await close_chat(chat, timeout)
-        say(f"  handoff {number + 1}/{count} → {chat.console.agent_id}: agent event "
-            f"{chat.to_agent_event_ms:.1f} ms, "
-            f"visitor queued {chat.to_visitor_queued_ms:.1f} ms")  # fmt: skip
-    return timings, routed
+        say(f"  handoff {number + 1}/{count} → {sample['agent']}: agent event "
+            f"{sample['to_agent_event_ms']} ms, visitor queued "
+            f"{sample['to_visitor_queued_ms']} ms (bot typing at "
+            f"{sample['to_bot_typing_ms']} ms)")  # fmt: skip
+    return samples
 
 
 async def relay(chat: Chat, number: int, token: str, timeout: float) -> tuple[float, float, float]:
@@ -450,13 +469,17 @@ async def measure(
         for complaint in COMPLAINTS:
             await close_chat(await hand_off(consoles, visitor_url, complaint, timeout), timeout)
         say(f"Measuring {handoffs} handoffs (claimed and closed one by one)...")
-        timings, routed = await measure_handoffs(consoles, visitor_url, handoffs, timeout)
+        samples = await measure_handoffs(consoles, visitor_url, handoffs, timeout)
         say(f"Measuring {relays} relay messages each way in one handed-off chat...")
-        timings |= await measure_relays(consoles, visitor_url, relays, timeout)
+        relayed = await measure_relays(consoles, visitor_url, relays, timeout)
     finally:
         for console in consoles.values():
             await console.close()
-    return {"timings": timings, "routed": dict(routed)}
+    timings = {
+        metric: [sample[field] for sample in samples] for metric, field in HANDOFF_FIELDS.items()
+    }
+    routed = Counter(sample["agent"] for sample in samples)
+    return {"timings": timings | relayed, "routed": dict(routed), "handoffs": samples}
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -513,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
                 "routed_to": measured["routed"],
                 "metrics": figures,
                 "descriptions": METRICS,
+                "handoff_samples": measured["handoffs"],
             },
             indent=2,
             ensure_ascii=False,

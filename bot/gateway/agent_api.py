@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import wraps
-from typing import Any, cast
+from typing import cast
 
 import redis.asyncio as redis
 from sanic import Blueprint
@@ -26,158 +23,34 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from bot import redis_keys
-from bot.agents.login_guard import LoginGuard, keyed_agent_id
+from bot.agents.login_guard import keyed_agent_id
 from bot.agents.presence import Status
-from bot.agents.roster import AgentProfile, RosterError, check_password_async, normalize_agent_id
+from bot.agents.roster import RosterError, check_password_async, normalize_agent_id
 from bot.gateway import agent_auth
-from bot.gateway.agent_auth import AgentSession, AgentSessions, AuthError
-from bot.handoff.desk import HandoffDesk, agent_sender
-from bot.inbox import RESUME_POINTS
-from bot.ownership import agent_owner, owner_kind, owning_agent
-from bot.transcript import Transcript, TranscriptEntry, utc_timestamp
+from bot.gateway.agent_auth import AuthError
+from bot.gateway.agent_chat_records import AgentApiServices, Caller, ChatRecordEndpoints
+from bot.gateway.agent_requests import (
+    HAND_BACK_POINTS,
+    MAX_BODY_BYTES,
+    SESSION_ID_PATTERN,
+    SETTABLE_STATUSES,
+    URL_PREFIX,
+    ApiError,
+    choice_field,
+    invalid,
+    json_body,
+    not_found,
+    text_field,
+)
+from bot.handoff.desk import agent_sender
+from bot.ownership import agent_owner
 
 logger = logging.getLogger(__name__)
-
-URL_PREFIX = "/api/agent"
-MAX_BODY_BYTES = 16 * 1024
-MAX_TEXT_CHARS = 4000
-"""Messages and notes: the visitor's limit (docs/protocol.md)."""
-MAX_ENTRIES_PER_PAGE = 500
-MAX_EARLIER_CONVERSATIONS = 50
-MAX_NOTES = 1000
-SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$")
-HAND_BACK_POINTS = tuple(point for point in RESUME_POINTS if point != "carry_on")
-SETTABLE_STATUSES = ("online", "away")
-
-
-@dataclass
-class AgentApiServices:
-    """What the API uses; made when the server starts (nothing at import time)."""
-
-    client: redis.Redis
-    desk: HandoffDesk
-    transcript: Transcript
-    sessions: AgentSessions
-    login_guard: LoginGuard
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The logged-in agent making a call."""
-
-    session: AgentSession
-    agent: AgentProfile
-
-
-class ApiError(Exception):
-    """Answered as ``{"error": error, "detail": detail, **extra}`` with ``status``."""
-
-    def __init__(
-        self,
-        status: int,
-        error: str,
-        detail: str,
-        extra: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.error = error
-        self.detail = detail
-        self.extra = extra or {}
-        self.headers = headers or {}
-
-    def response(self) -> HTTPResponse:
-        body = {"error": self.error, "detail": self.detail, **self.extra}
-        return json_response(body, status=self.status, headers=self.headers)
-
-
-def invalid(detail: str) -> ApiError:
-    return ApiError(400, "invalid_payload", detail)
-
-
-def forbidden(detail: str = "only the agent who owns the chat may do this") -> ApiError:
-    return ApiError(403, "forbidden", detail)
-
-
-def not_found(detail: str = "no such conversation") -> ApiError:
-    return ApiError(404, "not_found", detail)
-
-
-# Reading requests.
-
-
-def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
-    """The request's JSON object (``{}`` for an empty body when not ``required``)."""
-    raw = request.body or b""
-    if not raw.strip() and not required:
-        return {}
-    if not request.content_type.lower().startswith("application/json"):
-        raise invalid("body: send JSON with Content-Type: application/json")
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise invalid("body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise invalid("body must be a JSON object")
-    return body
-
-
-def text_field(
-    body: dict[str, Any], name: str, *, required: bool = True, limit: int = MAX_TEXT_CHARS
-) -> str | None:
-    """A non-blank string of at most ``limit`` characters (``None`` if optional and
-    missing, null or blank)."""
-    value = body.get(name)
-    if value is None or (not required and isinstance(value, str) and not value.strip()):
-        if required:
-            raise invalid(f"{name} is required")
-        return None
-    if not isinstance(value, str):
-        raise invalid(f"{name} must be a string")
-    if not value.strip():
-        raise invalid(f"{name} must not be empty")
-    if len(value) > limit:
-        raise invalid(f"{name} must be at most {limit} characters")
-    return value
-
-
-def choice_field(body: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or value not in choices:
-        raise invalid(f"{name} must be one of: {', '.join(choices)}")
-    return value
-
-
-def seq_param(request: Request, name: str) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return 0
-    if not raw.isdigit() or len(raw) > 18:
-        raise invalid(f"{name} must be a whole number of at least 0")
-    return int(raw)
-
-
-def _text(value: bytes | str | None) -> str | None:
-    if value is None:
-        return None
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def entry_json(entry: TranscriptEntry) -> dict[str, Any]:
-    """A transcript entry as the console reads it: its body's fields plus seq/kind/at."""
-    return {**entry.body, "seq": entry.seq, "kind": entry.kind, "at": entry.at}
-
-
-def iso_time(timestamp: float) -> str:
-    moment = datetime.fromtimestamp(timestamp, timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
-class AgentApi:
+class AgentApi(ChatRecordEndpoints):
     """The endpoints; ``services`` is asked on every call (it exists once the server
     has started)."""
 
@@ -224,18 +97,6 @@ class AgentApi:
             raise ApiError(401, "unauthorised", "this agent may no longer log in")
         await services.desk.presence.heartbeat(agent.agent_id)
         return Caller(session=session, agent=agent)
-
-    @staticmethod
-    async def chat_owner(services: AgentApiServices, session_id: str, caller: Caller) -> None:
-        """Go on only if the caller owns the conversation (404 if agents never saw it)."""
-        async with services.client.pipeline(transaction=False) as pipe:
-            pipe.get(redis_keys.owner_key(session_id))
-            pipe.exists(redis_keys.handoff_key(session_id))
-            owner, has_handoff = await pipe.execute()
-        if owner is None and not has_handoff:
-            raise not_found()
-        if owning_agent(_text(owner) or "") != caller.agent.agent_id:
-            raise forbidden()
 
     # Session and presence.
 
@@ -350,131 +211,6 @@ class AgentApi:
                 }
             )
         return json_response(chats)
-
-    # Reading a chat.
-
-    async def packet(
-        self, _request: Request, services: AgentApiServices, caller: Caller, session_id: str
-    ) -> HTTPResponse:
-        await self.chat_owner(services, session_id, caller)
-        packet = await services.desk.queue.packet(session_id)
-        if packet is None:
-            raise not_found("this conversation has no handoff packet")
-        return json_response(packet)
-
-    async def transcript(
-        self, request: Request, services: AgentApiServices, caller: Caller, session_id: str
-    ) -> HTTPResponse:
-        await self.chat_owner(services, session_id, caller)
-        return await self.transcript_page(request, services, session_id)
-
-    @staticmethod
-    async def transcript_page(
-        request: Request, services: AgentApiServices, session_id: str
-    ) -> HTTPResponse:
-        """Entries after ``?after=`` (at most ``MAX_ENTRIES_PER_PAGE``); ``last_seq`` is
-        the last one sent (ask again with ``after=last_seq`` while ``has_more``)."""
-        after = seq_param(request, "after")
-        entries = await services.transcript.after(session_id, after, after + MAX_ENTRIES_PER_PAGE)
-        last_seq = entries[-1].seq if entries else after
-        newest = await services.transcript.last_seq(session_id)
-        return json_response(
-            {
-                "entries": [entry_json(entry) for entry in entries],
-                "last_seq": last_seq,
-                "has_more": newest > last_seq,
-            }
-        )
-
-    async def notes(
-        self, _request: Request, services: AgentApiServices, caller: Caller, session_id: str
-    ) -> HTTPResponse:
-        await self.chat_owner(services, session_id, caller)
-        rows = await services.client.xrange(redis_keys.notes_key(session_id), count=MAX_NOTES)
-        return json_response([self.note_json(row_id, fields) for row_id, fields in rows])
-
-    @staticmethod
-    def note_json(row_id: bytes | str, fields: dict[Any, Any]) -> dict[str, Any]:
-        values = {_text(k): _text(v) for k, v in fields.items()}
-        return {
-            "id": _text(row_id),
-            "agent_id": values.get("agent_id"),
-            "text": values.get("text"),
-            "at": values.get("at"),
-        }
-
-    async def add_note(
-        self, request: Request, services: AgentApiServices, caller: Caller, session_id: str
-    ) -> HTTPResponse:
-        text = text_field(json_body(request), "text") or ""
-        await self.chat_owner(services, session_id, caller)
-        return json_response(
-            await self.store_note(services, session_id, caller.agent, text), status=201
-        )
-
-    @staticmethod
-    async def store_note(
-        services: AgentApiServices, session_id: str, agent: AgentProfile, text: str
-    ) -> dict[str, Any]:
-        """A private note: in the notes stream only, never in the transcript."""
-        fields = {"agent_id": agent.agent_id, "text": text, "at": utc_timestamp()}
-        note_id = await services.client.xadd(redis_keys.notes_key(session_id), fields)  # type: ignore[arg-type]
-        await services.desk.publish(
-            "note_added", session_id=session_id, agent_id=agent.agent_id, note_id=_text(note_id)
-        )
-        return {"id": _text(note_id), **fields}
-
-    async def earlier(
-        self, _request: Request, services: AgentApiServices, caller: Caller, session_id: str
-    ) -> HTTPResponse:
-        await self.chat_owner(services, session_id, caller)
-        customer_key = (await services.desk.queue.handoff(session_id)).get("customer_key")
-        if not customer_key:
-            return json_response([])
-        rows = await services.client.zrevrange(
-            redis_keys.customer_conversations_key(customer_key),
-            0,
-            MAX_EARLIER_CONVERSATIONS,
-            withscores=True,
-        )
-        conversations = [(_text(sid) or "", score) for sid, score in rows]
-        others = [(sid, score) for sid, score in conversations if sid != session_id]
-        async with services.client.pipeline(transaction=False) as pipe:
-            for other_id, _ in others:
-                pipe.get(redis_keys.owner_key(other_id))
-                pipe.hget(redis_keys.handoff_key(other_id), "summary")
-            stored = await pipe.execute()
-        result = []
-        for index, (other_id, score) in enumerate(others[:MAX_EARLIER_CONVERSATIONS]):
-            owner, summary = stored[2 * index], stored[2 * index + 1]
-            result.append(
-                {
-                    "session_id": other_id,
-                    "started_at": iso_time(score),
-                    "outcome": owner_kind(_text(owner) or "bot"),
-                    "summary": _text(summary) or None,
-                }
-            )
-        return json_response(result)
-
-    async def earlier_transcript(
-        self,
-        request: Request,
-        services: AgentApiServices,
-        caller: Caller,
-        session_id: str,
-        other_id: str,
-    ) -> HTTPResponse:
-        await self.chat_owner(services, session_id, caller)
-        customer_key = (await services.desk.queue.handoff(session_id)).get("customer_key")
-        if not customer_key or (
-            await services.client.zscore(
-                redis_keys.customer_conversations_key(customer_key), other_id
-            )
-            is None
-        ):
-            raise forbidden("not an earlier conversation of this customer")
-        return await self.transcript_page(request, services, other_id)
 
     # Acting on a chat.
 

@@ -15,8 +15,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
-from bot.gateway.agent_api import HAND_BACK_POINTS, MAX_BODY_BYTES, MAX_TEXT_CHARS, URL_PREFIX
 from bot.gateway.agent_auth import COOKIE_NAME, CSRF_HEADER
+from bot.gateway.agent_requests import HAND_BACK_POINTS, MAX_BODY_BYTES, MAX_TEXT_CHARS, URL_PREFIX
 from bot.handoff.queue import QueueEntry
 
 OPENAPI_PATH = "/api/openapi.json"
