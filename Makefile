@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu bench-gateway agents clean
+.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu bench-gateway bench-handoff agents clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ test: lint validate model ## everything: lint, validation, unit, story and end-t
 
 bench-gateway: model ## measure the gateway hop: reply latency through the gateway vs Rasa directly
 	@$(PY) -m bench.gateway_hop
+
+bench-handoff: model ## measure handoff latency (trigger → agent event) and relay latency both ways
+	@$(PY) -m bench.handoff_latency
 
 test-nlu: setup ## cross-validated NLU report (per-intent precision/recall/F1, confusions) in reports/nlu/
 	@echo "Cross-validating the NLU model (5 folds, a few minutes)..."

@@ -246,10 +246,10 @@ class AgentConsole:
         cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in cookies.items())
         await self.socket.connect(
             url, transports=["websocket"], namespaces=[AGENT_NAMESPACE],
-            headers={"Cookie": cookie}, wait_timeout=int(self.timeout),
+            headers={"Cookie": cookie}, wait_timeout=max(1, round(self.timeout)),
         )  # fmt: skip
         synced = await self.socket.call("sync", {}, namespace=AGENT_NAMESPACE,
-                                        timeout=int(self.timeout))  # fmt: skip
+                                        timeout=max(1, round(self.timeout)))  # fmt: skip
         if not isinstance(synced, dict) or synced.get("status") != "online":
             raise BenchError(f"{self.agent_id}'s console did not sync as online: {synced!r}")
 
@@ -522,8 +522,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack.start()
         measured = asyncio.run(measure(config, args.handoffs, args.relays, args.timeout))
-    except BenchError as error:
-        say(f"\nhandoff benchmark failed: {error} (logs in {config.log_dir})")
+    except (
+        BenchError,
+        asyncio.TimeoutError,
+        aiohttp.ClientError,
+        socketio.exceptions.SocketIOError,
+    ) as error:
+        say(f"\nhandoff benchmark failed: {type(error).__name__}: {error} "
+            f"(the stack's logs are in {config.log_dir})")  # fmt: skip
         return 1
     finally:
         stack.stop()
