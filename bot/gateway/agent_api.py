@@ -120,7 +120,7 @@ class AgentApi(ChatRecordEndpoints):
         await guard.record_success(agent_id)
         await services.sessions.end(agent_auth.request_session_token(request))
         token, csrf = await services.sessions.create(agent_id)
-        await services.desk.presence.set_status(agent_id, "online")
+        await services.desk.set_presence(agent_id, "online")
         logger.info("agent_api.login agent=%s", agent_id)
         response = json_response({"agent": agent.public(), "csrf_token": csrf})
         agent_auth.set_session_cookie(response, request, token)
@@ -144,7 +144,7 @@ class AgentApi(ChatRecordEndpoints):
     ) -> HTTPResponse:
         agent_id = caller.agent.agent_id
         await services.sessions.end(agent_auth.request_session_token(request))
-        await services.desk.presence.set_status(agent_id, "offline")
+        await services.desk.set_presence(agent_id, "offline")
         await services.desk.publish(
             "session_ended", agent_id=agent_id, session=caller.session.digest
         )
@@ -165,7 +165,7 @@ class AgentApi(ChatRecordEndpoints):
         self, request: Request, services: AgentApiServices, caller: Caller
     ) -> HTTPResponse:
         status = choice_field(json_body(request), "status", SETTABLE_STATUSES)
-        await services.desk.presence.set_status(caller.agent.agent_id, cast(Status, status))
+        await services.desk.set_presence(caller.agent.agent_id, cast(Status, status))
         return json_response({"status": status})
 
     async def agents(

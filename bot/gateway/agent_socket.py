@@ -127,7 +127,7 @@ class AgentSocketHandlers:
         status = data.get("status") if isinstance(data, dict) else None
         if agent is None or status not in ("online", "away"):
             return {"error": "invalid_payload", "detail": "status must be online or away"}
-        await self.services.desk.presence.set_status(agent.agent_id, status)
+        await self.services.desk.set_presence(agent.agent_id, status)
         return {"status": status}
 
     # Fed by the fan-out with every message of both pub/sub channels.
@@ -166,6 +166,10 @@ class AgentSocketHandlers:
             payload = {"entries": [entry.to_json() for entry in entries]}
             for sid in list(self.sockets):
                 await self.sio.emit("queue", payload, to=sid, namespace=NAMESPACE)
+        elif kind == "presence_changed":
+            payload = {"agent_id": agent_id, "status": message.get("status")}
+            for sid in list(self.sockets):
+                await self.sio.emit("agent_presence", payload, to=sid, namespace=NAMESPACE)
         elif kind == "chat_assigned" and agent_id in self.following.chats:
             self.following.chats[agent_id].add(session_id)
             await self._to_agent(agent_id, "chat_assigned", {"session_id": session_id})

@@ -102,9 +102,9 @@ def create_app(settings: GatewaySettings) -> Sanic:
         agent_handlers.start(AgentSocketServices(desk=desk, sessions=agent_sessions))
 
         async def queue_watcher(channel: str, message: dict[str, Any]) -> None:
-            if (
-                channel == redis_keys.AGENT_EVENTS_CHANNEL
-                and message.get("type") == "queue_changed"
+            if channel == redis_keys.AGENT_EVENTS_CHANNEL and message.get("type") in (
+                "queue_changed",
+                "presence_changed",
             ):
                 await handlers.refresh_queue_positions()
 

@@ -19,7 +19,7 @@ from typing import Any
 import redis.asyncio as redis
 
 from bot import redis_keys
-from bot.agents.presence import Presence
+from bot.agents.presence import Presence, Status
 from bot.agents.roster import AgentProfile, Roster, RosterCache
 from bot.handoff import announcements
 from bot.handoff.queue import HandoffQueue
@@ -89,6 +89,12 @@ class HandoffDesk:
         """An event for the agents' consoles, on every gateway."""
         message = json.dumps({"type": event_type, **payload})
         await self.client.publish(redis_keys.AGENT_EVENTS_CHANNEL, message)
+
+    async def set_presence(self, agent_id: str, status: Status) -> None:
+        """An agent chose online / away or logged out: the waits told to waiting
+        customers change, so every gateway re-tells them (and consoles update)."""
+        await self.presence.set_status(agent_id, status)
+        await self.publish("presence_changed", agent_id=agent_id, status=status)
 
     # Routing and queueing (the handoff action).
 

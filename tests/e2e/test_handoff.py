@@ -113,3 +113,18 @@ async def test_complaint_goes_to_a_named_agent_and_back_to_the_bot(
     assert replies, "the bot answers again after the hand-back"
     tracker = await rasa_api.tracker(visitor.session_id)
     assert tracker["paused"] is False
+
+
+async def test_consoles_hear_when_colleagues_come_and_go(
+    stack: Stack, desk_reset: redis.Redis, agents: Callable[..., Awaitable[AgentClient]]
+) -> None:
+    maria = await agents("maria")
+    await maria.connect_socket()
+    tom = await agents("tom", stack.config.gateway_urls[1])
+    assert await maria.next_event("agent_presence", agent_id="tom", status="online")
+    status, _ = await tom.call("PUT", "/api/agent/presence", {"status": "away"})
+    assert status == 200
+    assert await maria.next_event("agent_presence", agent_id="tom", status="away")
+    status, _ = await tom.call("POST", "/api/agent/logout")
+    assert status == 200
+    assert await maria.next_event("agent_presence", agent_id="tom", status="offline")

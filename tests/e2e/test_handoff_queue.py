@@ -18,6 +18,7 @@ from tests.e2e.handoff_helpers import (
     bot_texts,
     claimed_by,
     next_event_where,
+    until,
 )
 from tests.e2e.visitor import Visitor
 
@@ -75,6 +76,24 @@ async def test_with_nobody_online_visitors_queue_in_order_and_move_up_when_one_i
     assert isinstance(update["wait_seconds"], int) and update["wait_seconds"] >= 0
     assert "next in line" in update["text"]
     assert [entry["session_id"] for entry in await queue_of(maria)] == [second.session_id]
+
+
+async def test_a_waiting_visitor_hears_a_wait_once_someone_comes_online(
+    stack: Stack, desk_reset: redis.Redis, agents: Agents, visitor: Visitor
+) -> None:
+    queued = await ask_for_a_person(visitor)
+    assert queued["wait_seconds"] is None
+    maria = await agents("maria")
+    await maria.connect_socket()
+
+    def updates() -> list[dict]:
+        return [data for event, data in visitor.received if event == "queue_update"]
+
+    async def told_a_wait() -> bool:  # an update saying "nobody online" may come first
+        return any(isinstance(update["wait_seconds"], int) for update in updates())
+
+    await until(told_a_wait, timeout=10)
+    assert updates()[-1]["position"] == 1
 
 
 async def test_a_waiting_visitor_can_leave_an_email_for_the_agents(
