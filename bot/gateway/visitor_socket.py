@@ -285,6 +285,8 @@ class VisitorSocketHandlers:
     async def refresh_queue_positions(self) -> None:
         """Tell every waiting visitor connected here their new place and wait, if changed."""
         session_ids = {socket.session.session_id for socket in self.sockets.values()}
+        for gone in set(self._queue_told) - session_ids:
+            del self._queue_told[gone]
         if not session_ids or self._services is None:
             return
         desk = self.services.desk
