@@ -10,7 +10,6 @@ conversation of the same customer. The ownership moves themselves are the desk's
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from functools import wraps
@@ -22,7 +21,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
-from bot import redis_keys
 from bot.agents.login_guard import keyed_agent_id
 from bot.agents.presence import Status
 from bot.agents.roster import RosterError, check_password_async, normalize_agent_id
@@ -42,7 +40,6 @@ from bot.gateway.agent_requests import (
     not_found,
     text_field,
 )
-from bot.handoff.desk import agent_sender
 from bot.ownership import agent_owner
 
 logger = logging.getLogger(__name__)
@@ -242,16 +239,7 @@ class AgentApi(ChatRecordEndpoints):
         if not isinstance(typing, bool):
             raise invalid("typing must be true or false")
         await self.chat_owner(services, session_id, caller)
-        event = {
-            "type": "live",
-            "session_id": session_id,
-            "event": "typing",
-            "payload": {"sender": agent_sender(caller.agent), "typing": typing},
-            "audience": "visitor",
-        }
-        await services.desk.client.publish(
-            redis_keys.CONVERSATION_EVENTS_CHANNEL, json.dumps(event)
-        )
+        await services.desk.agent_typing(session_id, caller.agent, typing)
         return json_response({"session_id": session_id, "typing": typing})
 
     async def transfer(
@@ -284,6 +272,8 @@ class AgentApi(ChatRecordEndpoints):
         transition = await services.desk.hand_back(session_id, caller.agent, resume_point, note)
         if not transition.ok:
             raise ApiError(409, transition.status, "the chat cannot be handed back now")
+        if note:  # kept with the conversation for whoever helps this customer next
+            await self.store_note(services, session_id, caller.agent, note)
         logger.info("agent_api.handed_back session=%s agent=%s", session_id, caller.agent.agent_id)
         return json_response({"session_id": session_id, "owner": "bot"})
 

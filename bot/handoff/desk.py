@@ -306,6 +306,17 @@ class HandoffDesk:
         self.kick(session_id)
         return entry
 
+    async def agent_typing(self, session_id: str, agent: AgentProfile, typing: bool) -> None:
+        """The agent is typing (or stopped): shown to the visitor, not recorded."""
+        event = {
+            "type": "live",
+            "session_id": session_id,
+            "event": "typing",
+            "payload": {"sender": agent_sender(agent), "typing": typing},
+            "audience": "visitor",
+        }
+        await self.client.publish(redis_keys.CONVERSATION_EVENTS_CHANNEL, json.dumps(event))
+
     async def _resume_bot(
         self, session_id: str, resume_point: str, metadata: dict[str, Any], text: str, by: str
     ) -> None:

@@ -56,6 +56,14 @@ async def test_complaint_goes_to_a_named_agent_and_back_to_the_bot(
         "yes",
     ]
 
+    # Maria's typing reaches the visitor (live, not recorded), then her message.
+    status, _ = await maria.call(
+        "POST", f"/api/agent/chats/{visitor.session_id}/typing", {"typing": True}
+    )
+    assert status == 200
+    typing = await visitor.next_event("typing")
+    assert typing["typing"] is True and typing["sender"]["name"] == "Maria"
+
     # Agent → visitor, with the agent's name on the message.
     status, sent = await maria.call(
         "POST", f"/api/agent/chats/{visitor.session_id}/messages", {"text": "Hi, I'm on it."}
