@@ -22,7 +22,7 @@ import redis.asyncio as redis
 from socketio import AsyncServer
 
 from bot import redis_keys
-from bot.gateway.events import entry_event
+from bot.gateway.events import SYSTEM_SENDER, entry_event
 from bot.transcript import Transcript, TranscriptEntry
 
 logger = logging.getLogger(__name__)
@@ -32,8 +32,17 @@ class SocketDelivery:
     """What one socket of a conversation has been sent."""
 
     def __init__(
-        self, sio: AsyncServer, sid: str, session_id: str, last_seq: int, transcript: Transcript
+        self,
+        sio: AsyncServer,
+        sid: str,
+        session_id: str,
+        last_seq: int,
+        transcript: Transcript,
+        speaks_protocol: bool = True,
     ) -> None:
+        self.speaks_protocol = speaks_protocol
+        """Rasa's clients (rasa-webchat) ignore ``handoff`` events: they also get the line
+        as a message from ``system``."""
         self.sio = sio
         self.sid = sid
         self.session_id = session_id
@@ -75,6 +84,9 @@ class SocketDelivery:
         for entry in entries:
             event, payload = entry_event(entry)
             await self.sio.emit(event, payload, to=self.sid)
+            if event == "handoff" and not self.speaks_protocol and payload.get("text"):
+                notice = {"text": payload["text"], "sender": SYSTEM_SENDER}
+                await self.sio.emit("bot_uttered", notice, to=self.sid)
             self.last_seq = entry.seq
 
 

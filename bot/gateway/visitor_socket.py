@@ -210,8 +210,9 @@ class VisitorSocketHandlers:
             sid, resumed, start, newest,
         )  # fmt: skip
         delivery = SocketDelivery(
-            self.sio, sid, session.session_id, start, self.services.transcript
-        )
+            self.sio, sid, session.session_id, start, self.services.transcript,
+            speaks_protocol=request.speaks_protocol,
+        )  # fmt: skip
         self.sockets[sid] = VisitorSocket(session, request.speaks_protocol, delivery)
         # No await between registering and opening: open() takes the socket's lock at
         # once, so an entry published meanwhile waits and comes after session_state.

@@ -136,3 +136,27 @@ async def test_consoles_hear_when_colleagues_come_and_go(
     status, _ = await tom.call("POST", "/api/agent/logout")
     assert status == 200
     assert await maria.next_event("agent_presence", agent_id="tom", status="offline")
+
+
+async def test_a_rasa_webchat_style_client_sees_who_joined_and_what_they_say(
+    stack: Stack, desk_reset: redis.Redis, agents: Callable[..., Awaitable[AgentClient]]
+) -> None:
+    maria = await agents("maria")
+    legacy = Visitor(stack.config.gateway_urls[0], protocol=False)
+    await legacy.connect()
+    try:
+        await legacy.say("I was charged twice for order 61234")
+        replies = await legacy.say("I want to talk to a person")
+        assert any("Maria" in text for text in replies), replies
+
+        status, _ = await maria.call("POST", f"/api/agent/chats/{legacy.session_id}/claim")
+        assert status == 200
+        joined = await legacy.next_event("bot_uttered")
+        assert joined["sender"] == {"kind": "system"} and "has joined the chat" in joined["text"]
+        await maria.call(
+            "POST", f"/api/agent/chats/{legacy.session_id}/messages", {"text": "Hello!"}
+        )
+        said = await legacy.next_event("bot_uttered")
+        assert said["text"] == "Hello!" and said["sender"]["name"] == "Maria"
+    finally:
+        await legacy.close()
