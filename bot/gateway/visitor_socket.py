@@ -290,13 +290,11 @@ class VisitorSocketHandlers:
             del self._queue_told[gone]
         if not session_ids or self._services is None:
             return
-        desk = self.services.desk
-        for session_id in session_ids:
-            if await owner_of(self.services.client, session_id) != QUEUED:
-                self._queue_told.pop(session_id, None)
-                continue
-            told = await desk.waiting_position(session_id)
-            if told == self._queue_told.get(session_id) or told[0] is None:
+        waiting = await self.services.desk.waiting_positions(session_ids)
+        for session_id in set(self._queue_told) - set(waiting):
+            del self._queue_told[session_id]  # no longer queued
+        for session_id, told in waiting.items():
+            if told == self._queue_told.get(session_id):
                 continue
             self._queue_told[session_id] = told
             payload = {"position": told[0], "wait_seconds": told[1],

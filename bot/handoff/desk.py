@@ -143,11 +143,20 @@ class HandoffDesk:
 
     async def waiting_position(self, session_id: str) -> tuple[int | None, int | None]:
         """The conversation's place in the queue and a realistic wait (seconds)."""
-        position = await self.queue.position_of(session_id)
-        if position is None:
-            return None, None
+        return (await self.waiting_positions({session_id})).get(session_id, (None, None))
+
+    async def waiting_positions(self, session_ids: set[str]) -> dict[str, tuple[int, int | None]]:
+        """Place and realistic wait of each of ``session_ids`` that is queued (a few
+        round trips however many there are: every gateway asks this on each queue move)."""
+        queued = await self.queue.session_ids()
+        mine = [(place, sid) for place, sid in enumerate(queued, start=1) if sid in session_ids]
+        if not mine:
+            return {}
         online = sum(1 for s in (await self.presence.statuses()).values() if s == "online")
-        return position, await self.queue.estimate_wait_seconds(position, online)
+        return {
+            sid: (place, await self.queue.estimate_wait_seconds(place, online))
+            for place, sid in mine
+        }
 
     # The agents' moves (the agent API).
 
