@@ -35,6 +35,8 @@ TYPING_REPEAT_SECONDS = 1.0
 """A client repeating the same typing state faster than this is not passed on each time."""
 
 CLOSED_TEXT = "You ended the chat. Thank you for talking to us."
+QUEUE_CHOICES = (QUEUE_WAIT, QUEUE_EMAIL, QUEUE_CARRY_ON)
+"""Handled here while queued; sent to the bot later (a stale button), they are text."""
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 ASK_FOR_EMAIL = (
     "Please type your email address, and I'll add it to your request so a colleague can "
@@ -306,7 +308,7 @@ class VisitorSocketHandlers:
     async def _text_for_rasa(self, session_id: str, text: str) -> str:
         """Quick-reply payloads the bot just offered go as they are; any other text
         starting with '/' is neutralised."""
-        if text.startswith("/"):
+        if text.startswith("/") and text not in QUEUE_CHOICES:
             offered = await self.services.client.hget(
                 redis_keys.session_key(session_id), "offered_payloads"
             )
