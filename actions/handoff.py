@@ -35,6 +35,15 @@ OFFER_PHRASES = {
 """Why a person was offered, and how the offer is worded."""
 
 
+QUEUE_CHOICES = [
+    {"title": "I'll wait", "payload": QUEUE_WAIT},
+    {"title": "Leave my email", "payload": QUEUE_EMAIL},
+    {"title": "Carry on with the assistant", "payload": QUEUE_CARRY_ON},
+]
+"""What a customer can do while nobody is free (the gateway handles the choice: the bot
+is paused once the conversation is queued)."""
+
+
 async def hand_off(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -66,7 +75,7 @@ async def hand_off(
         reason=reason,
         customer_ask=customer_ask,
         categories=categories,
-        category_names={key: category.name for key, category in rules.categories.items()},
+        category_names={cid: category.name for cid, category in rules.categories.items()},
         earlier=await earlier_conversations(desk.client, key, session_id),
         meter=frustration_meter(),
         routed_to=routed.agent.public() if routed.agent else None,
@@ -122,15 +131,6 @@ async def hand_off(
     )
     dispatcher.utter_message(json_message={"handoff": state})
     return handed_off
-
-
-QUEUE_CHOICES = [
-    {"title": "I'll wait", "payload": QUEUE_WAIT},
-    {"title": "Leave my email", "payload": QUEUE_EMAIL},
-    {"title": "Carry on with the assistant", "payload": QUEUE_CARRY_ON},
-]
-"""What a customer can do while nobody is free (the gateway handles the choice: the bot
-is paused once the conversation is queued)."""
 
 
 async def hand_off_if_frustration_rising(

@@ -12,40 +12,39 @@ import redis.asyncio as redis
 from bot import redis_keys
 from bot.handoff.packet import EarlierConversation
 from bot.ownership import BOT, CLOSED, QUEUED, owning_agent
+from bot.redis_keys import decoded
+from bot.transcript import utc_timestamp
 
 EARLIER_LIMIT = 10
-
-
-def _text(value: bytes | str | None) -> str:
-    if value is None:
-        return ""
-    return value.decode() if isinstance(value, bytes) else value
 
 
 async def earlier_conversations(
     client: redis.Redis, customer_key: str, current_session_id: str, limit: int = EARLIER_LIMIT
 ) -> list[EarlierConversation]:
-    """The customer's other conversations, newest first, with their outcomes."""
-    raw_ids = await client.zrevrange(redis_keys.customer_conversations_key(customer_key), 0, limit)
-    session_ids = [_text(s) for s in raw_ids if _text(s) != current_session_id][:limit]
+    """The customer's other conversations, newest first, with when they started (the
+    index's score: session records expire, the index does not) and their outcomes."""
+    rows = await client.zrevrange(
+        redis_keys.customer_conversations_key(customer_key), 0, limit, withscores=True
+    )
+    started = [(decoded(sid), at) for sid, at in rows if decoded(sid) != current_session_id]
+    started = started[:limit]
     resolved = await _resolutions_by_session(client, customer_key)
     async with client.pipeline(transaction=False) as pipe:
-        for session_id in session_ids:
-            pipe.hget(redis_keys.session_key(session_id), "created_at")
+        for session_id, _ in started:
             pipe.get(redis_keys.owner_key(session_id))
             pipe.hmget(redis_keys.handoff_key(session_id), ["agent_id", "summary"])
-        rows = await pipe.execute()
+        stored = await pipe.execute()
     earlier = []
-    for index, session_id in enumerate(session_ids):
-        created, owner, (agent_id, summary) = rows[index * 3 : index * 3 + 3]
+    for index, (session_id, at) in enumerate(started):
+        owner, (agent_id, summary) = stored[index * 2 : index * 2 + 2]
         earlier.append(
             EarlierConversation(
                 session_id=session_id,
-                started_at=_text(created),
+                started_at=utc_timestamp(at),
                 outcome=describe_outcome(
-                    _text(owner) or BOT, _text(agent_id) or None, resolved.get(session_id)
+                    decoded(owner) or BOT, decoded(agent_id) or None, resolved.get(session_id)
                 ),
-                summary=_text(summary) or None,
+                summary=decoded(summary) or None,
             )
         )
     return earlier
@@ -67,11 +66,11 @@ def describe_outcome(owner: str, agent_id: str | None, reference: str | None) ->
 
 async def _resolutions_by_session(client: redis.Redis, customer_key: str) -> dict[str, str]:
     references = [
-        _text(r)
+        decoded(r)
         for r in await client.zrange(redis_keys.customer_resolutions_key(customer_key), 0, -1)
     ]
     async with client.pipeline(transaction=False) as pipe:
         for reference in references:
             pipe.hget(redis_keys.resolution_key(reference), "session_id")
         sessions = await pipe.execute()
-    return {_text(s): ref for ref, s in zip(references, sessions, strict=True) if s}
+    return {decoded(s): ref for ref, s in zip(references, sessions, strict=True) if s}

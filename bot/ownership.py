@@ -26,6 +26,8 @@ from typing import Literal
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.redis_keys import decoded
+from bot.transcript import QueuedWork
 
 OwnerKind = Literal["bot", "queued", "agent", "closed"]
 
@@ -65,8 +67,8 @@ _CURRENT = """
 local before = redis.call('GET', KEYS[1]) or 'bot'
 """
 
-# KEYS: owner, queue, handoff, order counter. ARGV: session, unused, then field/value
-# pairs for handoff. Queue scores come from a counter: first come, first served, even
+# KEYS: owner, queue, handoff, order counter. ARGV: session, then field/value pairs for
+# handoff. Queue scores come from a counter: first come, first served, even
 # within one millisecond.
 _QUEUE = (
     _CURRENT
@@ -75,7 +77,7 @@ if before ~= 'bot' then return {'not_bot', before} end
 redis.call('SET', KEYS[1], 'queued')
 redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[1])
 redis.call('DEL', KEYS[3])
-if #ARGV > 2 then redis.call('HSET', KEYS[3], unpack(ARGV, 3)) end
+if #ARGV > 1 then redis.call('HSET', KEYS[3], unpack(ARGV, 2)) end
 return {'ok', before}
 """
 )
@@ -109,13 +111,25 @@ return {'ok', before}
 """
 )
 
-# KEYS: owner, agent's chats. ARGV: session, agent id.
+# Work for the bot queued in the same step as handing the conversation back to it, so
+# every visitor message recorded after the hand-back comes after the resume in the inbox.
+# KEYS[3], KEYS[4]: inbox, inbox pending; the last two ARGV: the work, now.
+_QUEUE_RESUME = """
+redis.call('RPUSH', KEYS[3], ARGV[#ARGV - 1])
+redis.call('ZADD', KEYS[4], 'NX', ARGV[#ARGV], ARGV[1])
+"""
+
+# KEYS: owner, agent's chats, inbox, inbox pending. ARGV: session, agent id, resume
+# work, now.
 _HAND_BACK = (
     _CURRENT
     + """
 if before ~= 'agent:' .. ARGV[2] then return {'not_owner', before} end
 redis.call('SET', KEYS[1], 'bot')
 redis.call('SREM', KEYS[2], ARGV[1])
+"""
+    + _QUEUE_RESUME
+    + """
 return {'ok', before}
 """
 )
@@ -139,13 +153,16 @@ return {'ok', before}
 """
 )
 
-# KEYS: owner, queue. ARGV: session.
+# KEYS: owner, queue, inbox, inbox pending. ARGV: session, resume work, now.
 _CARRY_ON = (
     _CURRENT
     + """
 if before ~= 'queued' then return {'not_queued', before} end
 redis.call('SET', KEYS[1], 'bot')
 redis.call('ZREM', KEYS[2], ARGV[1])
+"""
+    + _QUEUE_RESUME
+    + """
 return {'ok', before}
 """
 )
@@ -176,10 +193,6 @@ class Transition:
     owner_before: str
 
 
-def _decode(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 class Ownership:
     """Makes the ownership transitions of all conversations."""
 
@@ -193,12 +206,9 @@ class Ownership:
         self._carry_on = client.register_script(_CARRY_ON)
         self._close = client.register_script(_CLOSE)
 
-    async def owner(self, session_id: str) -> str:
-        return await owner_of(self.client, session_id)
-
     @staticmethod
     def _result(raw: list[bytes | str]) -> Transition:
-        status, before = (_decode(value) for value in raw)
+        status, before = (decoded(value) for value in raw)
         return Transition(ok=status == "ok", status=status, owner_before=before)
 
     async def queue(self, session_id: str, handoff: dict[str, str]) -> Transition:
@@ -211,7 +221,7 @@ class Ownership:
                 redis_keys.handoff_key(session_id),
                 redis_keys.HANDOFF_QUEUE_ORDER,
             ],
-            args=[session_id, "", *fields],
+            args=[session_id, *fields],
         )
         return self._result(raw)
 
@@ -243,11 +253,16 @@ class Ownership:
         )
         return self._result(raw)
 
-    async def hand_back(self, session_id: str, agent_id: str) -> Transition:
-        """agent:<agent_id> → bot."""
+    async def hand_back(self, session_id: str, agent_id: str, resume: QueuedWork) -> Transition:
+        """agent:<agent_id> → bot, queueing ``resume`` (the bot's first work) with it."""
         raw = await self._hand_back(
-            keys=[redis_keys.owner_key(session_id), redis_keys.agent_chats_key(agent_id)],
-            args=[session_id, agent_id],
+            keys=[
+                redis_keys.owner_key(session_id),
+                redis_keys.agent_chats_key(agent_id),
+                resume.list_key,
+                resume.pending_key,
+            ],
+            args=[session_id, agent_id, resume.payload, time.time()],
         )
         return self._result(raw)
 
@@ -264,11 +279,17 @@ class Ownership:
         )
         return self._result(raw)
 
-    async def carry_on_with_bot(self, session_id: str) -> Transition:
-        """queued → bot (the customer would rather carry on with the bot than wait)."""
+    async def carry_on_with_bot(self, session_id: str, resume: QueuedWork) -> Transition:
+        """queued → bot (the customer would rather carry on with the bot than wait),
+        queueing ``resume`` with it."""
         raw = await self._carry_on(
-            keys=[redis_keys.owner_key(session_id), redis_keys.HANDOFF_QUEUE],
-            args=[session_id],
+            keys=[
+                redis_keys.owner_key(session_id),
+                redis_keys.HANDOFF_QUEUE,
+                resume.list_key,
+                resume.pending_key,
+            ],
+            args=[session_id, resume.payload, time.time()],
         )
         return self._result(raw)
 
@@ -283,8 +304,3 @@ class Ownership:
             ],
         )
         return self._result(raw)
-
-
-async def close_conversation(client: redis.Redis, session_id: str) -> Transition:
-    """The visitor ended the chat, whoever owned it."""
-    return await Ownership(client).close(session_id)

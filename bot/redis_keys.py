@@ -6,6 +6,8 @@ nothing here may start with those.
 
 from __future__ import annotations
 
+from typing import overload
+
 RESOLUTION_PREFIX = "resolution:"
 """Hash per agreed fix: ``resolution:<reference>``."""
 
@@ -201,3 +203,14 @@ def customer_conversations_key(customer_key: str) -> str:
 
 def notes_key(session_id: str) -> str:
     return f"{NOTES_PREFIX}{session_id}"
+
+
+@overload
+def decoded(value: bytes | str) -> str: ...
+@overload
+def decoded(value: None) -> None: ...
+def decoded(value: bytes | str | None) -> str | None:
+    """A Redis answer as text: the gateway's clients answer bytes, the actions' str."""
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else value

@@ -35,13 +35,19 @@ local function append(session, channel, entry)
 end
 """
 
-# KEYS: stream, counter[, work list, pending set]. ARGV: session, entry, channel[, work, time].
+# KEYS: stream, counter[, work list, pending set[, alternative's key]].
+# ARGV: session, entry, channel[, work, time[, alternative's expected value, its work]].
 _APPEND_SCRIPT = (
     _APPEND_ONE
     + """
 local seq = append(ARGV[1], ARGV[3], ARGV[2])
 if KEYS[3] then
-  redis.call('RPUSH', KEYS[3], ARGV[4])
+  local work = ARGV[4]
+  if KEYS[5] then
+    local value = redis.call('GET', KEYS[5])
+    if value and value ~= ARGV[6] then work = ARGV[7] end
+  end
+  redis.call('RPUSH', KEYS[3], work)
   redis.call('ZADD', KEYS[4], 'NX', ARGV[5], ARGV[1])
 end
 return seq
@@ -84,11 +90,17 @@ class QueuedWork:
     pending_key: str
     """A sorted set of conversations with queued work, scored by when it was first queued."""
     payload: str
+    unless: tuple[str, str, str] | None = None
+    """``(key, expected, other payload)``: queue the other payload instead when Redis
+    ``key`` holds something else than ``expected`` (absent counts as expected), decided
+    in the same step as the recording (who owns a conversation, for a visitor message)."""
 
 
-def utc_timestamp() -> str:
-    """Now, ISO 8601 UTC with milliseconds: ``2026-11-23T15:02:11.204Z``."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def utc_timestamp(at: float | None = None) -> str:
+    """Now (or the Unix time ``at``), ISO 8601 UTC with milliseconds:
+    ``2026-11-23T15:02:11.204Z``."""
+    moment = datetime.now(timezone.utc) if at is None else datetime.fromtimestamp(at, timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,10 @@ class Transcript:
         if queue is not None:
             keys += [queue.list_key, queue.pending_key]
             args += [queue.payload, time.time()]
+            if queue.unless is not None:
+                key, expected, other = queue.unless
+                keys.append(key)
+                args += [expected, other]
         seq = await self._append(keys=keys, args=args)
         return TranscriptEntry(seq=int(seq), kind=kind, at=at, body=body)
 
@@ -250,3 +266,23 @@ class Transcript:
 
     async def all(self, session_id: str) -> list[TranscriptEntry]:
         return await self.after(session_id, 0)
+
+
+async def publish_live(
+    client: redis.Redis,
+    session_id: str,
+    event: str,
+    payload: dict[str, Any],
+    audience: Literal["visitor", "agents"] = "visitor",
+) -> None:
+    """An event of a conversation that is not part of its transcript (typing), to every
+    gateway, on the same channel as the entries. ``audience`` "visitor" reaches the
+    visitor's sockets; "agents" the consoles of the people following the conversation."""
+    message = {
+        "type": "live",
+        "session_id": session_id,
+        "event": event,
+        "payload": payload,
+        "audience": audience,
+    }
+    await client.publish(redis_keys.CONVERSATION_EVENTS_CHANNEL, json.dumps(message))

@@ -17,6 +17,7 @@ from typing import Literal
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.redis_keys import decoded
 
 Status = Literal["online", "away", "offline"]
 CHOSEN_STATUSES = ("online", "away")
@@ -45,10 +46,6 @@ def presence_times_from_environment() -> PresenceTimes:
             except ValueError:
                 raise ValueError(f"{variable} must be a number of seconds, not {raw!r}") from None
     return PresenceTimes(**values)
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 class Presence:
@@ -84,11 +81,11 @@ class Presence:
             pipe.zrange(redis_keys.AGENT_HEARTBEATS, 0, -1, withscores=True)
             pipe.hgetall(redis_keys.AGENT_PRESENCE)
             beats, chosen = await pipe.execute()
-        chosen_by_id = {_text(k): _text(v) for k, v in chosen.items()}
+        chosen_by_id = {decoded(k): decoded(v) for k, v in chosen.items()}
         alive_since = time.time() - self.times.heartbeat_timeout
         result: dict[str, Status] = {}
         for raw_id, seen in beats:
-            agent_id = _text(raw_id)
+            agent_id = decoded(raw_id)
             status = chosen_by_id.get(agent_id)
             result[agent_id] = (
                 status if seen >= alive_since and status in CHOSEN_STATUSES else "offline"  # type: ignore[assignment]
@@ -102,7 +99,7 @@ class Presence:
         """Agents whose last sign of life is older than the timeout plus the grace."""
         cutoff = time.time() - self.times.heartbeat_timeout - self.times.grace
         return [
-            _text(agent_id)
+            decoded(agent_id)
             for agent_id in await self.client.zrangebyscore(
                 redis_keys.AGENT_HEARTBEATS, "-inf", cutoff
             )
@@ -110,7 +107,7 @@ class Presence:
 
     async def chats_of(self, agent_id: str) -> list[str]:
         return sorted(
-            _text(s) for s in await self.client.smembers(redis_keys.agent_chats_key(agent_id))
+            decoded(s) for s in await self.client.smembers(redis_keys.agent_chats_key(agent_id))
         )
 
     async def loads(self, agent_ids: list[str]) -> dict[str, int]:

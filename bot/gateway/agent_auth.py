@@ -24,6 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import redis_keys
+from bot.redis_keys import decoded
 from bot.transcript import utc_timestamp
 
 COOKIE_NAME = "agent_session"
@@ -74,10 +75,6 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 class AgentSessions:
     """Creates, loads and ends agents' console sessions."""
 
@@ -111,10 +108,17 @@ class AgentSessions:
             pipe.hgetall(key)
             pipe.expire(key, self.ttl_seconds)
             fields, _ = await pipe.execute()
-        stored = {_text(k): _text(v) for k, v in fields.items()}
+        stored = {decoded(k): decoded(v) for k, v in fields.items()}
         if not stored.get("agent_id") or not stored.get("csrf"):
             return None
         return AgentSession(agent_id=stored["agent_id"], csrf=stored["csrf"], digest=digest)
+
+    async def still_live(self, digest: str) -> bool:
+        """Whether the session with this digest has not ended or expired (its expiry
+        starts again): an open console keeps its session alive."""
+        return bool(
+            await self.client.expire(redis_keys.agent_session_key(digest), self.ttl_seconds)
+        )
 
     async def end(self, token: object) -> None:
         """Forget the session (logging out); a malformed or unknown token is ignored."""

@@ -4,7 +4,7 @@ agent who owns the chat may read them. Part of bot/gateway/agent_api.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import redis.asyncio as redis
@@ -15,22 +15,22 @@ from sanic.response import json as json_response
 from bot import redis_keys
 from bot.agents.login_guard import LoginGuard
 from bot.agents.roster import AgentProfile
+from bot.conversations import earlier_conversations
 from bot.gateway.agent_auth import AgentSession, AgentSessions
 from bot.gateway.agent_requests import (
     MAX_EARLIER_CONVERSATIONS,
     MAX_ENTRIES_PER_PAGE,
     MAX_NOTES,
-    decoded,
     entry_json,
     forbidden,
-    iso_time,
     json_body,
     not_found,
     seq_param,
     text_field,
 )
 from bot.handoff.desk import HandoffDesk
-from bot.ownership import owner_kind, owning_agent
+from bot.ownership import owning_agent
+from bot.redis_keys import decoded
 from bot.transcript import Transcript, utc_timestamp
 
 
@@ -148,31 +148,10 @@ class ChatRecordEndpoints:
         customer_key = (await services.desk.queue.handoff(session_id)).get("customer_key")
         if not customer_key:
             return json_response([])
-        rows = await services.client.zrevrange(
-            redis_keys.customer_conversations_key(customer_key),
-            0,
-            MAX_EARLIER_CONVERSATIONS,
-            withscores=True,
+        earlier = await earlier_conversations(
+            services.client, customer_key, session_id, limit=MAX_EARLIER_CONVERSATIONS
         )
-        conversations = [(decoded(sid) or "", score) for sid, score in rows]
-        others = [(sid, score) for sid, score in conversations if sid != session_id]
-        async with services.client.pipeline(transaction=False) as pipe:
-            for other_id, _ in others:
-                pipe.get(redis_keys.owner_key(other_id))
-                pipe.hget(redis_keys.handoff_key(other_id), "summary")
-            stored = await pipe.execute()
-        result = []
-        for index, (other_id, score) in enumerate(others[:MAX_EARLIER_CONVERSATIONS]):
-            owner, summary = stored[2 * index], stored[2 * index + 1]
-            result.append(
-                {
-                    "session_id": other_id,
-                    "started_at": iso_time(score),
-                    "outcome": owner_kind(decoded(owner) or "bot"),
-                    "summary": decoded(summary) or None,
-                }
-            )
-        return json_response(result)
+        return json_response([asdict(conversation) for conversation in earlier])
 
     async def earlier_transcript(
         self,

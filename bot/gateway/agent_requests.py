@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
 from typing import Any
 
 from sanic.request import Request
@@ -116,17 +115,6 @@ def seq_param(request: Request, name: str) -> int:
     return int(raw)
 
 
-def decoded(value: bytes | str | None) -> str | None:
-    if value is None:
-        return None
-    return value.decode() if isinstance(value, bytes) else value
-
-
 def entry_json(entry: TranscriptEntry) -> dict[str, Any]:
     """A transcript entry as the console reads it: its body's fields plus seq/kind/at."""
     return {**entry.body, "seq": entry.seq, "kind": entry.kind, "at": entry.at}
-
-
-def iso_time(timestamp: float) -> str:
-    moment = datetime.fromtimestamp(timestamp, timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -21,7 +21,6 @@ from bot import redis_keys
 from bot.gateway.agent_auth import (
     AgentSessions,
     agent_from_cookie_header,
-    session_token_from_cookie_header,
 )
 from bot.gateway.events import entry_event
 from bot.handoff.desk import HandoffDesk
@@ -39,8 +38,8 @@ REQUEUE_SWEEP_SECONDS = 5.0
 @dataclass
 class ConnectedAgent:
     agent_id: str
-    token: str
-    """The session cookie's token (kept in memory only, to notice the session ending)."""
+    session_digest: str
+    """Which console session the socket belongs to (to notice it ending)."""
 
 
 @dataclass
@@ -95,8 +94,7 @@ class AgentSocketHandlers:
         if session is None:
             logger.info("agent_socket.refused sid=%s", sid)
             return False
-        token = session_token_from_cookie_header(cookie)
-        self.sockets[sid] = ConnectedAgent(session.agent_id, token or "")
+        self.sockets[sid] = ConnectedAgent(session.agent_id, session.digest)
         await self.services.desk.presence.heartbeat(session.agent_id)
         chats = await self.services.desk.presence.chats_of(session.agent_id)
         self.following.chats[session.agent_id] = set(chats)
@@ -180,21 +178,24 @@ class AgentSocketHandlers:
             owner = self.following.owner_here(session_id)
             if owner is not None:
                 await self._to_agent(owner, "note_added", {"session_id": session_id})
-        elif kind == "session_ended":
-            await self._drop_sessions_of(agent_id)
+        elif kind == "session_ended":  # logged out: that session's sockets close
+            for sid, agent in list(self.sockets.items()):
+                if agent.session_digest == message.get("session"):
+                    await self.sio.disconnect(sid, namespace=NAMESPACE)
 
     async def _to_agent(self, agent_id: str, event: str, payload: dict[str, Any]) -> None:
         for sid, agent in list(self.sockets.items()):
             if agent.agent_id == agent_id:
                 await self.sio.emit(event, payload, to=sid, namespace=NAMESPACE)
 
-    async def _drop_sessions_of(self, agent_id: Any) -> None:
-        """Disconnect the sockets whose session is no longer valid."""
+    async def _drop_ended_sessions(self) -> None:
+        """Disconnect the sockets whose session expired or ended (refreshing the rest)."""
+        live: dict[str, bool] = {}
         for sid, agent in list(self.sockets.items()):
-            if (
-                agent.agent_id == agent_id
-                and await self.services.sessions.load(agent.token) is None
-            ):
+            digest = agent.session_digest
+            if digest not in live:
+                live[digest] = await self.services.sessions.still_live(digest)
+            if not live[digest]:
                 await self.sio.disconnect(sid, namespace=NAMESPACE)
 
     async def keep_present_forever(self) -> None:
@@ -203,8 +204,7 @@ class AgentSocketHandlers:
         while True:
             await asyncio.sleep(min(HEARTBEAT_SECONDS, times.heartbeat_timeout / 3))
             try:
-                for agent_id in {agent.agent_id for agent in self.sockets.values()}:
-                    await self._drop_sessions_of(agent_id)
+                await self._drop_ended_sessions()
                 for agent_id in {agent.agent_id for agent in self.sockets.values()}:
                     await self.services.desk.presence.heartbeat(agent_id)
             except Exception:

@@ -16,14 +16,14 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 import redis.asyncio as redis
 from socketio import AsyncServer
 
 from bot import redis_keys
 from bot.gateway.events import SYSTEM_SENDER, entry_event
-from bot.transcript import Transcript, TranscriptEntry
+from bot.transcript import Transcript, TranscriptEntry, publish_live
 
 logger = logging.getLogger(__name__)
 
@@ -112,20 +112,13 @@ class ConversationFanout:
             self.deliveries.pop(session_id, None)
 
     async def publish_live(
-        self, session_id: str, event: str, payload: dict[str, Any], audience: str = "visitor"
+        self,
+        session_id: str,
+        event: str,
+        payload: dict[str, Any],
+        audience: Literal["visitor", "agents"] = "visitor",
     ) -> None:
-        """An event that is not part of the transcript (typing), to every gateway.
-
-        ``audience`` "visitor" reaches the visitor's sockets; "agents" only the people
-        following the conversation (the handoff's agent consoles)."""
-        message = {
-            "type": "live",
-            "session_id": session_id,
-            "event": event,
-            "payload": payload,
-            "audience": audience,
-        }
-        await self.client.publish(redis_keys.CONVERSATION_EVENTS_CHANNEL, json.dumps(message))
+        await publish_live(self.client, session_id, event, payload, audience)
 
     async def run(self) -> None:
         """Listen until cancelled; after a lost Redis connection, catch every socket up."""

@@ -19,6 +19,7 @@ import json
 import logging
 import secrets
 import time
+from dataclasses import replace
 from typing import Any
 
 import redis.asyncio as redis
@@ -27,9 +28,9 @@ from bot import redis_keys
 from bot.gateway.delivery import ConversationFanout
 from bot.gateway.events import BOT_SENDER, SYSTEM_SENDER, offered_payloads, reply_entry
 from bot.gateway.rasa_client import RasaChannelClient, RasaUnavailable
-from bot.inbox import InboxMessage, queued_for_bot
+from bot.inbox import InboxMessage
 from bot.ownership import BOT, owner_of
-from bot.transcript import QueuedWork, Transcript
+from bot.transcript import Transcript
 
 logger = logging.getLogger(__name__)
 
@@ -87,12 +88,6 @@ class BotForwarder:
         self._renew = client.register_script(_RENEW_SCRIPT)
         self._release = client.register_script(_RELEASE_SCRIPT)
         self._done = client.register_script(_DONE_SCRIPT)
-
-    @staticmethod
-    def queued(session_id: str, message: InboxMessage) -> QueuedWork:
-        """``message`` for the conversation's inbox, queued in the same step as its
-        transcript entry (then ``kick``)."""
-        return queued_for_bot(session_id, message)
 
     def kick(self, session_id: str) -> None:
         """Drain the conversation's inbox here, unless this process already does."""
@@ -165,10 +160,9 @@ class BotForwarder:
 
     async def _work_on(self, session_id: str, message: InboxMessage) -> None:
         if message.mode == "ask" and await owner_of(self.client, session_id) != BOT:
-            # People took over after this was queued: the tracker still gets it.
-            message = InboxMessage(
-                message.message_id, message.text, message.metadata, mode="record_visitor"
-            )
+            # An earlier message in this inbox handed the conversation to people before
+            # the bot read this one: they answer it; the tracker still gets it.
+            message = replace(message, mode="record_visitor")
         if message.mode in ("record_visitor", "record_agent"):
             await self._record(session_id, message)
         else:
@@ -177,24 +171,7 @@ class BotForwarder:
     async def _record(self, session_id: str, message: InboxMessage) -> None:
         """Put a message people exchanged into the Rasa tracker (no prediction, no
         notices: the visitor is talking to a person). Retried until Rasa has it."""
-        attempt = 0
-        while True:
-            try:
-                answer = await self.rasa.send(session_id, message)
-            except RasaUnavailable as error:
-                logger.warning(
-                    "forwarder.record_retry message=%s attempt=%d error=%s",
-                    message.message_id, attempt, error,
-                )  # fmt: skip
-                await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
-                attempt += 1
-                continue
-            if answer.status == "in_progress":
-                await asyncio.sleep(1.0)
-                continue
-            if answer.status == "rejected":
-                logger.error("forwarder.record_rejected message=%s", message.message_id)
-            return
+        await self._ask_until_answered(session_id, message, tell_visitor=False)
 
     async def _answer(self, session_id: str, message: InboxMessage) -> None:
         await self.fanout.publish_live(session_id, "typing", {"sender": BOT_SENDER, "typing": True})
@@ -222,10 +199,11 @@ class BotForwarder:
                 )
 
     async def _ask_until_answered(
-        self, session_id: str, message: InboxMessage
+        self, session_id: str, message: InboxMessage, tell_visitor: bool = True
     ) -> list[dict[str, Any]] | None:
-        """Rasa's replies (retrying until it answers), or ``None`` if it refused the message."""
-        told = False
+        """Rasa's replies (retrying until it answers), or ``None`` if it refused the message.
+        With ``tell_visitor`` the visitor hears when Rasa is slow or refuses."""
+        told = not tell_visitor
         attempt = 0
         busy = 0
         while True:
@@ -254,7 +232,9 @@ class BotForwarder:
                 await asyncio.sleep(1.0)
                 continue
             if answer.status == "rejected":
-                await self._notice(session_id, REJECTED_NOTICE)
+                logger.error("forwarder.rejected message=%s", message.message_id)
+                if tell_visitor:
+                    await self._notice(session_id, REJECTED_NOTICE)
                 return None
             return answer.replies
 

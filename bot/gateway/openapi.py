@@ -436,7 +436,10 @@ def _schemas() -> dict[str, Schema]:
             {
                 "session_id": {"type": "string"},
                 "started_at": time,
-                "outcome": {"type": "string", "enum": ["bot", "queued", "agent", "closed"]},
+                "outcome": {
+                    "type": "string",
+                    "description": "how it ended or stands, e.g. 'handled by agent tom, closed'",
+                },
                 "summary": nullable_text,
             },
         ),

@@ -8,7 +8,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import redis.asyncio as redis
@@ -24,10 +24,17 @@ from bot.gateway.rate_limit import ConversationRateLimit
 from bot.gateway.sessions import Session, SessionStore, verify_identity
 from bot.gateway.settings import GatewaySettings
 from bot.handoff import announcements
-from bot.handoff.desk import HandoffDesk
-from bot.inbox import QUEUE_CARRY_ON, QUEUE_EMAIL, QUEUE_WAIT, InboxMessage, new_message_id
+from bot.handoff.desk import HandoffDesk, handoff_agent
+from bot.inbox import (
+    QUEUE_CARRY_ON,
+    QUEUE_EMAIL,
+    QUEUE_WAIT,
+    InboxMessage,
+    new_message_id,
+    queued_for_bot,
+)
 from bot.ownership import BOT, CLOSED, QUEUED, owner_kind, owner_of, owning_agent
-from bot.transcript import Transcript, utc_timestamp
+from bot.transcript import QueuedWork, Transcript, utc_timestamp
 
 logger = logging.getLogger(__name__)
 
@@ -205,8 +212,7 @@ class VisitorSocketHandlers:
             state["queue"] = {"position": position, "wait_seconds": wait}
         agent = self.services.desk.roster().get(owning_agent(owner) or "")
         if agent is not None:
-            state["agent"] = {"id": agent.agent_id, "name": agent.first_name,
-                              "team": agent.team, "avatar_url": agent.avatar_url}  # fmt: skip
+            state["agent"] = handoff_agent(agent)
         logger.info(
             "visitor_socket.session sid=%s resumed=%s replay_from=%d newest=%d",
             sid, resumed, start, newest,
@@ -244,19 +250,10 @@ class VisitorSocketHandlers:
             await self._slow_down(sid, socket, message, retry_after_ms)
             return
         text = message.text.strip()
-        metadata = {"customer_key": socket.session.customer_key, "visitor": message.metadata}
-        if owner == BOT:
-            for_rasa = await self._text_for_rasa(session_id, text)
-            work = InboxMessage(new_message_id(session_id), for_rasa, metadata)
-        else:  # people own the conversation: they read it; the tracker records it
-            recorded = neutralise_slash_command(text)
-            work = InboxMessage(
-                new_message_id(session_id), recorded, metadata, mode="record_visitor"
-            )
         entry = await self.services.transcript.append(
             session_id,
             "visitor",
-            queue=self.services.forwarder.queued(session_id, work),
+            queue=await self._work_for_bot(socket, message.metadata, text),
             text=text,
             client_message_id=ref,
         )
@@ -264,6 +261,27 @@ class VisitorSocketHandlers:
         self.services.forwarder.kick(session_id)
         if owner == QUEUED:
             await self._while_queued(session_id, text)
+
+    async def _work_for_bot(
+        self, socket: VisitorSocket, visitor_metadata: dict[str, Any], text: str
+    ) -> QueuedWork:
+        """A message for the bot to answer; if people own the conversation when it is
+        recorded (decided in the same step), one for the tracker only."""
+        session_id = socket.session.session_id
+        message_id = new_message_id(session_id)
+        metadata = {"customer_key": socket.session.customer_key, "visitor": visitor_metadata}
+        ask = InboxMessage(message_id, await self._text_for_rasa(session_id, text), metadata)
+        record = InboxMessage(
+            message_id, neutralise_slash_command(text), metadata, mode="record_visitor"
+        )
+        return replace(
+            queued_for_bot(session_id, ask),
+            unless=(
+                redis_keys.owner_key(session_id),
+                BOT,
+                queued_for_bot(session_id, record).payload,
+            ),
+        )
 
     async def _while_queued(self, session_id: str, text: str) -> None:
         """What a waiting customer can do: keep waiting, leave an email, or carry on

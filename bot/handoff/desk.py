@@ -22,34 +22,34 @@ from bot import redis_keys
 from bot.agents.presence import Presence, Status
 from bot.agents.roster import AgentProfile, Roster, RosterCache
 from bot.handoff import announcements
-from bot.handoff.queue import HandoffQueue
+from bot.handoff.queue import HandoffQueue, estimate_wait_seconds
 from bot.handoff.routing import Candidate, RoutingDecision, choose_agent
 from bot.inbox import InboxMessage, new_message_id, queued_for_bot
 from bot.ownership import Ownership, Transition, agent_owner, owning_agent
-from bot.transcript import Transcript, TranscriptEntry, utc_timestamp
+from bot.transcript import (
+    QueuedWork,
+    Transcript,
+    TranscriptEntry,
+    publish_live,
+    utc_timestamp,
+)
 
 logger = logging.getLogger(__name__)
 
 
-def agent_sender(agent: AgentProfile) -> dict[str, Any]:
-    """How an agent appears on their messages and in handoff events."""
-    return {
-        "kind": "agent",
-        "id": agent.agent_id,
-        "name": agent.first_name,
-        "full_name": agent.name,
-        "team": agent.team,
-        "avatar_url": agent.avatar_url,
-    }
-
-
 def handoff_agent(agent: AgentProfile) -> dict[str, Any]:
+    """How an agent is named to the visitor (handoff events, ``session_state``)."""
     return {
         "id": agent.agent_id,
         "name": agent.first_name,
         "team": agent.team,
         "avatar_url": agent.avatar_url,
     }
+
+
+def agent_sender(agent: AgentProfile) -> dict[str, Any]:
+    """The ``sender`` of an agent's messages and typing."""
+    return {"kind": "agent", **handoff_agent(agent), "full_name": agent.name}
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Routed:
 
     decision: RoutingDecision | None
     agent: AgentProfile | None
-    agents_online: int
+    """The decision's agent (``None`` when nobody has room)."""
 
 
 class HandoffDesk:
@@ -118,8 +118,7 @@ class HandoffDesk:
         last_id = last.decode() if isinstance(last, bytes) else last
         decision = choose_agent(candidates, category, last_id)
         agent = self.roster().get(decision.agent_id) if decision else None
-        online = sum(1 for c in candidates if c.status == "online")
-        return Routed(decision=decision, agent=agent, agents_online=online)
+        return Routed(decision=decision, agent=agent)
 
     async def queue_conversation(
         self, session_id: str, routed: Routed, fields: dict[str, str]
@@ -134,11 +133,7 @@ class HandoffDesk:
         }
         transition = await self.ownership.queue(session_id, stored)
         if transition.ok:
-            await self.publish(
-                "queue_changed",
-                session_id=session_id,
-                routed_to=stored["routed_to"] or None,
-            )
+            await self.publish("queue_changed", session_id=session_id)
         return transition
 
     async def waiting_position(self, session_id: str) -> tuple[int | None, int | None]:
@@ -153,10 +148,8 @@ class HandoffDesk:
         if not mine:
             return {}
         online = sum(1 for s in (await self.presence.statuses()).values() if s == "online")
-        return {
-            sid: (place, await self.queue.estimate_wait_seconds(place, online))
-            for place, sid in mine
-        }
+        per_chat = await self.queue.typical_wait_per_chat()
+        return {sid: (place, estimate_wait_seconds(place, online, per_chat)) for place, sid in mine}
 
     # The agents' moves (the agent API).
 
@@ -175,7 +168,7 @@ class HandoffDesk:
             session_id, "assigned", announcements.joined(agent), agent=handoff_agent(agent)
         )
         await self.publish("chat_assigned", session_id=session_id, agent_id=agent.agent_id)
-        await self.publish("queue_changed", session_id=session_id, routed_to=None)
+        await self.publish("queue_changed", session_id=session_id)
         return transition
 
     async def transfer(
@@ -206,13 +199,15 @@ class HandoffDesk:
         self, session_id: str, agent: AgentProfile, resume_point: str, note: str | None
     ) -> Transition:
         """agent → bot; the bot picks up at ``resume_point`` (one of inbox.RESUME_POINTS)."""
-        transition = await self.ownership.hand_back(session_id, agent.agent_id)
+        resume = _resume_work(
+            session_id, resume_point, {"agent": handoff_agent(agent), "note": note}
+        )
+        transition = await self.ownership.hand_back(session_id, agent.agent_id, resume)
         if not transition.ok:
             return transition
-        await self._resume_bot(
+        await self._handed_back(
             session_id,
             resume_point,
-            {"agent": handoff_agent(agent), "note": note},
             text=f"{agent.first_name} handed the chat back to the assistant.",
             by="agent",
         )
@@ -221,12 +216,13 @@ class HandoffDesk:
 
     async def carry_on_with_bot(self, session_id: str) -> Transition:
         """queued → bot: the customer would rather carry on with the bot than wait."""
-        transition = await self.ownership.carry_on_with_bot(session_id)
+        resume = _resume_work(session_id, "carry_on", {})
+        transition = await self.ownership.carry_on_with_bot(session_id, resume)
         if transition.ok:
-            await self._resume_bot(
-                session_id, "carry_on", {}, text="You're back with the assistant.", by="visitor"
+            await self._handed_back(
+                session_id, "carry_on", text="You're back with the assistant.", by="visitor"
             )
-            await self.publish("queue_changed", session_id=session_id, routed_to=None)
+            await self.publish("queue_changed", session_id=session_id)
         return transition
 
     async def close(self, session_id: str, agent: AgentProfile) -> Transition:
@@ -248,7 +244,7 @@ class HandoffDesk:
             if agent_id:
                 await self.publish("chat_released", session_id=session_id, agent_id=agent_id)
             elif transition.owner_before == "queued":
-                await self.publish("queue_changed", session_id=session_id, routed_to=None)
+                await self.publish("queue_changed", session_id=session_id)
         return transition
 
     async def requeue_from_gone_agents(self) -> int:
@@ -272,7 +268,7 @@ class HandoffDesk:
                     reason="agent_offline",
                 )  # fmt: skip
                 await self.publish("chat_released", session_id=session_id, agent_id=agent_id)
-                await self.publish("queue_changed", session_id=session_id, routed_to=None)
+                await self.publish("queue_changed", session_id=session_id)
                 logger.info("desk.requeued session=%s from=%s", session_id, agent_id)
         return moved
 
@@ -282,7 +278,7 @@ class HandoffDesk:
         await self.transcript.append(
             session_id, "system", text=announcements.email_kept(email), sender={"kind": "system"}
         )
-        await self.publish("queue_changed", session_id=session_id, routed_to=None)
+        await self.publish("queue_changed", session_id=session_id)
         return True
 
     # Messages while an agent owns the conversation.
@@ -317,35 +313,27 @@ class HandoffDesk:
 
     async def agent_typing(self, session_id: str, agent: AgentProfile, typing: bool) -> None:
         """The agent is typing (or stopped): shown to the visitor, not recorded."""
-        event = {
-            "type": "live",
-            "session_id": session_id,
-            "event": "typing",
-            "payload": {"sender": agent_sender(agent), "typing": typing},
-            "audience": "visitor",
-        }
-        await self.client.publish(redis_keys.CONVERSATION_EVENTS_CHANNEL, json.dumps(event))
+        payload = {"sender": agent_sender(agent), "typing": typing}
+        await publish_live(self.client, session_id, "typing", payload)
 
-    async def _resume_bot(
-        self, session_id: str, resume_point: str, metadata: dict[str, Any], text: str, by: str
-    ) -> None:
-        work = queued_for_bot(
-            session_id,
-            InboxMessage(
-                message_id=new_message_id(session_id),
-                text=resume_point,
-                metadata=metadata,
-                mode="resume",
-            ),
-        )
-        await self.transcript.append(
-            session_id,
-            "system",
-            queue=work,
-            handoff={"state": "handed_back", "by": by, "text": text, "resume_point": resume_point},
-        )
+    async def _handed_back(self, session_id: str, resume_point: str, text: str, by: str) -> None:
+        """The line the visitor sees; the bot's resume work was queued with the transition."""
+        await self._announce(session_id, "handed_back", text, by=by, resume_point=resume_point)
         self.kick(session_id)
 
     async def _announce(self, session_id: str, state: str, text: str, **fields: Any) -> None:
         body = {"state": state, "text": text, **{k: v for k, v in fields.items() if v is not None}}
         await self.transcript.append(session_id, "system", handoff=body)
+
+
+def _resume_work(session_id: str, resume_point: str, metadata: dict[str, Any]) -> QueuedWork:
+    """The bot's first work after people: resume at ``resume_point``."""
+    return queued_for_bot(
+        session_id,
+        InboxMessage(
+            message_id=new_message_id(session_id),
+            text=resume_point,
+            metadata=metadata,
+            mode="resume",
+        ),
+    )

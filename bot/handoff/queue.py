@@ -18,6 +18,7 @@ import redis.asyncio as redis
 
 from bot import redis_keys
 from bot.ownership import QUEUED
+from bot.redis_keys import decoded
 
 DEFAULT_WAIT_PER_CHAT_SECONDS = 120.0
 """Until real waits were measured: how long an agent usually takes to pick up a chat."""
@@ -29,12 +30,6 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[2], 'email', ARGV[2])
 return 1
 """
-
-
-def _text(value: bytes | str | None) -> str | None:
-    if value is None:
-        return None
-    return value.decode() if isinstance(value, bytes) else value
 
 
 @dataclass(frozen=True)
@@ -60,6 +55,21 @@ class QueueEntry:
         return asdict(self)
 
 
+QUEUE_ENTRY_FIELDS = (
+    "queued_at", "queued_ts", "summary", "category", "customer_key", "trigger",
+    "routed_to", "email", "requeued_from",
+)  # fmt: skip
+
+
+def estimate_wait_seconds(position: int, agents_online: int, per_chat: float) -> int | None:
+    """A realistic wait for the ``position``-th in line when agents take ``per_chat``
+    seconds each to pick a chat up; ``None`` while nobody is online (no honest estimate
+    exists then)."""
+    if agents_online <= 0:
+        return None
+    return int(math.ceil(position / agents_online) * per_chat)
+
+
 class HandoffQueue:
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
@@ -67,56 +77,61 @@ class HandoffQueue:
     async def handoff(self, session_id: str) -> dict[str, str]:
         """The stored fields of the conversation's latest handoff (empty if none)."""
         raw = await self.client.hgetall(redis_keys.handoff_key(session_id))
-        return {_text(k) or "": _text(v) or "" for k, v in raw.items()}
+        return {decoded(k) or "": decoded(v) or "" for k, v in raw.items()}
 
     async def packet(self, session_id: str) -> dict[str, Any] | None:
         raw = await self.client.hget(redis_keys.handoff_key(session_id), "packet")
         return json.loads(raw) if raw else None
 
     async def session_ids(self) -> list[str]:
-        return [_text(s) or "" for s in await self.client.zrange(redis_keys.HANDOFF_QUEUE, 0, -1)]
+        return [decoded(s) or "" for s in await self.client.zrange(redis_keys.HANDOFF_QUEUE, 0, -1)]
 
-    async def entries(self) -> list[QueueEntry]:
-        """Everyone waiting, front first."""
+    async def _fields_of_queued(self, names: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
+        """(session id, the named handoff fields) of everyone waiting, front first; only
+        those fields (the packet, with its whole transcript, stays in Redis)."""
         session_ids = await self.session_ids()
         async with self.client.pipeline(transaction=False) as pipe:
             for session_id in session_ids:
-                pipe.hgetall(redis_keys.handoff_key(session_id))
-            stored = await pipe.execute()
+                pipe.hmget(redis_keys.handoff_key(session_id), list(names))
+            rows = await pipe.execute()
+        return [
+            (
+                session_id,
+                {name: decoded(value) or "" for name, value in zip(names, row, strict=True)},
+            )
+            for session_id, row in zip(session_ids, rows, strict=True)
+        ]
+
+    async def entries(self) -> list[QueueEntry]:
+        """Everyone waiting, front first."""
         now = time.time()
         entries = []
-        for position, (session_id, raw) in enumerate(
-            zip(session_ids, stored, strict=True), start=1
-        ):
-            fields = {_text(k): _text(v) for k, v in raw.items()}
-            queued_ts = float(fields.get("queued_ts") or now)
+        queued = await self._fields_of_queued(QUEUE_ENTRY_FIELDS)
+        for position, (session_id, fields) in enumerate(queued, start=1):
+            queued_ts = float(fields["queued_ts"] or now)
             entries.append(
                 QueueEntry(
                     session_id=session_id,
                     position=position,
-                    queued_at=fields.get("queued_at") or "",
+                    queued_at=fields["queued_at"],
                     waiting_seconds=max(0, int(now - queued_ts)),
-                    summary=fields.get("summary") or "",
-                    category=fields.get("category") or None,
-                    customer_key=fields.get("customer_key") or "",
-                    trigger=fields.get("trigger") or "",
-                    routed_to=fields.get("routed_to") or None,
-                    email=fields.get("email") or None,
-                    requeued_from=fields.get("requeued_from") or None,
+                    summary=fields["summary"],
+                    category=fields["category"] or None,
+                    customer_key=fields["customer_key"],
+                    trigger=fields["trigger"],
+                    routed_to=fields["routed_to"] or None,
+                    email=fields["email"] or None,
+                    requeued_from=fields["requeued_from"] or None,
                 )
             )
         return entries
 
-    async def position_of(self, session_id: str) -> int | None:
-        rank = await self.client.zrank(redis_keys.HANDOFF_QUEUE, session_id)
-        return None if rank is None else int(rank) + 1
-
     async def routed_counts(self) -> dict[str, int]:
         """How many waiting conversations routing has promised to each agent."""
         counts: dict[str, int] = {}
-        for entry in await self.entries():
-            if entry.routed_to:
-                counts[entry.routed_to] = counts.get(entry.routed_to, 0) + 1
+        for _, fields in await self._fields_of_queued(("routed_to",)):
+            if fields["routed_to"]:
+                counts[fields["routed_to"]] = counts.get(fields["routed_to"], 0) + 1
         return counts
 
     async def record_wait(self, seconds: float) -> None:
@@ -129,14 +144,6 @@ class HandoffQueue:
     async def typical_wait_per_chat(self) -> float:
         waits = [float(w) for w in await self.client.lrange(redis_keys.HANDOFF_WAITS, 0, -1)]
         return statistics.median(waits) if waits else DEFAULT_WAIT_PER_CHAT_SECONDS
-
-    async def estimate_wait_seconds(self, position: int, agents_online: int) -> int | None:
-        """A realistic wait for the ``position``-th in line; ``None`` while nobody is online
-        (no honest estimate exists then)."""
-        if agents_online <= 0:
-            return None
-        per_chat = await self.typical_wait_per_chat()
-        return int(math.ceil(position / agents_online) * per_chat)
 
     async def leave_email(self, session_id: str, email: str) -> bool:
         """Keep the customer's email with their queued request; whether it was queued

@@ -221,7 +221,7 @@ async def queued_chat(
         "packet": json.dumps(PACKET),
     }
     transition = await services.desk.queue_conversation(
-        session.session_id, Routed(decision=None, agent=None, agents_online=0), fields
+        session.session_id, Routed(decision=None, agent=None), fields
     )
     assert transition.ok
     return session.session_id
@@ -650,7 +650,7 @@ async def test_the_customers_earlier_conversations(maria, services, store) -> No
         {
             "session_id": old,
             "started_at": earlier.body[0]["started_at"],
-            "outcome": "closed",
+            "outcome": "with the assistant, closed",
             "summary": "Refund for order 1",
         }
     ]

@@ -275,3 +275,14 @@ async def test_authenticate_needs_a_live_session_and_csrf_for_writes(
     status, body = await call("GET", "/read", cookie)
     assert status == 401 and body["error"] == "unauthorised"
     assert set(body) == {"error", "detail"}
+
+
+async def test_a_sockets_session_is_live_until_it_ends(sessions) -> None:
+    token, _ = await sessions.create("tom")
+    session = await sessions.load(token)
+    assert session is not None
+
+    assert await sessions.still_live(session.digest) is True
+    await sessions.end(token)
+    assert await sessions.still_live(session.digest) is False
+    assert await sessions.still_live("0" * 64) is False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 import redis.asyncio as redis
 
@@ -9,10 +11,17 @@ from bot import redis_keys
 from bot.case_records import CaseRecords, ResolutionRecord
 from bot.conversations import EARLIER_LIMIT, describe_outcome, earlier_conversations
 from bot.handoff.packet import EarlierConversation
+from bot.inbox import InboxMessage, queued_for_bot
 from bot.ownership import Ownership
+from bot.transcript import QueuedWork
 
 CUSTOMER = "c-1"
 CURRENT = "s-current"
+NOVEMBER_1ST = datetime(2026, 11, 1, 10, tzinfo=timezone.utc).timestamp()
+
+
+def resume_work(session_id: str) -> QueuedWork:
+    return queued_for_bot(session_id, InboxMessage("m", "continue", mode="resume"))
 
 
 @pytest.fixture
@@ -24,11 +33,10 @@ def db(redis_client, client) -> redis.Redis:
 async def start(
     client: redis.Redis, session_id: str, at: float, customer_key: str = CUSTOMER
 ) -> None:
-    """Index a conversation under the customer, as the gateway does when it opens one."""
-    await client.hset(
-        redis_keys.session_key(session_id), "created_at", f"2026-11-{int(at):02d}T10:00:00.000Z"
-    )
-    await client.zadd(redis_keys.customer_conversations_key(customer_key), {session_id: at})
+    """Index a conversation under the customer, as the gateway does when it opens one
+    (scored by its start: 10:00 UTC on day ``at`` of November 2026)."""
+    when = NOVEMBER_1ST + (at - 1) * 24 * 3600
+    await client.zadd(redis_keys.customer_conversations_key(customer_key), {session_id: when})
 
 
 async def resolve(redis_client: redis.Redis, session_id: str, reference: str) -> None:
@@ -67,7 +75,13 @@ async def test_earlier_conversations_come_newest_first_with_their_outcomes(db, r
     await start(db, "s-handed-back", 3)
     assert (await ownership.queue("s-handed-back", {"summary": "double charge"})).ok
     assert (await ownership.claim("s-handed-back", "maria", 3)).ok
-    assert (await ownership.hand_back("s-handed-back", "maria")).ok
+    assert (
+        await ownership.hand_back(
+            "s-handed-back",
+            "maria",
+            resume_work("s-handed-back"),
+        )
+    ).ok
     await start(db, "s-queued", 4)
     assert (await ownership.queue("s-queued", {"summary": "wrong item"})).ok
     await start(db, CURRENT, 5)
@@ -117,12 +131,12 @@ async def test_a_resolution_of_another_conversation_does_not_mark_this_one(db, r
     ]
 
 
-async def test_a_conversation_without_a_session_record_has_no_start_time(db):
-    await db.zadd(redis_keys.customer_conversations_key(CUSTOMER), {"s-unknown": 1})
+async def test_the_start_comes_from_the_index_even_once_the_session_record_expired(db):
+    await db.zadd(redis_keys.customer_conversations_key(CUSTOMER), {"s-old": 1764583200.5})
 
     [earlier] = await earlier_conversations(db, CUSTOMER, CURRENT)
 
-    assert earlier.started_at == ""
+    assert earlier.started_at == "2025-12-01T10:00:00.500Z"
 
 
 @pytest.mark.parametrize("current_at", [0.5, 99])

@@ -20,7 +20,7 @@ from bot.gateway.sessions import (
     identity_hash,
     verify_identity,
 )
-from bot.ownership import close_conversation
+from bot.ownership import Ownership
 
 SECRET = "gateway-session-secret-for-tests"
 OTHER_SECRET = "another-gateway-secret-entirely"
@@ -278,7 +278,7 @@ async def test_an_unknown_session_loads_as_none(store, signer):
 async def test_a_session_whose_conversation_is_closed_loads_as_closed(store, client):
     session = await store.create(None)
 
-    await close_conversation(client, session.session_id)
+    await Ownership(client).close(session.session_id)
 
     loaded = await store.load(session.session_id)
     assert loaded is not None
@@ -289,7 +289,7 @@ async def test_a_session_whose_conversation_is_closed_loads_as_closed(store, cli
 
 async def test_an_id_with_a_closed_conversation_but_no_record_is_unknown(store, client, signer):
     orphan = signer.new_id()
-    await close_conversation(client, orphan)
+    await Ownership(client).close(orphan)
 
     assert await store.load(orphan) is None
 
@@ -380,7 +380,7 @@ async def test_resuming_a_session_renews_its_expiry(store, client):
 
 async def test_a_closed_session_is_not_resumed(store, client):
     original = await store.create(None)
-    await close_conversation(client, original.session_id)
+    await Ownership(client).close(original.session_id)
 
     session, resumed = await store.open(original.session_id, None)
 

@@ -11,6 +11,7 @@ import redis.asyncio as redis
 
 from bot import ownership as ownership_module
 from bot import redis_keys
+from bot.inbox import InboxMessage, queued_for_bot
 from bot.ownership import (
     BOT,
     CLOSED,
@@ -18,14 +19,25 @@ from bot.ownership import (
     Ownership,
     Transition,
     agent_owner,
-    close_conversation,
     owner_kind,
     owner_of,
     owning_agent,
 )
+from bot.transcript import QueuedWork
 
 SESSION = "s-1"
 HANDOFF = {"summary": "parcel two weeks late", "category": "late_delivery", "customer_key": "c-1"}
+
+
+def resume(session_id: str = SESSION) -> QueuedWork:
+    """The bot's resume work that a hand-back (or carrying on) queues."""
+    return queued_for_bot(
+        session_id, InboxMessage(f"{session_id}:resume", "continue", mode="resume")
+    )
+
+
+async def inbox(client: redis.Redis, session_id: str = SESSION) -> list[str]:
+    return [item.decode() for item in await client.lrange(redis_keys.inbox_key(session_id), 0, -1)]
 
 
 @pytest.fixture
@@ -107,7 +119,6 @@ async def put_in(ownership: Ownership, state: str, session_id: str = SESSION) ->
 
 async def test_a_conversation_nobody_moved_belongs_to_the_bot(ownership, db):
     assert await owner_of(db, SESSION) == BOT
-    assert await ownership.owner(SESSION) == BOT
 
 
 async def test_owner_kind_and_owning_agent_read_the_owner_string():
@@ -138,7 +149,7 @@ async def test_queue_puts_the_conversation_at_the_back_with_its_handoff(ownershi
 
 async def test_queue_replaces_the_previous_handoff_of_the_conversation(ownership, db):
     await put_in(ownership, "agent:maria")
-    assert (await ownership.hand_back(SESSION, "maria")).ok
+    assert (await ownership.hand_back(SESSION, "maria", resume(SESSION))).ok
 
     assert (await ownership.queue(SESSION, {"summary": "second time"})).ok
 
@@ -187,17 +198,20 @@ async def test_hand_back_returns_the_conversation_to_the_bot(ownership, db):
     await put_in(ownership, QUEUED, "s-waiting")
     await put_in(ownership, "agent:maria")
 
-    result = await ownership.hand_back(SESSION, "maria")
+    result = await ownership.hand_back(SESSION, "maria", resume(SESSION))
 
     assert result == Transition(ok=True, status="ok", owner_before="agent:maria")
     assert await owner_of(db, SESSION) == BOT
     assert await chats(db, "maria") == set()
     assert await queue_members(db) == ["s-waiting"]
+    # The bot's resume is queued in the same step: nothing recorded later comes first.
+    assert await inbox(db) == [resume().payload]
+    assert await db.zscore(redis_keys.INBOX_PENDING, SESSION) is not None
 
 
 async def test_a_handed_back_conversation_can_be_queued_again(ownership, db):
     await put_in(ownership, "agent:maria")
-    assert (await ownership.hand_back(SESSION, "maria")).ok
+    assert (await ownership.hand_back(SESSION, "maria", resume(SESSION))).ok
 
     assert (await ownership.queue(SESSION, HANDOFF)).ok
     assert await owner_of(db, SESSION) == QUEUED
@@ -270,11 +284,12 @@ async def test_carry_on_with_bot_takes_the_conversation_out_of_the_queue(ownersh
     await put_in(ownership, QUEUED, "s-other")
     await put_in(ownership, QUEUED)
 
-    result = await ownership.carry_on_with_bot(SESSION)
+    result = await ownership.carry_on_with_bot(SESSION, resume())
 
     assert result == Transition(ok=True, status="ok", owner_before=QUEUED)
     assert await owner_of(db, SESSION) == BOT
     assert await queue_members(db) == ["s-other"]
+    assert await inbox(db) == [resume().payload]
 
 
 async def test_close_from_the_bot(ownership, db):
@@ -308,16 +323,6 @@ async def test_close_from_an_agent_frees_their_seat(ownership, db, by_agent):
     assert await queue_members(db) == []
 
 
-async def test_close_conversation_closes_whoever_owned_it(db):
-    await put_in(Ownership(db), "agent:maria")
-
-    result = await close_conversation(db, SESSION)
-
-    assert result.ok
-    assert result.owner_before == "agent:maria"
-    assert await chats(db, "maria") == set()
-
-
 # Illegal transitions: refused with the reason and the owner, and nothing changes
 
 
@@ -338,11 +343,11 @@ def _transfer_by_other(o: Ownership) -> Awaitable[Transition]:
 
 
 def _hand_back(o: Ownership) -> Awaitable[Transition]:
-    return o.hand_back(SESSION, "maria")
+    return o.hand_back(SESSION, "maria", resume(SESSION))
 
 
 def _hand_back_by_other(o: Ownership) -> Awaitable[Transition]:
-    return o.hand_back(SESSION, "tom")
+    return o.hand_back(SESSION, "tom", resume(SESSION))
 
 
 def _requeue(o: Ownership) -> Awaitable[Transition]:
@@ -354,7 +359,7 @@ def _requeue_by_other(o: Ownership) -> Awaitable[Transition]:
 
 
 def _carry_on(o: Ownership) -> Awaitable[Transition]:
-    return o.carry_on_with_bot(SESSION)
+    return o.carry_on_with_bot(SESSION, resume())
 
 
 def _close(o: Ownership) -> Awaitable[Transition]:

@@ -11,8 +11,15 @@ import redis.asyncio as redis
 
 from bot import redis_keys
 from bot.agents.presence import Presence, PresenceTimes
-from bot.handoff.queue import DEFAULT_WAIT_PER_CHAT_SECONDS, RECENT_WAITS_KEPT, HandoffQueue
+from bot.handoff.queue import (
+    DEFAULT_WAIT_PER_CHAT_SECONDS,
+    RECENT_WAITS_KEPT,
+    HandoffQueue,
+    estimate_wait_seconds,
+)
+from bot.inbox import InboxMessage, queued_for_bot
 from bot.ownership import Ownership
+from bot.transcript import QueuedWork
 
 SHORT = PresenceTimes(heartbeat_timeout=0.2, grace=0.2)
 """Times short enough to wait out in a test."""
@@ -20,6 +27,10 @@ PAST_TIMEOUT = 0.35
 """A sleep longer than SHORT's timeout (and than its grace)."""
 LONG = PresenceTimes(heartbeat_timeout=30, grace=30)
 """Times no test outlasts: what holds "right now", whatever the machine's speed."""
+
+
+def resume_work(session_id: str) -> QueuedWork:
+    return queued_for_bot(session_id, InboxMessage("m", "continue", mode="resume"))
 
 
 @pytest.fixture
@@ -177,7 +188,7 @@ async def test_loads_and_chats_count_the_conversations_each_agent_owns(db, owner
     for session_id, agent_id in (("s-2", "maria"), ("s-1", "maria"), ("s-3", "tom")):
         assert (await ownership.queue(session_id, {})).ok
         assert (await ownership.claim(session_id, agent_id, 3)).ok
-    assert (await ownership.hand_back("s-3", "tom")).ok
+    assert (await ownership.hand_back("s-3", "tom", resume_work("s-3"))).ok
     presence = Presence(db, LONG)
 
     assert await presence.loads(["maria", "tom", "priya"]) == {"maria": 2, "tom": 0, "priya": 0}
@@ -263,16 +274,13 @@ async def test_an_entry_with_missing_fields_reads_as_empty(queue, ownership):
     assert entry.waiting_seconds == 0
 
 
-async def test_position_of_is_the_place_in_line_or_none(queue, ownership):
+async def test_session_ids_are_the_waiting_conversations_front_first(queue, ownership):
     for session_id in ("q-1", "q-2"):
         assert (await ownership.queue(session_id, handoff())).ok
     assert (await ownership.queue("q-claimed", handoff())).ok
     assert (await ownership.claim("q-claimed", "tom", 3)).ok
 
-    assert await queue.position_of("q-1") == 1
-    assert await queue.position_of("q-2") == 2
-    assert await queue.position_of("q-claimed") is None
-    assert await queue.position_of("never-queued") is None
+    assert await queue.session_ids() == ["q-1", "q-2"]
 
 
 async def test_routed_counts_count_only_waiting_conversations_routed_to_someone(queue, ownership):
@@ -305,30 +313,32 @@ async def test_handoff_and_packet_read_the_stored_handoff(queue, ownership):
 async def test_no_estimate_while_nobody_is_online(queue):
     await queue.record_wait(30)
 
-    assert await queue.estimate_wait_seconds(1, 0) is None
+    assert estimate_wait_seconds(1, 0, await queue.typical_wait_per_chat()) is None
 
 
 async def test_without_recorded_waits_the_default_per_chat_is_used(queue):
     assert await queue.typical_wait_per_chat() == DEFAULT_WAIT_PER_CHAT_SECONDS
-    assert await queue.estimate_wait_seconds(3, 2) == 2 * DEFAULT_WAIT_PER_CHAT_SECONDS
+    per_chat = await queue.typical_wait_per_chat()
+    assert estimate_wait_seconds(3, 2, per_chat) == 2 * DEFAULT_WAIT_PER_CHAT_SECONDS
 
 
 async def test_the_estimate_uses_the_median_of_recorded_waits(queue):
     for seconds in (10, 600, 30):
         await queue.record_wait(seconds)
 
-    assert await queue.typical_wait_per_chat() == 30
-    assert await queue.estimate_wait_seconds(1, 1) == 30
-    assert await queue.estimate_wait_seconds(2, 2) == 30
-    assert await queue.estimate_wait_seconds(3, 2) == 60
-    assert await queue.estimate_wait_seconds(5, 1) == 150
+    per_chat = await queue.typical_wait_per_chat()
+    assert per_chat == 30
+    assert estimate_wait_seconds(1, 1, per_chat) == 30
+    assert estimate_wait_seconds(2, 2, per_chat) == 30
+    assert estimate_wait_seconds(3, 2, per_chat) == 60
+    assert estimate_wait_seconds(5, 1, per_chat) == 150
 
 
 async def test_the_median_of_an_even_count_is_the_middle_mean(queue):
     for seconds in (10, 20):
         await queue.record_wait(seconds)
 
-    assert await queue.estimate_wait_seconds(1, 1) == 15
+    assert await queue.typical_wait_per_chat() == 15
 
 
 async def test_only_the_most_recent_waits_are_kept(queue, db):

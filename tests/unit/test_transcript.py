@@ -437,6 +437,28 @@ async def test_work_queued_with_an_entry_is_queued_in_the_same_step(transcript, 
     assert [e.seq for e in await transcript.all(session_id)] == [entry.seq, entry.seq + 1]
 
 
+@pytest.mark.parametrize(
+    ("guard_value", "queued"),
+    [(None, "ask"), ("bot", "ask"), ("agent:maria", "record"), ("queued", "record")],
+)
+async def test_the_work_queued_depends_on_the_guard_key_when_the_entry_is_recorded(
+    transcript, client, session_id, guard_value, queued
+):
+    guard = f"test-owner:{session_id}"
+    if guard_value is not None:
+        await client.set(guard, guard_value)
+    work = QueuedWork(
+        list_key=f"test-inbox:{session_id}",
+        pending_key="test-pending",
+        payload="ask",
+        unless=(guard, "bot", "record"),
+    )
+
+    await transcript.append(session_id, "visitor", queue=work, text="hello")
+
+    assert await client.lrange(work.list_key, 0, -1) == [queued.encode()]
+
+
 async def test_an_entry_that_cannot_be_recorded_queues_nothing(transcript, client, session_id):
     await client.set(redis_keys.transcript_key(session_id), "not a stream")
     work = QueuedWork(list_key=f"test-inbox:{session_id}", pending_key="test-pending-2",
