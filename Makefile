@@ -15,7 +15,9 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu bench-gateway bench-handoff agents clean
+WIDGET_STAMP := widget/node_modules/.installed-$(shell cksum < widget/package-lock.json | cut -d' ' -f1)
+WIDGET_SOURCES := $(wildcard widget/src/*.ts) widget/build.mjs
+.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu test-widget widget browser bench-gateway bench-handoff agents clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,13 +35,27 @@ $(STAMP): requirements.lock
 
 setup: $(STAMP) ## create .venv and install the pinned dependencies (once)
 
+$(WIDGET_STAMP): widget/package-lock.json
+	@command -v npm > /dev/null || { echo "The chat widget is built with Node.js 18+ and npm: install them (e.g. apt-get install nodejs npm)."; exit 1; }
+	@echo "Installing the widget's npm packages (npm ci, from widget/package-lock.json)..."
+	@cd widget && npm ci --no-audit --no-fund --loglevel=error
+	@rm -f widget/node_modules/.installed-*; touch $@
+
+widget/dist/widget.js: $(WIDGET_STAMP) $(WIDGET_SOURCES)
+	@cd widget && node build.mjs
+
+widget: widget/dist/widget.js ## build the website widget (widget/dist/widget.js) if its sources changed
+
+browser: ## make sure headless Chromium is here for the browser tests (installs Debian's chromium as root)
+	@scripts/ensure-chromium || true
+
 model: setup ## train the model if data/, config.yml or domain.yml changed
 	@$(PY) -m bot.training
 
 train: setup ## train the model now, changed or not
 	@$(PY) -m bot.training --force
 
-run: setup ## set up, train if needed, start Redis + action server + gateway + Rasa; Ctrl-C stops all
+run: setup widget ## set up, build the widget, train if needed, start Redis + action server + gateway + Rasa; Ctrl-C stops all
 	@$(PY) -m bot.stack --train-if-needed
 
 shell: setup ## talk to the running bot (`make run` in another terminal) from this terminal
@@ -59,7 +75,10 @@ lint: setup ## ruff: lint and formatting
 test-unit: setup ## unit tests (actions, business rules, records) on a real embedded Redis
 	@$(PY) -m pytest tests/unit -q
 
-test-e2e: model ## end-to-end tests against the real stack (Redis, action server, Rasa)
+test-widget: widget ## the widget's type check and unit tests (vitest)
+	@cd widget && npx --no-install tsc --noEmit -p . && npx --no-install vitest run --reporter=dot
+
+test-e2e: model widget browser ## end-to-end and browser tests against the real stack (Redis, action server, Rasa)
 	@$(PY) -m pytest tests/e2e -q
 
 test-stories: model ## the dialogue's test stories (rasa test --fail-on-prediction-errors)
@@ -71,7 +90,7 @@ test-stories: model ## the dialogue's test stories (rasa test --fail-on-predicti
 		     echo "Test stories failed: see reports/stories/failed_test_stories.yml"; exit 1; }
 	@echo "Test stories passed (report: reports/stories/)."
 
-test: lint validate model ## everything: lint, validation, unit, story and end-to-end tests
+test: lint validate model test-widget browser ## everything: lint, validation, widget, unit, story, end-to-end and browser tests
 	@$(PY) -m pytest tests -q
 	@$(MAKE) --no-print-directory test-stories
 

@@ -76,6 +76,11 @@ a gateway crash must not record them twice): ``answered:<message id>``."""
 HANDLED_MESSAGE_PREFIX = "handled-message:"
 """What Rasa answered to a gateway message id (so a retry is answered, not re-run)."""
 
+VISITOR_MESSAGE_PREFIX = "visitor-message:"
+"""The seq a client's message id was recorded under (``0`` while it is being recorded),
+so a message resent after a reconnect is recorded once:
+``visitor-message:<session id>:<client message id>``."""
+
 
 def session_key(session_id: str) -> str:
     return f"{SESSION_PREFIX}{session_id}"
@@ -115,6 +120,10 @@ def answered_key(message_id: str) -> str:
 
 def handled_message_key(message_id: str) -> str:
     return f"{HANDLED_MESSAGE_PREFIX}{message_id}"
+
+
+def visitor_message_key(session_id: str, client_message_id: str) -> str:
+    return f"{VISITOR_MESSAGE_PREFIX}{session_id}:{client_message_id}"
 
 
 RASA_PROCESS_PREFIX = "rasa-process:"

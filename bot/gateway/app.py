@@ -31,6 +31,7 @@ from bot.gateway.rate_limit import ConversationRateLimit
 from bot.gateway.sessions import SessionSigner, SessionStore
 from bot.gateway.settings import GatewaySettings
 from bot.gateway.visitor_socket import GatewayServices, VisitorSocketHandlers
+from bot.gateway.web_assets import create_web_assets
 from bot.handoff.desk import HandoffDesk
 from bot.transcript import Transcript
 
@@ -56,6 +57,16 @@ class ClosedWebsocketNoise(logging.Filter):
         )
 
 
+def socket_origins(settings: GatewaySettings) -> list[str] | None:
+    """The pages allowed to open sockets: the configured origins plus the gateway's own
+    pages (the demo shop, the console); ``None`` (same origin only) when none are set.
+    Never an empty list: that would switch python-engineio's check off."""
+    if not settings.allowed_origins:
+        return None
+    own = [f"http://{host}:{settings.port}" for host in ("127.0.0.1", "localhost")]
+    return list(dict.fromkeys([*settings.allowed_origins, *own]))
+
+
 def create_app(settings: GatewaySettings) -> Sanic:
     app = Sanic("gateway", configure_logging=False)
     # JSON calls and socket.io frames are small; refuse big bodies before reading them.
@@ -63,8 +74,7 @@ def create_app(settings: GatewaySettings) -> Sanic:
     logging.getLogger("sanic.error").addFilter(ClosedWebsocketNoise())
     sio = AsyncServer(
         async_mode="sanic",
-        # None = same origin only; an empty list would switch the check off.
-        cors_allowed_origins=list(settings.allowed_origins) or None,
+        cors_allowed_origins=socket_origins(settings),
         max_http_buffer_size=MAX_FRAME_BYTES,
     )
     sio.attach(app, socketio_path="socket.io")
@@ -74,6 +84,11 @@ def create_app(settings: GatewaySettings) -> Sanic:
     agent_handlers.register()
     app.blueprint(create_agent_api(lambda: app.ctx.agent_api))
     app.blueprint(create_openapi_blueprint())
+
+    def agent_names() -> dict[str, str]:
+        return {key: agent.name for key, agent in app.ctx.agent_api.desk.roster().agents.items()}
+
+    app.blueprint(create_web_assets(agent_names))
 
     @app.listener("before_server_start")
     async def start_services(app: Sanic, _loop: Any) -> None:

@@ -39,6 +39,8 @@ from bot.transcript import QueuedWork, Transcript, utc_timestamp
 logger = logging.getLogger(__name__)
 
 TYPING_REPEAT_SECONDS = 1.0
+MESSAGE_ID_TTL = 24 * 3600
+"""How long a client message id is remembered (resends come within minutes)."""
 """A client repeating the same typing state faster than this is not passed on each time."""
 
 CLOSED_TEXT = "You ended the chat. Thank you for talking to us."
@@ -249,18 +251,43 @@ class VisitorSocketHandlers:
         if retry_after_ms:
             await self._slow_down(sid, socket, message, retry_after_ms)
             return
+        if ref is not None and await self._already_recorded(sid, session_id, ref):
+            return
         text = message.text.strip()
-        entry = await self.services.transcript.append(
-            session_id,
-            "visitor",
-            queue=await self._work_for_bot(socket, message.metadata, text),
-            text=text,
-            client_message_id=ref,
-        )
+        try:
+            entry = await self.services.transcript.append(
+                session_id,
+                "visitor",
+                queue=await self._work_for_bot(socket, message.metadata, text),
+                text=text,
+                client_message_id=ref,
+            )
+        except BaseException:
+            if ref is not None:  # not recorded: a resend must be accepted
+                await self.services.client.delete(redis_keys.visitor_message_key(session_id, ref))
+            raise
+        if ref is not None:
+            await self.services.client.set(
+                redis_keys.visitor_message_key(session_id, ref), entry.seq, ex=MESSAGE_ID_TTL
+            )
         await self.sio.emit("message_ack", {"seq": entry.seq, "client_message_id": ref}, to=sid)
         self.services.forwarder.kick(session_id)
         if owner == QUEUED:
             await self._while_queued(session_id, text)
+
+    async def _already_recorded(self, sid: str, session_id: str, ref: str) -> bool:
+        """Whether this client message id was recorded before (a resend after a
+        reconnect whose ack was lost): it is acked with its first seq, not recorded
+        again. While the first copy is still being recorded the resend is dropped; the
+        first copy's ``visitor_uttered`` reaches every socket of the session."""
+        key = redis_keys.visitor_message_key(session_id, ref)
+        if await self.services.client.set(key, 0, nx=True, ex=MESSAGE_ID_TTL):
+            return False
+        seq = int(await self.services.client.get(key) or 0)
+        logger.info("visitor_socket.resend session=%s seq=%d", session_id, seq)
+        if seq:
+            await self.sio.emit("message_ack", {"seq": seq, "client_message_id": ref}, to=sid)
+        return True
 
     async def _work_for_bot(
         self, socket: VisitorSocket, visitor_metadata: dict[str, Any], text: str
