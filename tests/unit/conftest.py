@@ -10,6 +10,7 @@ import pytest
 import redis.asyncio as redis
 from rasa.shared.core.domain import Domain
 from rasa_sdk.executor import CollectingDispatcher
+from sanic import Sanic
 
 from actions import services
 from tests.conftest import ROOT
@@ -18,6 +19,12 @@ from tests.conftest import ROOT
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
     return Domain.load(str(ROOT / "domain.yml")).as_dict()
+
+
+@pytest.fixture
+def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lets several Sanic apps start in one process (see test_agent_auth.running_app)."""
+    monkeypatch.setattr(Sanic, "test_mode", True)
 
 
 @pytest.fixture

@@ -79,11 +79,6 @@ def password_hashes() -> dict[str, str]:
 
 
 @pytest.fixture
-def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Sanic, "test_mode", True)
-
-
-@pytest.fixture
 async def flushed(client) -> redis.Redis:
     await client.flushdb()
     return client

@@ -54,11 +54,6 @@ async def running_app(app: Sanic) -> AsyncIterator[str]:
             await closing
 
 
-@pytest.fixture
-def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Sanic, "test_mode", True)
-
-
 def new_app(prefix: str) -> Sanic:
     return Sanic(f"{prefix}_{secrets.token_hex(6)}", configure_logging=False)
 

@@ -134,6 +134,9 @@ export class ChatSession {
   private maxMessageChars = DEFAULT_MAX_MESSAGE_CHARS;
   /** Set by startNewChat: the next session request asks for a fresh conversation. */
   private freshNext = false;
+  /** The newest seq session_state described: older handoff entries (the replay) are
+   * shown but do not change who owns the chat, which session_state already told. */
+  private stateSeq = 0;
   private readonly newId: () => string;
   private readonly setTimer: (callback: () => void, ms: number) => unknown;
 
@@ -201,7 +204,7 @@ export class ChatSession {
     };
     this.pending = [...this.pending, pending];
     this.notice = null;
-    this.sendPending(pending);
+    this.sendPending(pending.clientMessageId);
     this.changed();
     return null;
   }
@@ -213,12 +216,8 @@ export class ChatSession {
 
   /** Sends a failed message again. */
   retry(clientMessageId: string): void {
-    const message = this.pending.find((item) => item.clientMessageId === clientMessageId);
-    if (!message) return;
-    message.status = "waiting";
-    message.problem = undefined;
-    this.pending = [...this.pending];
-    this.sendPending(message);
+    if (!this.updatePending(clientMessageId, { status: "waiting", problem: undefined })) return;
+    this.sendPending(clientMessageId);
     this.changed();
   }
 
@@ -237,7 +236,7 @@ export class ChatSession {
 
   setOpen(open: boolean): void {
     this.open = open;
-    if (open) this.seenSeq = this.newestSeq();
+    if (open) this.seenSeq = Math.max(this.seenSeq, this.newestSeq());
     this.changed();
   }
 
@@ -245,12 +244,20 @@ export class ChatSession {
     if (this.ready && this.owner !== "closed") this.transport.emit("end_chat", {});
   }
 
-  rate(score: number, comment: string): void {
-    if (!Number.isInteger(score) || score < 1 || score > 5) return;
+  /** Sends the visitor's rating of this conversation; false when it cannot be sent now
+   * (not connected: the conversation it belongs to may be gone after a reconnect). */
+  rate(score: number, comment: string): boolean {
+    if (!Number.isInteger(score) || score < 1 || score > 5) return false;
+    if (!this.ready) {
+      this.notice = "We're not connected right now; please send your rating in a moment.";
+      this.changed();
+      return false;
+    }
     const trimmed = comment.trim().slice(0, 2000);
     this.rating = "sending";
     this.transport.emit("rating", trimmed ? { score, comment: trimmed } : { score });
     this.changed();
+    return true;
   }
 
   /** Forgets the closed conversation; the next session request starts a new one. */
@@ -301,9 +308,9 @@ export class ChatSession {
       this.requestSession();
     } else {
       this.connection = "reconnecting";
-      for (const message of this.pending) {
-        if (message.status === "sent") message.status = "waiting";
-      }
+      this.pending = this.pending.map((message) =>
+        message.status === "sent" ? { ...message, status: "waiting" } : message,
+      );
     }
     this.changed();
   }
@@ -336,6 +343,7 @@ export class ChatSession {
 
   private onSessionState(state: SessionState): void {
     this.ready = true;
+    this.stateSeq = state.last_seq ?? 0;
     this.owner = state.owner;
     this.agent = state.agent ?? null;
     this.queue = state.queue
@@ -343,7 +351,7 @@ export class ChatSession {
       : null;
     this.maxMessageChars = state.limits?.max_message_chars ?? DEFAULT_MAX_MESSAGE_CHARS;
     for (const message of this.pending) {
-      if (message.status === "waiting") this.sendPending(message);
+      if (message.status === "waiting") this.sendPending(message.clientMessageId);
     }
     this.changed();
   }
@@ -379,7 +387,7 @@ export class ChatSession {
   }
 
   private onHandoff(data: HandoffEvent): void {
-    this.applyHandoff(data);
+    if (data.seq > this.stateSeq && !this.entriesBySeq.has(data.seq)) this.applyHandoff(data);
     this.addEntry({
       seq: data.seq,
       at: data.at,
@@ -423,10 +431,7 @@ export class ChatSession {
     if (!data.client_message_id) return;
     // Shown as pending until its entry arrives (visitor_uttered), unless it already has.
     if (this.entriesBySeq.has(data.seq)) this.dropPending(data.client_message_id);
-    else {
-      const message = this.pending.find((item) => item.clientMessageId === data.client_message_id);
-      if (message) message.status = "sent";
-    }
+    else this.updatePending(data.client_message_id, { status: "sent" });
     this.changed();
   }
 
@@ -438,13 +443,13 @@ export class ChatSession {
   }
 
   private onSlowDown(data: SlowDown): void {
-    const message = this.pending.find((item) => item.clientMessageId === data.client_message_id);
-    if (!message) return;
-    message.status = "waiting";
+    const id = data.client_message_id;
+    if (!id || !this.updatePending(id, { status: "waiting" })) return;
     this.notice = "You're sending messages quickly; this one follows in a moment.";
     this.setTimer(() => {
-      if (this.pending.includes(message) && message.status === "waiting") {
-        this.sendPending(message);
+      const message = this.pending.find((item) => item.clientMessageId === id);
+      if (message?.status === "waiting") {
+        this.sendPending(id);
         this.changed();
       }
     }, Math.max(100, data.retry_after_ms));
@@ -460,26 +465,38 @@ export class ChatSession {
       this.changed();
       return;
     }
-    const message = data.client_message_id
-      ? this.pending.find((item) => item.clientMessageId === data.client_message_id)
-      : undefined;
-    if (message) {
-      message.status = "failed";
-      message.problem = PROBLEMS[data.error] ?? "This message couldn't be sent.";
-      this.pending = [...this.pending];
+    const failed =
+      !!data.client_message_id &&
+      this.updatePending(data.client_message_id, {
+        status: "failed",
+        problem: PROBLEMS[data.error] ?? "This message couldn't be sent.",
+      });
+    if (failed) {
+      // shown on the message itself
     } else if (data.error !== "identity_rejected") {
       this.notice = PROBLEMS[data.error] ?? "Something went wrong. Please try again.";
     }
     this.changed();
   }
 
-  private sendPending(message: PendingMessage): void {
-    if (!this.ready) return;
-    message.status = "sent";
-    this.transport.emit("user_uttered", {
-      message: message.text,
-      client_message_id: message.clientMessageId,
+  /** Emits a pending message if the session is ready (else it waits for session_state). */
+  private sendPending(clientMessageId: string): void {
+    const message = this.pending.find((item) => item.clientMessageId === clientMessageId);
+    if (!this.ready || !message) return;
+    this.updatePending(clientMessageId, { status: "sent" });
+    this.transport.emit("user_uttered", { message: message.text, client_message_id: clientMessageId });
+  }
+
+  /** Replaces a pending message with an updated copy (snapshots never change under a
+   * view); false if there is no such message. */
+  private updatePending(clientMessageId: string, change: Partial<PendingMessage>): boolean {
+    let found = false;
+    this.pending = this.pending.map((item) => {
+      if (item.clientMessageId !== clientMessageId) return item;
+      found = true;
+      return { ...item, ...change };
     });
+    return found;
   }
 
   private dropPending(clientMessageId: string): void {

@@ -2,7 +2,7 @@
 
 export type Rgb = readonly [number, number, number];
 
-const DARK_TEXT = "#111111";
+const DARK_TEXT = "#000000";
 const LIGHT_TEXT = "#ffffff";
 
 /** `#rgb` or `#rrggbb` (case-insensitive); anything else is null. */
@@ -27,7 +27,8 @@ export function contrastRatio(a: Rgb, b: Rgb): number {
   return (light + 0.05) / (dark + 0.05);
 }
 
-/** White or near-black, whichever contrasts more with the background (always ≥ 4.5:1). */
+/** White or black, whichever contrasts more with the background: at least 4.58:1 for
+ * any colour (the worst case is a mid grey), so WCAG AA holds for every brand colour. */
 export function readableTextColor(background: string): string {
   const rgb = parseColor(background);
   if (!rgb) return LIGHT_TEXT;

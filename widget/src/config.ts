@@ -53,6 +53,12 @@ export function readConfig(script: ScriptTagLike, pageUrl: string): ConfigResult
     if (value === "left" || value === "right") position = value;
     else warnings.push(`data-position="${data.position}" must be "left" or "right"`);
   }
+  let open = false;
+  if (data.open !== undefined) {
+    const value = data.open.trim().toLowerCase();
+    if (value === "" || value === "true") open = true;
+    else if (value !== "false") warnings.push(`data-open="${data.open}" must be "true" or "false"`);
+  }
   let user: WidgetConfig["user"] = null;
   if (data.userId || data.userHash) {
     if (data.userId && data.userHash && /^[0-9a-f]{64}$/.test(data.userHash)) {
@@ -68,7 +74,7 @@ export function readConfig(script: ScriptTagLike, pageUrl: string): ConfigResult
       greeting: data.greeting !== undefined ? data.greeting.trim() : DEFAULTS.greeting,
       primaryColor,
       position,
-      open: data.open === "true",
+      open,
       user,
       storageKey: `complaint-chat:${serverUrl}`,
     },

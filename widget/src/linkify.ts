@@ -4,7 +4,23 @@
 export type TextPart = { kind: "text"; text: string } | { kind: "link"; text: string; href: string };
 
 const URL_PATTERN = /\b(?:https?:\/\/|www\.)[^\s<>"']+/gi;
-const TRAILING_PUNCTUATION = /[.,;:!?)\]}'"]+$/;
+const TRAILING_PUNCTUATION = new Set([...".,;:!?)]}'\""]);
+
+/** The address without punctuation that ends the sentence around it; a closing
+ * parenthesis stays when it closes one inside the address (Mercury_(planet)). */
+function trimTrailing(raw: string): string {
+  let end = raw.length;
+  while (end > 0 && TRAILING_PUNCTUATION.has(raw[end - 1])) {
+    const candidate = raw.slice(0, end);
+    if (raw[end - 1] === ")" && count(candidate, "(") >= count(candidate, ")")) break;
+    end--;
+  }
+  return raw.slice(0, end);
+}
+
+function count(text: string, character: string): number {
+  return text.split(character).length - 1;
+}
 
 /** Splits text into plain parts and http(s) links (`www.` gets https). */
 export function splitLinks(text: string): TextPart[] {
@@ -13,8 +29,7 @@ export function splitLinks(text: string): TextPart[] {
   for (const match of text.matchAll(URL_PATTERN)) {
     const start = match.index ?? 0;
     const raw = match[0];
-    const trailing = TRAILING_PUNCTUATION.exec(raw)?.[0] ?? "";
-    const address = raw.slice(0, raw.length - trailing.length);
+    const address = trimTrailing(raw);
     const href = safeHref(/^www\./i.test(address) ? `https://${address}` : address);
     if (!href) continue;
     if (start > last) parts.push({ kind: "text", text: text.slice(last, start) });

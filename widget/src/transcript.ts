@@ -24,6 +24,9 @@ export function transcriptText(entries: readonly ChatEntry[], title: string): st
   return lines.join("\n") + "\n";
 }
 
+/** Named by the visitor's local date. */
 export function transcriptFileName(now: Date): string {
-  return `chat-transcript-${now.toISOString().slice(0, 10)}.txt`;
+  const two = (value: number): string => String(value).padStart(2, "0");
+  const day = `${now.getFullYear()}-${two(now.getMonth() + 1)}-${two(now.getDate())}`;
+  return `chat-transcript-${day}.txt`;
 }
