@@ -133,3 +133,27 @@ async def test_visitor_typing_is_passed_on_for_agents_without_repeats(visitor, s
     ]
     # Agents' events never reach the visitor's own sockets.
     assert not any(event == "visitor_typing" for event, _ in visitor.received)
+
+
+async def test_a_message_resent_after_a_reconnect_is_recorded_and_answered_once(
+    open_visitor, gateway_urls, transcript
+):
+    """The widget resends a message whose ack it never saw (the connection dropped); the
+    server acks the resend with the first copy's seq and records nothing new."""
+    tab = await open_visitor(gateway_urls[0])
+    message = {"message": "my parcel arrived damaged", "client_message_id": "resend-1"}
+    await tab.send(message)
+    first_ack = await tab.next_event("message_ack")
+    assert await tab.bot_turn()
+    recorded = await transcript.last_seq(tab.session_id)
+
+    # The same message again, from a new connection on the other gateway.
+    again = await open_visitor(gateway_urls[1], session_id=tab.session_id, last_seq=recorded)
+    await again.send(message)
+    assert await again.next_event("message_ack") == first_ack
+    await asyncio.sleep(1.0)  # an answer to a second copy would have come by now
+
+    assert await transcript.last_seq(tab.session_id) == recorded
+    texts = [entry.text for entry in await transcript.all(tab.session_id)]
+    assert texts.count("my parcel arrived damaged") == 1
+    assert not [event for event, _ in again.entries()]
