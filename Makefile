@@ -17,7 +17,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 .DEFAULT_GOAL := help
 WIDGET_STAMP := widget/node_modules/.installed-$(shell cksum < widget/package-lock.json | cut -d' ' -f1)
 WIDGET_SOURCES := $(wildcard widget/src/*.ts) widget/build.mjs
-.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu test-widget widget browser bench-gateway bench-handoff agents clean
+.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu test-widget widget browser screenshots bench-gateway bench-handoff agents clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ widget/dist/widget.js: $(WIDGET_STAMP) $(WIDGET_SOURCES)
 	@cd widget && node build.mjs
 
 widget: widget/dist/widget.js ## build the website widget (widget/dist/widget.js) if its sources changed
+
+screenshots: widget ## retake the README's widget screenshots from a running `make run` (no agent logged in)
+	@$(PY) scripts/readme_screenshots.py
 
 browser: ## make sure headless Chromium is here for the browser tests (installs Debian's chromium as root)
 	@scripts/ensure-chromium || true

@@ -359,6 +359,9 @@ class Stack:
 def _print_ready(config: StackConfig) -> None:
     print(
         "\nThe complaint assistant is running.\n"
+        f"  Demo shop with the widget:    {config.gateway_urls[0]}/demo/\n"
+        f"  Widget script for your site:  {config.gateway_urls[0]}/widget.js  "
+        '(README, "Embed the widget")\n'
         f"  Talk to it in this terminal:  make shell   (in another terminal)\n"
         f"  Visitors connect to:          {', '.join(config.gateway_urls)}/socket.io "
         "(docs/protocol.md)\n"

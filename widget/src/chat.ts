@@ -521,11 +521,17 @@ export class ChatSession {
     return sorted.length ? sorted[sorted.length - 1].seq : 0;
   }
 
+  /** The buttons of the newest message, as long as the visitor has not written since
+   * (handoff lines in between do not count: "nobody is free" comes with its choices
+   * just before the queued line). */
   private latestQuickReplies(): readonly QuickReply[] {
-    const latest = this.entriesSorted[this.entriesSorted.length - 1];
-    if (!latest || !latest.quickReplies?.length || this.owner === "closed") return [];
-    if (this.pending.length) return [];
-    return latest.quickReplies;
+    if (this.pending.length || this.owner === "closed") return [];
+    for (let index = this.entriesSorted.length - 1; index >= 0; index--) {
+      const entry = this.entriesSorted[index];
+      if (entry.kind === "handoff") continue;
+      return entry.kind === "visitor" ? [] : (entry.quickReplies ?? []);
+    }
+    return [];
   }
 
   private unreadCount(): number {

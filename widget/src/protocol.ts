@@ -71,6 +71,7 @@ export interface HandoffEvent {
   wait_seconds?: number | null;
   agent?: AgentInfo;
   from_agent?: AgentInfo;
+  reason?: string;
   by?: string;
   text?: string;
 }

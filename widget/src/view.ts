@@ -43,10 +43,24 @@ function icon(doc: Document, name: keyof typeof ICONS): SVGSVGElement {
   return svg;
 }
 
-export function waitText(seconds: number | null): string {
-  if (seconds === null) return "a colleague will be with you as soon as one is free";
-  const minutes = Math.max(1, Math.round(seconds / 60));
-  return `about ${minutes} minute${minutes === 1 ? "" : "s"}`;
+/** The header's line while queued: "Number 2 in the queue · about 3 minutes". */
+export function queueLine(position: number | null, waitSeconds: number | null): string {
+  if (position === null) return "Waiting for a colleague";
+  const place = `Number ${position} in the queue`;
+  if (waitSeconds === null) return place;
+  const minutes = Math.max(1, Math.round(waitSeconds / 60));
+  return `${place} · about ${minutes} minute${minutes === 1 ? "" : "s"}`;
+}
+
+/** Whether a handoff line only repeats the bot's message just before it (the bot
+ * explains the queue itself; the line is kept for later moves and for requeues). */
+export function repeatsTheBot(entry: ChatEntry, previous: ChatEntry | undefined): boolean {
+  return (
+    entry.kind === "handoff" &&
+    entry.handoff?.state === "queued" &&
+    !entry.handoff.reason &&
+    previous?.kind === "bot"
+  );
 }
 
 export class WidgetView {
@@ -357,13 +371,8 @@ export class WidgetView {
     let subtitle: string;
     if (agent) {
       subtitle = agent.team ? `${agent.name} · ${agent.team}` : agent.name;
-    } else if (snapshot.owner === "queued" && snapshot.queue) {
-      const queue = snapshot.queue;
-      subtitle =
-        queue.text ??
-        (queue.position
-          ? `You're number ${queue.position} in the queue · ${waitText(queue.waitSeconds)}`
-          : "Waiting for a colleague");
+    } else if (snapshot.owner === "queued") {
+      subtitle = queueLine(snapshot.queue?.position ?? null, snapshot.queue?.waitSeconds ?? null);
     } else if (snapshot.owner === "closed") {
       subtitle = "This chat has ended";
     } else {
@@ -377,10 +386,11 @@ export class WidgetView {
     if (this.config.greeting) {
       wanted.push(["greeting", () => this.greetingNode(), "greeting"]);
     }
-    for (const entry of snapshot.entries) {
+    snapshot.entries.forEach((entry, index) => {
+      if (repeatsTheBot(entry, snapshot.entries[index - 1])) return;
       const key = entry.kind === "visitor" && entry.clientMessageId ? `msg:${entry.clientMessageId}` : `seq:${entry.seq}`;
       wanted.push([key, () => this.entryNode(entry), `seq:${entry.seq}`]);
-    }
+    });
     for (const message of snapshot.pending) {
       wanted.push([
         `msg:${message.clientMessageId}`,
@@ -417,7 +427,7 @@ export class WidgetView {
       if (expectedPosition !== node) this.messages.insertBefore(node, expectedPosition);
       previous = node;
     }
-    if (added && (atBottom || snapshot.pending.length)) {
+    if (added && (atBottom || snapshot.pending.length || snapshot.owner === "closed")) {
       this.messages.scrollTop = this.messages.scrollHeight;
     }
   }

@@ -1086,11 +1086,20 @@ describe("quick replies", () => {
     expect(h.chat.snapshot().quickReplies).toEqual(replies);
   });
 
-  it("are hidden after a handoff entry", () => {
+  it("stay through the queued line that follows the bot's 'nobody is free' choices", () => {
+    const h = setup();
+    ready(h);
+    h.transport.fire("bot_uttered", bot(1, "Wait, email or carry on?", { quick_replies: replies }));
+    h.transport.fire("handoff", handoff(2, "queued", { position: 1 }));
+    expect(h.chat.snapshot().quickReplies).toEqual(replies);
+  });
+
+  it("go once the visitor has written after them, handoff lines or not", () => {
     const h = setup();
     ready(h);
     h.transport.fire("bot_uttered", bot(1, "Q?", { quick_replies: replies }));
-    h.transport.fire("handoff", handoff(2, "queued", { position: 1 }));
+    h.transport.fire("visitor_uttered", { seq: 2, at: "2026-11-23T10:00:00.000Z", text: "hm" });
+    h.transport.fire("handoff", handoff(3, "queued", { position: 1 }));
     expect(h.chat.snapshot().quickReplies).toEqual([]);
   });
 });
