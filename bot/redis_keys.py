@@ -178,12 +178,20 @@ CUSTOMER_LAST_AGENT_PREFIX = "customer-last-agent:"
 CUSTOMER_CONVERSATIONS_PREFIX = "customer-conversations:"
 """Sorted set per customer key of their conversations (session ids) by start time."""
 
+AGENT_READ_PREFIX = "agent-read:"
+"""Hash per agent: session id → the newest seq the agent has read in that chat (the
+console's unread counts): ``agent-read:<agent id>``."""
+
 NOTES_PREFIX = "notes:"
 """Stream per conversation of agents' private notes (never shown to the visitor)."""
 
 
 def handoff_key(session_id: str) -> str:
     return f"{HANDOFF_PREFIX}{session_id}"
+
+
+def agent_read_key(agent_id: str) -> str:
+    return f"{AGENT_READ_PREFIX}{agent_id}"
 
 
 def agent_chats_key(agent_id: str) -> str:

@@ -21,9 +21,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
+from bot import redis_keys
 from bot.agents.login_guard import keyed_agent_id
 from bot.agents.presence import Status
 from bot.agents.roster import RosterError, check_password_async, normalize_agent_id
+from bot.console.canned_replies import CannedRepliesError
 from bot.gateway import agent_auth
 from bot.gateway.agent_auth import AuthError
 from bot.gateway.agent_chat_records import AgentApiServices, Caller, ChatRecordEndpoints
@@ -78,7 +80,7 @@ class AgentApi(ChatRecordEndpoints):
                 return error.response()
             except AuthError as error:
                 return ApiError(error.status, error.error, error.detail).response()
-            except (redis.RedisError, RosterError) as error:
+            except (redis.RedisError, RosterError, CannedRepliesError) as error:
                 logger.warning(
                     "agent_api.unavailable path=%s error=%s", request.path, type(error).__name__
                 )
@@ -191,8 +193,12 @@ class AgentApi(ChatRecordEndpoints):
         self, _request: Request, services: AgentApiServices, caller: Caller
     ) -> HTTPResponse:
         chats = []
-        for session_id in await services.desk.presence.chats_of(caller.agent.agent_id):
+        agent_id = caller.agent.agent_id
+        read = await services.client.hgetall(redis_keys.agent_read_key(agent_id))
+        for session_id in await services.desk.presence.chats_of(agent_id):
             handoff = await services.desk.queue.handoff(session_id)
+            read_seq = int(read.get(session_id.encode(), 0))
+            unread_entries = await services.transcript.after(session_id, read_seq)
             entries, _ = await services.transcript.page_before(session_id, None, 1)
             last_entry = None
             if entries:
@@ -205,9 +211,30 @@ class AgentApi(ChatRecordEndpoints):
                     "summary": handoff.get("summary", ""),
                     "category": handoff.get("category") or None,
                     "last_entry": last_entry,
+                    "read_seq": read_seq,
+                    "unread": sum(entry.kind == "visitor" for entry in unread_entries),
                 }
             )
         return json_response(chats)
+
+    async def canned_replies(
+        self, _request: Request, services: AgentApiServices, caller: Caller
+    ) -> HTTPResponse:
+        first_name = caller.agent.name.split()[0] if caller.agent.name.split() else ""
+        replies = services.canned_replies.get()
+        return json_response([reply.for_agent(first_name) for reply in replies])
+
+    async def mark_read(
+        self, request: Request, services: AgentApiServices, caller: Caller, session_id: str
+    ) -> HTTPResponse:
+        seq = json_body(request).get("seq")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            raise invalid("seq must be a whole number of at least 0")
+        await self.chat_owner(services, session_id, caller)
+        await services.client.hset(
+            redis_keys.agent_read_key(caller.agent.agent_id), session_id, seq
+        )
+        return json_response({"session_id": session_id, "read_seq": seq})
 
     # Acting on a chat.
 
@@ -302,6 +329,7 @@ class AgentApi(ChatRecordEndpoints):
             ("GET", "/agents", self.agents, read),
             ("GET", "/queue", self.queue, read),
             ("GET", "/chats", self.chats, read),
+            ("GET", "/canned-replies", self.canned_replies, read),
             ("POST", f"{chat}/claim", self.claim, write),
             ("GET", f"{chat}/packet", self.packet, read),
             ("GET", f"{chat}/transcript", self.transcript, read),
@@ -311,6 +339,7 @@ class AgentApi(ChatRecordEndpoints):
             ("GET", f"{chat}/earlier/<other_id>/transcript", self.earlier_transcript, read),
             ("POST", f"{chat}/messages", self.message, write),
             ("POST", f"{chat}/typing", self.typing, write),
+            ("POST", f"{chat}/read", self.mark_read, write),
             ("POST", f"{chat}/transfer", self.transfer, write),
             ("POST", f"{chat}/hand-back", self.hand_back, write),
             ("POST", f"{chat}/close", self.close, write),

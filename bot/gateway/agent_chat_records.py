@@ -15,6 +15,7 @@ from sanic.response import json as json_response
 from bot import redis_keys
 from bot.agents.login_guard import LoginGuard
 from bot.agents.roster import AgentProfile
+from bot.console.canned_replies import CannedRepliesFile
 from bot.conversations import earlier_conversations
 from bot.gateway.agent_auth import AgentSession, AgentSessions
 from bot.gateway.agent_requests import (
@@ -43,6 +44,7 @@ class AgentApiServices:
     transcript: Transcript
     sessions: AgentSessions
     login_guard: LoginGuard
+    canned_replies: CannedRepliesFile
 
 
 @dataclass(frozen=True)

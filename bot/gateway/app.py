@@ -20,6 +20,7 @@ from bot import redis_keys
 from bot.agents.login_guard import LoginGuard
 from bot.agents.presence import Presence, presence_times_from_environment
 from bot.agents.roster import RosterCache, roster_file_path
+from bot.console.canned_replies import CannedRepliesFile, canned_replies_path
 from bot.gateway.agent_api import AgentApiServices, create_agent_api
 from bot.gateway.agent_auth import AgentSessions
 from bot.gateway.agent_socket import AgentSocketHandlers, AgentSocketServices
@@ -113,6 +114,7 @@ def create_app(settings: GatewaySettings) -> Sanic:
             transcript=transcript,
             sessions=agent_sessions,
             login_guard=LoginGuard(client),
+            canned_replies=CannedRepliesFile(canned_replies_path()),
         )
         agent_handlers.start(AgentSocketServices(desk=desk, sessions=agent_sessions))
 

@@ -180,6 +180,23 @@ def _paths() -> dict[str, Schema]:
                 {"200": _ok("Chats", {"type": "array", "items": _ref("Chat")})},
             )
         },
+        f"{URL_PREFIX}/canned-replies": {
+            "get": _operation(
+                "listCannedReplies",
+                "The company's canned replies (canned_replies.yml), {agent} filled in",
+                {"200": _ok("Replies", {"type": "array", "items": _ref("CannedReply")})},
+            )
+        },
+        f"{chat}/read": {
+            "post": _operation(
+                "markRead",
+                "Remember the newest entry the caller has read (the chats' unread counts)",
+                {"200": _ok("Marked", _ref("ReadMarker"))},
+                security=WRITE,
+                body="ReadRequest",
+                parameters=CHAT,
+            )
+        },
         f"{chat}/claim": {
             "post": _operation(
                 "claimChat",
@@ -370,7 +387,15 @@ def _schemas() -> dict[str, Schema]:
             },
         ),
         "Chat": obj(
-            ["session_id", "customer_key", "summary", "category", "last_entry"],
+            [
+                "session_id",
+                "customer_key",
+                "summary",
+                "category",
+                "last_entry",
+                "read_seq",
+                "unread",
+            ],
             {
                 "session_id": {"type": "string"},
                 "customer_key": {"type": "string"},
@@ -386,7 +411,21 @@ def _schemas() -> dict[str, Schema]:
                     },
                     nullable=True,
                 ),
+                "read_seq": {"type": "integer", "minimum": 0},
+                "unread": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "the customer's messages after read_seq",
+                },
             },
+        ),
+        "CannedReply": obj(
+            ["title", "text"], {"title": {"type": "string"}, "text": {"type": "string"}}
+        ),
+        "ReadRequest": obj(["seq"], {"seq": {"type": "integer", "minimum": 0}}),
+        "ReadMarker": obj(
+            ["session_id", "read_seq"],
+            {"session_id": {"type": "string"}, "read_seq": {"type": "integer"}},
         ),
         "ChatOwner": obj(
             ["session_id", "owner"],

@@ -22,6 +22,7 @@ from bot import redis_keys
 from bot.agents.login_guard import LoginGuard
 from bot.agents.presence import Presence
 from bot.agents.roster import RosterCache
+from bot.console.canned_replies import CannedRepliesFile
 from bot.embedded_redis import free_port
 from bot.gateway.agent_api import AgentApi, AgentApiServices, create_agent_api
 from bot.gateway.agent_auth import COOKIE_NAME, CSRF_HEADER, AgentSessions
@@ -37,6 +38,15 @@ PASSWORDS = {
     "olga": "olga-test-pass",
 }
 SKILLS = {"billing", "refund", "late_delivery", "wrong_item"}
+CANNED_REPLIES = """
+replies:
+  - title: Hello
+    text: Hi, this is {agent}. I've read everything.
+  - title: Bye
+    text: |-
+      Take care.
+      {agent}
+"""
 PACKET = {"version": 1, "category": "billing", "entities": {"order_id": "61234"}}
 
 
@@ -86,6 +96,8 @@ async def flushed(client) -> redis.Redis:
 
 @pytest.fixture
 def services(flushed, tmp_path: Path, password_hashes) -> AgentApiServices:
+    canned_path = tmp_path / "canned_replies.yml"
+    canned_path.write_text(CANNED_REPLIES, encoding="utf-8")
     roster_path = tmp_path / "agents.yml"
     roster_path.write_text(roster_yaml(password_hashes), encoding="utf-8")
     transcript = Transcript(flushed)
@@ -98,6 +110,7 @@ def services(flushed, tmp_path: Path, password_hashes) -> AgentApiServices:
         transcript=transcript,
         sessions=AgentSessions(flushed),
         login_guard=LoginGuard(flushed),
+        canned_replies=CannedRepliesFile(canned_path),
     )
 
 
@@ -425,7 +438,7 @@ async def test_every_endpoint_needs_a_session_and_answers_nothing_without_one(
 async def test_every_state_changing_endpoint_needs_the_csrf_token(maria, services, store) -> None:
     session_id = await claimed_chat(services, store, maria)
     writes = [(method, path) for method, path, writes in route_table() if writes]
-    assert len(writes) == 9
+    assert len(writes) == 10
     for header in (None, "", "wrong-token", maria.csrf[:-1] + "x"):
         headers = {} if header is None else {CSRF_HEADER: header}
         for method, path in writes:
@@ -481,6 +494,7 @@ async def test_redis_errors_are_503(maria, server, services) -> None:
         transcript=Transcript(dead),
         sessions=AgentSessions(dead),
         login_guard=LoginGuard(dead),
+        canned_replies=services.canned_replies,
     )
     try:
         for reply in (
@@ -761,3 +775,35 @@ async def test_close(maria, tom, services, store) -> None:
     assert (await services.transcript.all(session_id))[-1].body["handoff"]["state"] == "closed"
     again = await maria.call("POST", f"/chats/{session_id}/close")
     assert again.status == 409 and again.body["error"] == "already_closed"
+
+
+async def test_canned_replies_come_with_the_agents_first_name(maria, tom) -> None:
+    reply = await maria.call("GET", "/canned-replies")
+    assert reply.status == 200
+    assert reply.body == [
+        {"title": "Hello", "text": "Hi, this is Maria. I've read everything."},
+        {"title": "Bye", "text": "Take care.\nMaria"},
+    ]
+    assert (await tom.call("GET", "/canned-replies")).body[0]["text"].startswith("Hi, this is Tom.")
+
+
+async def test_unread_counts_the_customers_messages_after_the_read_marker(
+    maria, tom, services, store
+) -> None:
+    session_id = await claimed_chat(services, store, maria)
+    for text in ("are you there?", "hello?"):
+        await services.transcript.append(session_id, "visitor", text=text)
+    await maria.call("POST", f"/chats/{session_id}/messages", {"text": "Yes, here."})
+    chat = (await maria.call("GET", "/chats")).body[0]
+    assert (chat["read_seq"], chat["unread"]) == (0, 2)
+
+    marked = await maria.call("POST", f"/chats/{session_id}/read", {"seq": 3})
+    assert marked.status == 200 and marked.body == {"session_id": session_id, "read_seq": 3}
+    chat = (await maria.call("GET", "/chats")).body[0]
+    assert (chat["read_seq"], chat["unread"]) == (3, 0)
+
+    await services.transcript.append(session_id, "visitor", text="thanks")
+    assert (await maria.call("GET", "/chats")).body[0]["unread"] == 1
+    assert (await tom.call("POST", f"/chats/{session_id}/read", {"seq": 9})).status == 403
+    for bad in ({"seq": -1}, {"seq": "3"}, {"seq": True}, {}):
+        assert (await maria.call("POST", f"/chats/{session_id}/read", bad)).status == 400, bad
