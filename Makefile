@@ -16,7 +16,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .DEFAULT_GOAL := help
 WIDGET_STAMP := widget/node_modules/.installed-$(shell cksum < widget/package-lock.json | cut -d' ' -f1)
-WIDGET_SOURCES := $(wildcard widget/src/*.ts) widget/build.mjs
+WIDGET_SOURCES := $(wildcard widget/src/*.ts bot/console/src/*.ts) widget/build.mjs
 .PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu test-widget widget browser screenshots bench-gateway bench-handoff agents clean
 
 help: ## list the targets

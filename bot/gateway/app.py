@@ -21,6 +21,7 @@ from bot.agents.login_guard import LoginGuard
 from bot.agents.presence import Presence, presence_times_from_environment
 from bot.agents.roster import RosterCache, roster_file_path
 from bot.console.canned_replies import CannedRepliesFile, canned_replies_path
+from bot.console.pages import create_console_pages
 from bot.gateway.agent_api import AgentApiServices, create_agent_api
 from bot.gateway.agent_auth import AgentSessions
 from bot.gateway.agent_socket import AgentSocketHandlers, AgentSocketServices
@@ -90,6 +91,7 @@ def create_app(settings: GatewaySettings) -> Sanic:
         return {key: agent.name for key, agent in app.ctx.agent_api.desk.roster().agents.items()}
 
     app.blueprint(create_web_assets(agent_names))
+    app.blueprint(create_console_pages())
 
     @app.listener("before_server_start")
     async def start_services(app: Sanic, _loop: Any) -> None:

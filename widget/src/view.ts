@@ -5,6 +5,7 @@
 
 import type { ChatEntry, ChatSession, ChatSnapshot, PendingMessage } from "./chat";
 import type { WidgetConfig } from "./config";
+import { element } from "./dom";
 import { renderText, safeHref } from "./linkify";
 import { widgetCss } from "./styles";
 import { transcriptFileName, transcriptText } from "./transcript";
@@ -18,20 +19,6 @@ const ICONS = {
   minimise: '<path d="M6 9l6 6 6-6" stroke="currentColor" stroke-width="2.4" fill="none" stroke-linecap="round"/>',
   download: '<path d="M12 4v11m0 0l-5-5m5 5l5-5M5 20h14" stroke="currentColor" stroke-width="2.2" fill="none" stroke-linecap="round" stroke-linejoin="round"/>',
 };
-
-type Attributes = Record<string, string>;
-
-export function element<K extends keyof HTMLElementTagNameMap>(
-  doc: Document,
-  tag: K,
-  attributes: Attributes = {},
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = doc.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** An inline icon from the fixed set above (our markup, never server text). */
 function icon(doc: Document, name: keyof typeof ICONS): SVGSVGElement {
