@@ -58,7 +58,9 @@ def create_console_pages() -> Blueprint:
     @pages.get("/console.css")
     async def stylesheet(request: Request) -> HTTPResponse:
         return await response.file(
-            STATIC_DIR / "console.css", mime_type="text/css; charset=utf-8", headers=SECURITY_HEADERS
+            STATIC_DIR / "console.css",
+            mime_type="text/css; charset=utf-8",
+            headers=SECURITY_HEADERS,
         )
 
     @pages.get("/console.js")

@@ -32,6 +32,9 @@ def business_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 ALLOWED_ORIGIN = "http://shop.example"
+BROWSER_HOST_PORT = free_port()
+"""Where the browser tests serve their host pages (tests/e2e/browser/conftest.py): as
+``http://localhost:<port>`` an allowed origin, as ``http://127.0.0.1:<port>`` a refused one."""
 IDENTITY_SECRET = "e2e-identity-secret-0123456789"
 
 
@@ -41,7 +44,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, business_file: Path) -> Iter
         pytest.fail(f"no trained model at {MODEL_PATH}: `make test` trains it first")
     settings = {
         "BUSINESS_FILE": str(business_file),
-        "GATEWAY_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN}, http://other-shop.example",
+        "GATEWAY_ALLOWED_ORIGINS": (
+            f"{ALLOWED_ORIGIN}, http://other-shop.example, http://localhost:{BROWSER_HOST_PORT}"
+        ),
         "GATEWAY_IDENTITY_SECRET": IDENTITY_SECRET,
         # Agents count as gone 3 s after their last sign of life, and lose their chats
         # 2 s later (the product defaults are 30 s and 60 s).
