@@ -1,4 +1,5 @@
-"""Takes the README's widget screenshots (docs/images/widget-*.png) from a running
+"""Takes the README's screenshots of the widget and the agents' console
+(docs/images/widget-*.png, console-*.png) from a running
 `make run`: python scripts/readme_screenshots.py [gateway URL]. Needs Chromium
 (scripts/ensure-chromium) and no agent logged in (the queue shot needs an empty desk)."""
 
@@ -8,7 +9,6 @@ import json
 import sys
 from pathlib import Path
 
-import requests
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,15 +39,9 @@ def shot(page: Page, name: str) -> None:
     print(f"docs/images/widget-{name}.png")
 
 
-def agent_session(gateway: str) -> tuple[requests.Session, str]:
-    http = requests.Session()
-    reply = http.post(
-        f"{gateway}/api/agent/login",
-        json={"agent_id": "maria", "password": "maria-demo-pass"},
-        timeout=10,
-    )
-    reply.raise_for_status()
-    return http, reply.json()["csrf_token"]
+def console_shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(IMAGES / f"console-{name}.png"))
+    print(f"docs/images/console-{name}.png")
 
 
 def main(gateway: str) -> None:
@@ -67,29 +61,33 @@ def main(gateway: str) -> None:
         page.wait_for_selector("button.quick-reply", timeout=TIMEOUT_MS)
         shot(page, "queue")
 
-        http, csrf = agent_session(gateway)
+        console = browser.new_page(viewport={"width": 1280, "height": 800})
+        console.goto(f"{gateway}/console/")
+        console.wait_for_selector("form#login")
+        console.fill("#agent-id", "maria")
+        console_shot(console, "login")
+        console.fill("#password", "maria-demo-pass")
+        console.keyboard.press("Enter")
         stored = page.evaluate(f"localStorage.getItem('complaint-chat:{gateway}')")
-        session_id = json.loads(stored)["sessionId"]
-        headers = {"X-CSRF-Token": csrf}
-        http.post(f"{gateway}/api/agent/chats/{session_id}/claim", headers=headers, timeout=10)
+        waiting = f'li.queue-item[data-session-id="{json.loads(stored)["sessionId"]}"]'
+        console.wait_for_selector(waiting, timeout=TIMEOUT_MS)
+        console_shot(console, "queue")
+        console.click(f"{waiting} button.claim")
+        console.wait_for_selector("#packet .restated", timeout=TIMEOUT_MS)
         page.wait_for_selector("img.agent-avatar", timeout=TIMEOUT_MS)
-        http.post(
-            f"{gateway}/api/agent/chats/{session_id}/messages",
-            json={"text": "Hi, this is Maria. I can see the double charge; I'm refunding it now."},
-            headers=headers,
-            timeout=10,
-        )
+        console.select_option("#canned", index=1)
+        console.keyboard.press("Enter")
         page.wait_for_selector("li.entry[data-kind=agent]", timeout=TIMEOUT_MS)
+        console.fill("#note-text", "Double charge confirmed in the payments log; refunding $40.")
+        console.click("#note-form button[type=submit]")
+        console.wait_for_selector("li.note", timeout=TIMEOUT_MS)
         page.wait_for_timeout(600)
         shot(page, "agent")
+        console_shot(console, "chat")
 
         page.click("button.minimise")
-        http.post(
-            f"{gateway}/api/agent/chats/{session_id}/messages",
-            json={"text": "Done: $40 is on its way back to your card (3-5 working days)."},
-            headers=headers,
-            timeout=10,
-        )
+        console.fill("#reply-text", "Done: $40 is on its way back to your card (3-5 working days).")
+        console.keyboard.press("Enter")
         page.wait_for_selector("span.badge:not([hidden])", timeout=TIMEOUT_MS)
         page.wait_for_timeout(300)
         shot(page, "launcher")
@@ -106,7 +104,8 @@ def main(gateway: str) -> None:
         page.click("button.new-chat")
         say(page, "my parcel hasn't arrived, it's been two weeks")
         shot(page, "mobile")
-        http.post(f"{gateway}/api/agent/logout", headers=headers, timeout=10)
+        console.click("#logout")
+        console.wait_for_selector("form#login", timeout=TIMEOUT_MS)
         browser.close()
 
 

@@ -331,7 +331,7 @@ export class ConsoleApp {
       (child) => Number((child as HTMLElement).dataset.seq) > entry.seq,
     );
     transcript.insertBefore(node, later ?? null);
-    node.scrollIntoView({ block: "nearest" });
+    if (!later) transcript.scrollTop = transcript.scrollHeight;
   }
 
   private async markRead(sessionId: string, seq: number): Promise<void> {
