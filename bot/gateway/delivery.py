@@ -22,7 +22,7 @@ import redis.asyncio as redis
 from socketio import AsyncServer
 
 from bot import redis_keys
-from bot.gateway.events import SYSTEM_SENDER, entry_event
+from bot.gateway.events import entry_event, for_rasa_client
 from bot.transcript import Transcript, TranscriptEntry, publish_live
 
 logger = logging.getLogger(__name__)
@@ -83,10 +83,11 @@ class SocketDelivery:
     async def _send(self, entries: list[TranscriptEntry]) -> None:
         for entry in entries:
             event, payload = entry_event(entry)
+            if event == "bot_uttered" and not self.speaks_protocol:
+                payload = for_rasa_client(payload)
             await self.sio.emit(event, payload, to=self.sid)
             if event == "handoff" and not self.speaks_protocol and payload.get("text"):
-                notice = {"text": payload["text"], "sender": SYSTEM_SENDER}
-                await self.sio.emit("bot_uttered", notice, to=self.sid)
+                await self.sio.emit("bot_uttered", {"text": payload["text"]}, to=self.sid)
             self.last_seq = entry.seq
 
 

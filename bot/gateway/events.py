@@ -10,6 +10,14 @@ BOT_SENDER: dict[str, Any] = {"kind": "bot"}
 SYSTEM_SENDER: dict[str, Any] = {"kind": "system"}
 
 _OWN_FIELDS = {"text", "sender", "quick_replies", "attachment", "custom", "client_message_id"}
+PROTOCOL_FIELDS = frozenset({"seq", "at", "sender"})
+"""What protocol 1 adds to Rasa's ``bot_uttered``; Rasa's own clients get none of it
+(rasa-webchat 1.0 silently drops a message with keys it does not know)."""
+
+
+def for_rasa_client(payload: dict[str, Any]) -> dict[str, Any]:
+    """A ``bot_uttered`` payload as Rasa's socket.io channel would send it."""
+    return {key: value for key, value in payload.items() if key not in PROTOCOL_FIELDS}
 
 
 def entry_event(entry: TranscriptEntry) -> tuple[str, dict[str, Any]]:

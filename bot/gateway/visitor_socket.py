@@ -172,7 +172,7 @@ class VisitorSocketHandlers:
         socket = self.sockets.get(sid)
         if (socket is None or not socket.speaks_protocol) and code in NOTICES:
             text = NOTICES[code].format(limit=self.settings.max_message_chars)
-            await self.sio.emit("bot_uttered", {"text": text, "sender": SYSTEM_SENDER}, to=sid)
+            await self.sio.emit("bot_uttered", {"text": text}, to=sid)
 
     async def on_session_request(self, sid: str, data: Any) -> None:
         request = payloads.session_request(data)
@@ -373,7 +373,7 @@ class VisitorSocketHandlers:
         )  # fmt: skip
         if not socket.speaks_protocol:
             await self.sio.emit(
-                "bot_uttered", {"text": NOTICES["slow_down"], "sender": SYSTEM_SENDER}, to=sid
+                "bot_uttered", {"text": NOTICES["slow_down"]}, to=sid
             )
 
     async def on_typing(self, sid: str, socket: VisitorSocket, data: Any) -> None:

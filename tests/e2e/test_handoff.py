@@ -152,11 +152,12 @@ async def test_a_rasa_webchat_style_client_sees_who_joined_and_what_they_say(
         status, _ = await maria.call("POST", f"/api/agent/chats/{legacy.session_id}/claim")
         assert status == 200
         joined = await legacy.next_event("bot_uttered")
-        assert joined["sender"] == {"kind": "system"} and "has joined the chat" in joined["text"]
+        # Rasa's fields only: rasa-webchat drops a message with keys it does not know.
+        assert set(joined) == {"text"} and "has joined the chat" in joined["text"]
         await maria.call(
             "POST", f"/api/agent/chats/{legacy.session_id}/messages", {"text": "Hello!"}
         )
         said = await legacy.next_event("bot_uttered")
-        assert said["text"] == "Hello!" and said["sender"]["name"] == "Maria"
+        assert said == {"text": "Hello!"}
     finally:
         await legacy.close()

@@ -85,6 +85,11 @@ async def test_every_event_the_server_sends_matches_its_schema(stack, visitors):
     for event, data in received:
         assert_matches(event, data, SERVER_SCHEMA_NAMES)
     assert {event for event, _ in received} == set(SERVER_EVENTS)
+    # Protocol-1 clients always learn who spoke; Rasa's clients get Rasa's fields only.
+    for event, data in visitor.received + waiting.received:
+        assert event != "bot_uttered" or "sender" in data, data
+    legacy_messages = [data for event, data in legacy.received if event == "bot_uttered"]
+    assert legacy_messages and all(set(data) == {"text"} for data in legacy_messages)
 
 
 VALID_CLIENT_PAYLOADS = [

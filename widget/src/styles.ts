@@ -86,10 +86,8 @@ button, textarea, input { font: inherit; color: inherit; }
   margin: 0; background: #fdecea; color: #8c1d18; font-size: 13px; padding: 6px 16px;
 }
 
-.messages {
-  list-style: none; margin: 0; padding: 14px 12px; flex: 1; overflow-y: auto;
-  display: flex; flex-direction: column; gap: 8px; background: #ffffff;
-}
+.log { flex: 1; overflow-y: auto; padding: 14px 12px; background: #ffffff; }
+.messages { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 8px; }
 .entry { display: flex; gap: 8px; align-items: flex-end; max-width: 100%; }
 .entry[data-kind="visitor"] { justify-content: flex-end; }
 .entry-body { max-width: 80%; display: flex; flex-direction: column; }

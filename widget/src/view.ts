@@ -61,6 +61,7 @@ export class WidgetView {
   private readonly endButton: HTMLButtonElement;
   private readonly connectionLine: HTMLDivElement;
   private readonly notice: HTMLParagraphElement;
+  private readonly log: HTMLDivElement;
   private readonly messages: HTMLOListElement;
   private readonly typing: HTMLDivElement;
   private readonly quickReplies: HTMLDivElement;
@@ -124,13 +125,17 @@ export class WidgetView {
     this.connectionLine.hidden = true;
     this.notice = element(doc, "p", { class: "notice", role: "alert" });
     this.notice.hidden = true;
-    this.messages = element(doc, "ol", {
-      class: "messages",
+    // The log (announced politely, scrollable, focusable for keyboard scrolling) holds
+    // a real list, so each message keeps its list-item semantics.
+    this.log = element(doc, "div", {
+      class: "log",
       role: "log",
       "aria-live": "polite",
       "aria-label": "Conversation",
       tabindex: "0",
     });
+    this.messages = element(doc, "ol", { class: "messages" });
+    this.log.append(this.messages);
     this.typing = element(doc, "div", { class: "typing", "aria-hidden": "true" });
     this.typing.hidden = true;
     this.quickReplies = element(doc, "div", {
@@ -178,7 +183,7 @@ export class WidgetView {
       header,
       this.connectionLine,
       this.notice,
-      this.messages,
+      this.log,
       this.typing,
       this.quickReplies,
       this.ended,
@@ -385,8 +390,8 @@ export class WidgetView {
         `pending:${message.status}`,
       ]);
     }
-    const atBottom =
-      this.messages.scrollHeight - this.messages.scrollTop - this.messages.clientHeight < 40;
+    const log = this.log;
+    const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     const keep = new Set(wanted.map(([key]) => key));
     for (const [key, node] of this.nodes) {
       if (!keep.has(key)) {
@@ -415,7 +420,7 @@ export class WidgetView {
       previous = node;
     }
     if (added && (atBottom || snapshot.pending.length || snapshot.owner === "closed")) {
-      this.messages.scrollTop = this.messages.scrollHeight;
+      log.scrollTop = log.scrollHeight;
     }
   }
 
