@@ -22,39 +22,51 @@ BILLING_COMPLAINT = "I was charged twice for order 61234"
 """A complaint routing gives to Maria (billing)."""
 
 
+async def reset_desk(client: redis.Redis) -> None:
+    """Nobody online, nobody queued, no agent holding chats, no login failures."""
+    keys = [redis_keys.AGENT_PRESENCE, redis_keys.AGENT_HEARTBEATS, redis_keys.HANDOFF_QUEUE]
+    async for key in client.scan_iter(f"{redis_keys.AGENT_CHATS_PREFIX}*"):
+        keys.append(key)
+    async for key in client.scan_iter(f"{redis_keys.LOGIN_FAILURES_PREFIX}*"):
+        keys.append(key)
+    await client.delete(*keys)
+
+
 @pytest.fixture
 async def desk_reset(stack: Stack) -> AsyncIterator[redis.Redis]:
-    """Nobody online, nobody queued, no agent holding chats: each test starts clean."""
+    """Each test starts with a clean desk (``reset_desk``) and leaves one."""
     client = redis.Redis.from_url(stack.redis_url)
-
-    async def reset() -> None:
-        keys = [redis_keys.AGENT_PRESENCE, redis_keys.AGENT_HEARTBEATS, redis_keys.HANDOFF_QUEUE]
-        async for key in client.scan_iter(f"{redis_keys.AGENT_CHATS_PREFIX}*"):
-            keys.append(key)
-        async for key in client.scan_iter(f"{redis_keys.LOGIN_FAILURES_PREFIX}*"):
-            keys.append(key)
-        await client.delete(*keys)
-
-    await reset()
+    await reset_desk(client)
     yield client
-    await reset()
+    await reset_desk(client)
     await client.close()
 
 
-@pytest.fixture
-async def agents(stack: Stack) -> AsyncIterator[Callable[..., Awaitable[AgentClient]]]:
-    """``await agents("maria")``: a logged-in agent console (gateway 1 unless ``url``)."""
-    made: list[AgentClient] = []
+class AgentLogins:
+    """``await logins("maria")``: a logged-in agent (gateway 1 unless ``url``); all
+    closed by ``close()``."""
 
-    async def log_in(agent_id: str, url: str | None = None) -> AgentClient:
-        agent = AgentClient(url or stack.config.gateway_urls[0])
-        made.append(agent)
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.made: list[AgentClient] = []
+
+    async def __call__(self, agent_id: str, url: str | None = None) -> AgentClient:
+        agent = AgentClient(url or self.stack.config.gateway_urls[0])
+        self.made.append(agent)
         await agent.login(agent_id)
         return agent
 
-    yield log_in
-    for agent in made:
-        await agent.close()
+    async def close(self) -> None:
+        for agent in self.made:
+            await agent.close()
+
+
+@pytest.fixture
+async def agents(stack: Stack) -> AsyncIterator[AgentLogins]:
+    """``await agents("maria")``: a logged-in agent console, closed after the test."""
+    logins = AgentLogins(stack)
+    yield logins
+    await logins.close()
 
 
 def handoff_events(visitor: Visitor, state: str) -> list[dict[str, Any]]:

@@ -149,7 +149,14 @@ export class ConsoleApp {
   }
 
   private onEntry(data: EntryEvent): void {
-    const entry = { ...(data.data as object), kind: data.kind } as TranscriptEntry;
+    // A live handoff line arrives as the visitor's `handoff` event; loaded from the
+    // transcript it is a system entry with a `handoff` field: make both the same.
+    const fields = data.data as Record<string, unknown>;
+    const entry = (
+      data.event === "handoff"
+        ? { seq: fields.seq, at: fields.at, kind: data.kind, text: fields.text, handoff: fields }
+        : { ...fields, kind: data.kind }
+    ) as TranscriptEntry;
     if (data.session_id === this.openId) {
       this.appendEntry(entry);
       if (entry.kind === "visitor") byId("visitor-typing").hidden = true;

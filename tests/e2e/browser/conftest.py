@@ -20,7 +20,7 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -40,11 +40,10 @@ from playwright.async_api import (
 )
 from playwright.async_api import expect as playwright_expect
 
-from bot import redis_keys
 from bot.stack import Stack
 from tests.conftest import ROOT
-from tests.e2e.agent import AgentClient
 from tests.e2e.conftest import BROWSER_HOST_PORT
+from tests.e2e.handoff_helpers import AgentLogins, reset_desk
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -311,38 +310,17 @@ def widget_bundle() -> Path:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def clean_desk(stack: Stack) -> AsyncIterator[redis.Redis]:
-    """Nobody online, nobody queued, no agent holding chats (``desk_reset`` on the
-    session loop)."""
+    """``desk_reset`` on the session loop: a clean desk before and after the test."""
     client = redis.Redis.from_url(stack.redis_url)
-
-    async def reset() -> None:
-        keys = [redis_keys.AGENT_PRESENCE, redis_keys.AGENT_HEARTBEATS, redis_keys.HANDOFF_QUEUE]
-        async for key in client.scan_iter(f"{redis_keys.AGENT_CHATS_PREFIX}*"):
-            keys.append(key)
-        async for key in client.scan_iter(f"{redis_keys.LOGIN_FAILURES_PREFIX}*"):
-            keys.append(key)
-        await client.delete(*keys)
-
-    await reset()
+    await reset_desk(client)
     yield client
-    await reset()
+    await reset_desk(client)
     await client.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def agent_consoles(
-    stack: Stack,
-) -> AsyncIterator[Callable[..., Awaitable[AgentClient]]]:
-    """``await agent_consoles("maria")``: a logged-in agent (``agents`` on the session
-    loop), closed after the test."""
-    made: list[AgentClient] = []
-
-    async def log_in(agent_id: str, url: str | None = None) -> AgentClient:
-        agent = AgentClient(url or stack.config.gateway_urls[0])
-        made.append(agent)
-        await agent.login(agent_id)
-        return agent
-
-    yield log_in
-    for agent in made:
-        await agent.close()
+async def agent_consoles(stack: Stack) -> AsyncIterator[AgentLogins]:
+    """``await agent_consoles("maria")``: ``agents`` on the session loop."""
+    logins = AgentLogins(stack)
+    yield logins
+    await logins.close()
