@@ -372,9 +372,7 @@ class VisitorSocketHandlers:
             to=sid,
         )  # fmt: skip
         if not socket.speaks_protocol:
-            await self.sio.emit(
-                "bot_uttered", {"text": NOTICES["slow_down"]}, to=sid
-            )
+            await self.sio.emit("bot_uttered", {"text": NOTICES["slow_down"]}, to=sid)
 
     async def on_typing(self, sid: str, socket: VisitorSocket, data: Any) -> None:
         typing = payloads.typing_flag(data)
