@@ -72,8 +72,8 @@ agents: setup ## the agents: make agents ARGS="list" (or "add ID --name .. --tea
 	@$(PY) -m bot.agents $(ARGS)
 
 lint: setup ## ruff: lint and formatting
-	@$(PY) -m ruff check bot actions tests bench
-	@$(PY) -m ruff format --check bot actions tests bench
+	@$(PY) -m ruff check bot actions tests bench scripts
+	@$(PY) -m ruff format --check bot actions tests bench scripts
 
 test-unit: setup ## unit tests (actions, business rules, records) on a real embedded Redis
 	@$(PY) -m pytest tests/unit -q

@@ -11,15 +11,10 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from tests.e2e.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "images"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 20_000
 
 
@@ -47,9 +42,7 @@ def console_shot(page: Page, name: str) -> None:
 def main(gateway: str) -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1100, "height": 720})
         page.goto(f"{gateway}/demo/")
         page.click("button.launcher")

@@ -59,6 +59,10 @@ export class ConsoleApp {
   private lastSeq = 0;
   private knownQueue = new Set<string>();
   private firstQueue = true;
+  /** The chat being claimed from this console (it opens when the claim answers). */
+  private claiming: string | null = null;
+  /** Bumped by every notes load: an older answer arriving late is dropped. */
+  private notesLoad = 0;
   private typingSentAt = 0;
   private typingIdle: ReturnType<typeof setTimeout> | undefined;
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
@@ -113,7 +117,8 @@ export class ConsoleApp {
     socket.on("queue", (data: { entries: QueueEntry[] }) => this.setQueue(data.entries));
     socket.on("chat_assigned", (data: { session_id: string }) => {
       void this.refreshChats().then(() => {
-        if (!this.openId) void this.openChat(data.session_id);
+        // A chat given by a colleague (transfer) opens if nothing else is open.
+        if (!this.openId && !this.claiming) void this.openChat(data.session_id);
       });
     });
     socket.on("chat_released", (data: { session_id: string }) => {
@@ -244,6 +249,7 @@ export class ConsoleApp {
 
   private async claim(sessionId: string, button: HTMLButtonElement): Promise<void> {
     button.disabled = true;
+    this.claiming = sessionId;
     try {
       await this.api.call("POST", this.api.chatPath(sessionId, "/claim"));
       await this.refreshChats();
@@ -253,6 +259,8 @@ export class ConsoleApp {
       if (error instanceof ApiError && error.code === "not_queued") {
         this.toast("Someone else took that chat.");
       } else this.report(error);
+    } finally {
+      this.claiming = null;
     }
   }
 
@@ -351,8 +359,9 @@ export class ConsoleApp {
   }
 
   private async loadNotes(sessionId: string): Promise<void> {
+    const load = ++this.notesLoad;
     const notes = await this.api.call<Note[]>("GET", this.api.chatPath(sessionId, "/notes"));
-    if (this.openId !== sessionId) return;
+    if (this.openId !== sessionId || load !== this.notesLoad) return;
     const list = byId<HTMLUListElement>("note-list");
     list.textContent = "";
     for (const note of notes) {

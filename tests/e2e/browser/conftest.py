@@ -42,21 +42,9 @@ from playwright.async_api import expect as playwright_expect
 
 from bot.stack import Stack
 from tests.conftest import ROOT
+from tests.e2e.browser.chromium import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM
 from tests.e2e.conftest import BROWSER_HOST_PORT
 from tests.e2e.handoff_helpers import AgentLogins, reset_desk
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-NO_CHROMIUM = (
-    "Browser tests need Debian's chromium: run `sudo apt-get install chromium` "
-    "(make test installs it when run as root)"
-)
 
 TIMEOUT_MS = 15_000
 """How long an expectation or an action waits (the bot answers in well under a second)."""
