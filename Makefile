@@ -17,7 +17,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 .DEFAULT_GOAL := help
 WIDGET_STAMP := widget/node_modules/.installed-$(shell cksum < widget/package-lock.json | cut -d' ' -f1)
 WIDGET_SOURCES := $(wildcard widget/src/*.ts bot/console/src/*.ts) widget/build.mjs
-.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu test-widget widget browser screenshots bench-gateway bench-handoff agents clean
+.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu test-widget widget browser screenshots bench-gateway bench-handoff bench-nlu agents clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -102,6 +102,9 @@ bench-gateway: model ## measure the gateway hop: reply latency through the gatew
 
 bench-handoff: model ## measure handoff latency (trigger → agent event) and relay latency both ways
 	@$(PY) -m bench.handoff_latency
+
+bench-nlu: setup ## Rasa's default NLU pipeline vs ours on bench/nlu/heldout.yml: training, parse time, intent F1 (~5 min)
+	@$(PY) -m bench.nlu_compare
 
 test-nlu: setup ## cross-validated NLU report (per-intent precision/recall/F1, confusions) in reports/nlu/
 	@echo "Cross-validating the NLU model (5 folds, a few minutes)..."
