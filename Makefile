@@ -17,7 +17,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 .DEFAULT_GOAL := help
 WIDGET_STAMP := widget/node_modules/.installed-$(shell cksum < widget/package-lock.json | cut -d' ' -f1)
 WIDGET_SOURCES := $(wildcard widget/src/*.ts bot/console/src/*.ts) widget/build.mjs
-.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu test-widget widget browser screenshots bench-gateway bench-handoff bench-nlu agents clean
+.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories test-nlu test-widget widget browser screenshots bench bench-gateway bench-handoff bench-nlu agents clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -96,6 +96,9 @@ test-stories: model ## the dialogue's test stories (rasa test --fail-on-predicti
 test: lint validate model test-widget browser ## everything: lint, validation, widget, unit, story, end-to-end and browser tests
 	@$(PY) -m pytest tests -q
 	@$(MAKE) --no-print-directory test-stories
+
+bench: model widget ## the product against stock Rasa side by side (~20 min): bench/results.json, .md, .png
+	@$(PY) -m bench.run
 
 bench-gateway: model ## measure the gateway hop: reply latency through the gateway vs Rasa directly
 	@$(PY) -m bench.gateway_hop

@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import secrets
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 import aiohttp
 import socketio
 
+from bench.stats import latency_summary
 from bot.embedded_redis import free_port
 from bot.gateway.rasa_client import WEBHOOK_PATH
 from bot.stack import Stack, StackConfig
@@ -42,11 +42,6 @@ SCRIPT = [
     "thanks, bye",
 ]
 RESULTS = Path(__file__).resolve().parent / "gateway-hop.json"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 async def direct_conversation(config: StackConfig) -> list[float]:
@@ -116,15 +111,7 @@ async def measure(config: StackConfig, conversations: int) -> dict[str, list[flo
 
 
 def summary(timings: dict[str, list[float]]) -> dict[str, dict[str, float]]:
-    figures = {
-        path: {
-            "messages": len(values),
-            "p50_ms": round(statistics.median(values), 1),
-            "p95_ms": round(percentile(values, 0.95), 1),
-            "max_ms": round(max(values), 1),
-        }
-        for path, values in timings.items()
-    }
+    figures = {path: latency_summary(values) for path, values in timings.items()}
     figures["added_by_gateway"] = {
         name: round(figures["gateway"][name] - figures["direct"][name], 1)
         for name in ("p50_ms", "p95_ms")
@@ -155,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n| path | messages | p50 ms | p95 ms | max ms |\n|---|---|---|---|---|")
     for path in ("direct", "gateway"):
         row = figures[path]
-        print(f"| {path} | {row['messages']} | {row['p50_ms']} | {row['p95_ms']} | "
+        print(f"| {path} | {row['n']} | {row['p50_ms']} | {row['p95_ms']} | "
               f"{row['max_ms']} |")  # fmt: skip
     added = figures["added_by_gateway"]
     print(f"\nThe gateway hop adds {added['p50_ms']} ms at p50 and {added['p95_ms']} ms at p95 "

@@ -30,7 +30,6 @@ import itertools
 import json
 import os
 import secrets
-import statistics
 import sys
 import time
 from collections import Counter
@@ -42,6 +41,7 @@ from typing import Any
 import aiohttp
 import socketio
 
+from bench.stats import latency_summary
 from bot.embedded_redis import free_port
 from bot.stack import Stack, StackConfig
 
@@ -367,9 +367,10 @@ HANDOFF_FIELDS = {
 
 
 async def measure_handoffs(
-    consoles: dict[str, AgentConsole], url: str, count: int, timeout: float
+    consoles: dict[str, AgentConsole], url: str, count: int, timeout: float, quiet: bool = False
 ) -> list[dict[str, Any]]:
-    """One row per handoff: the agent it went to and its timings."""
+    """One row per handoff: the agent it went to and its timings (``quiet``: no line
+    per handoff)."""
     samples: list[dict[str, Any]] = []
     for number in range(count):
         complaint = COMPLAINTS[number % len(COMPLAINTS)]
@@ -381,6 +382,8 @@ async def measure_handoffs(
             samples.append(sample)
         finally:
             await close_chat(chat, timeout)
+        if quiet:
+            continue
         say(f"  handoff {number + 1}/{count} → {sample['agent']}: agent event "
             f"{sample['to_agent_event_ms']} ms, visitor queued "
             f"{sample['to_visitor_queued_ms']} ms (bot typing at "
@@ -429,7 +432,7 @@ async def relay(chat: Chat, number: int, token: str, timeout: float) -> tuple[fl
 
 
 async def measure_relays(
-    consoles: dict[str, AgentConsole], url: str, count: int, timeout: float
+    consoles: dict[str, AgentConsole], url: str, count: int, timeout: float, quiet: bool = False
 ) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {
         "relay_agent_to_visitor": [], "agent_message_http": [], "relay_visitor_to_agent": [],
@@ -445,7 +448,7 @@ async def measure_relays(
             timings["relay_agent_to_visitor"].append(to_visitor)
             timings["agent_message_http"].append(http_ms)
             timings["relay_visitor_to_agent"].append(to_agent)
-            if (number + 1) % step == 0 or number + 1 == count:
+            if not quiet and ((number + 1) % step == 0 or number + 1 == count):
                 say(f"  relays {number + 1}/{count} each way "
                     f"(with {chat.console.agent_id}, "
                     f"conversation {chat.session_id[:8]}…)")  # fmt: skip
@@ -482,22 +485,8 @@ async def measure(
     return {"timings": timings | relayed, "routed": dict(routed), "handoffs": samples}
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def summary(timings: dict[str, list[float]]) -> dict[str, dict[str, float]]:
-    return {
-        metric: {
-            "n": len(values),
-            "p50_ms": round(statistics.median(values), 1),
-            "p95_ms": round(percentile(values, 0.95), 1),
-            "max_ms": round(max(values), 1),
-        }
-        for metric, values in timings.items()
-        if values
-    }
+    return {metric: latency_summary(values) for metric, values in timings.items() if values}
 
 
 def main(argv: list[str] | None = None) -> int:

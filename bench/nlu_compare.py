@@ -7,8 +7,10 @@ message (p50 / p95 over every held-out example, after a warm-up), intent accurac
 weighted F1 (an ``nlu_fallback`` counts as a miss, as the bot would see it). A faster
 pipeline must never be bought with worse understanding: compare the two rows.
 
-``python -m bench.nlu_compare`` prints a table and writes ``bench/nlu-compare.json``.
-The first part of issue 7's ``make bench``.
+``python -m bench.nlu_compare`` prints a table and writes ``bench/nlu-compare.json``
+(``make bench-nlu``). ``make bench`` trains whole models anyway and passes them in
+with ``--from-models`` (a JSON list of ``{name, config, model, train_seconds}``), so
+the parse figures come from the NLU part of the very models it serves.
 """
 
 from __future__ import annotations
@@ -115,6 +117,10 @@ async def measure(name: str, config: Path, model: Path, train_seconds: float) ->
     )
 
 
+def _ratio(ours: float, stock: float) -> str:
+    return f"{ours / stock:.2f}x" if stock else "–"
+
+
 def table(results: list[PipelineResult]) -> str:
     lines = [
         "| pipeline | training | parse p50 | parse p95 | intent accuracy | weighted F1 |",
@@ -129,20 +135,43 @@ def table(results: list[PipelineResult]) -> str:
     if len(results) == 2:
         stock, ours = results
         lines.append(
-            f"| ours / stock | {ours.train_seconds / stock.train_seconds:.2f}x | "
-            f"{ours.parse_ms_p50 / stock.parse_ms_p50:.2f}x | "
-            f"{ours.parse_ms_p95 / stock.parse_ms_p95:.2f}x | "
+            f"| ours / stock | {_ratio(ours.train_seconds, stock.train_seconds)} | "
+            f"{_ratio(ours.parse_ms_p50, stock.parse_ms_p50)} | "
+            f"{_ratio(ours.parse_ms_p95, stock.parse_ms_p95)} | "
             f"{ours.accuracy - stock.accuracy:+.3f} | {ours.weighted_f1 - stock.weighted_f1:+.3f} |"
         )
     return "\n".join(lines)
 
 
+def measure_models(spec: Path) -> list[PipelineResult]:
+    """Each ``{name, config, model, train_seconds}`` of the JSON list in ``spec``."""
+    results = []
+    for entry in json.loads(spec.read_text()):
+        print(f"Parsing {HELDOUT.relative_to(ROOT)} with the {entry['name']} model...", flush=True)
+        results.append(
+            asyncio.run(
+                measure(
+                    entry["name"], Path(entry["config"]), Path(entry["model"]),
+                    float(entry["train_seconds"]),
+                )
+            )
+        )  # fmt: skip
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
+    parser.add_argument("--from-models", type=Path, metavar="SPEC.json",
+                        help="measure these trained models instead of training")  # fmt: skip
     args = parser.parse_args(argv)
     if not HELDOUT.exists():
         raise SystemExit(f"{HELDOUT} is missing: the held-out examples are part of the repo")
+    if args.from_models:
+        results = measure_models(args.from_models)
+        args.out.write_text(json.dumps([asdict(result) for result in results], indent=2) + "\n")
+        print(table(results))
+        return 0
     with tempfile.TemporaryDirectory(prefix="nlu-compare-") as scratch:
         folder = Path(scratch)
         pipelines = [("stock", stock_config(folder)), ("ours", ROOT / "config.yml")]

@@ -1,0 +1,104 @@
+"""Ours only: handoff and relay latency with ten agents online while 20 visitors keep
+the bot busy.
+
+The ten bench agents (``bench01`` … ``bench10``, password ``<id>-demo-pass``) come from
+a roster written for the run (``AGENTS_FILE``), their skills spread so that every
+complaint category has several. Each logs in over HTTP and holds an ``/agents``
+console socket. Handoffs and relays are measured one at a time with
+``bench.handoff_latency``'s steps, while ``bench.visitors`` runs 20 closed-loop
+visitors through the complaint script until the measurements are done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.handoff_latency import (
+    HANDOFF_FIELDS,
+    AgentConsole,
+    measure_handoffs,
+    measure_relays,
+)
+from bench.visitors import LoadResult, run_load
+from bot.agents.roster import hash_password
+
+AGENT_COUNT = 10
+TEAMS = (
+    ("billing", ["billing", "refund"]),
+    ("delivery", ["late_delivery", "damaged_item", "wrong_item"]),
+    ("accounts", ["account_access", "service"]),
+)
+
+ENVIRONMENT = {
+    # Consoles heartbeat every few seconds anyway; nobody should ever count as gone.
+    "AGENT_HEARTBEAT_TIMEOUT_SECONDS": "600",
+    "AGENT_OFFLINE_GRACE_SECONDS": "600",
+    # The relay phase sends hundreds of visitor messages in one conversation; the
+    # limit is still checked on every message, only set higher.
+    "GATEWAY_RATE_LIMIT": "100000/1",
+}
+
+
+def agent_ids(count: int = AGENT_COUNT) -> list[str]:
+    return [f"bench{number:02d}" for number in range(1, count + 1)]
+
+
+def write_roster(path: Path, count: int = AGENT_COUNT) -> Path:
+    """A roster of ``count`` agents (bcrypt hashes of ``<id>-demo-pass``)."""
+    lines = ["agents:"]
+    for number, agent_id in enumerate(agent_ids(count)):
+        team, skills = TEAMS[number % len(TEAMS)]
+        lines += [
+            f"  {agent_id}:",
+            f"    name: Bench Agent {number + 1}",
+            f"    team: {team}",
+            f"    skills: [{', '.join(skills)}]",
+            "    max_chats: 5",
+            f'    password_hash: "{hash_password(f"{agent_id}-demo-pass")}"',
+        ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+async def measure_under_load(
+    url: str,
+    replies_per_step: list[int],
+    handoffs: int,
+    relays: int,
+    background_visitors: int,
+    say: Callable[[str], None],
+    agents: int = AGENT_COUNT,
+    timeout: float = 60.0,
+) -> tuple[dict[str, list[float]], LoadResult]:
+    """Handoff and relay timings (ms, by metric) and the background load's figures."""
+    consoles: dict[str, AgentConsole] = {}
+    stop = asyncio.Event()
+    background: asyncio.Task[LoadResult] | None = None
+    try:
+        say(f"  logging in {agents} agents with a console socket each...")
+        for agent_id in agent_ids(agents):
+            consoles[agent_id] = AgentConsole(agent_id, url, timeout)
+            await consoles[agent_id].login()
+            await consoles[agent_id].connect_socket(url)
+        say(f"  {background_visitors} visitors talk to the bot meanwhile...")
+        background = asyncio.create_task(
+            run_load("gateway", url, background_visitors, 0, replies_per_step, until=stop)
+        )
+        await asyncio.sleep(2.0)  # let the load build up
+        say(f"  measuring {handoffs} handoffs...")
+        samples = await measure_handoffs(consoles, url, handoffs, timeout, quiet=True)
+        say(f"  measuring {relays} relay messages each way...")
+        relayed = await measure_relays(consoles, url, relays, timeout, quiet=True)
+    finally:
+        stop.set()
+        load = await background if background else LoadResult(background_visitors, 0)
+        for console in consoles.values():
+            await console.close()
+    timings: dict[str, list[Any]] = {
+        metric: [sample[field] for sample in samples] for metric, field in HANDOFF_FIELDS.items()
+    }
+    return timings | relayed, load
