@@ -67,6 +67,9 @@ class StackConfig:
     """Signs session ids; ``None``: kept in ``<state_dir>/gateway-session-secret`` so
     visitors' sessions survive a restart."""
     startup_timeout: float = 240.0
+    rasa_workers: int = 1
+    """Sanic workers of the Rasa server (``SANIC_WORKERS``): each loads the model
+    (about 1 GB) and they share the conversations through Redis."""
 
     @classmethod
     def from_environment(cls) -> StackConfig:
@@ -81,6 +84,7 @@ class StackConfig:
             state_dir=Path(os.environ.get("STACK_STATE_DIR") or ROOT / ".data"),
             gateway_ports=_ports(os.environ.get("GATEWAY_PORTS") or "8000"),
             session_secret=os.environ.get("GATEWAY_SESSION_SECRET") or None,
+            rasa_workers=_workers(os.environ.get("RASA_WORKERS")),
         )
 
     @property
@@ -108,6 +112,18 @@ def _ports(value: str) -> tuple[int, ...]:
     if not ports:
         raise StackError(f"GATEWAY_PORTS={value!r} must be one or more ports, like 8000,8001")
     return ports
+
+
+MAX_DEFAULT_RASA_WORKERS = 4
+
+
+def _workers(value: str | None) -> int:
+    """``RASA_WORKERS``, or one per core (at most 4: each holds the model in memory)."""
+    if not value:
+        return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_RASA_WORKERS))
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise StackError(f"RASA_WORKERS={value!r} must be a number of processes from 1 to 64")
+    return int(value)
 
 
 @dataclass
@@ -189,9 +205,14 @@ class Stack:
         """Start the Rasa server (also to restart it after ``stop_part("rasa")``)."""
         # Rasa's lock on a conversation outlives a killed Rasa by this long; the
         # gateway already sends one message per conversation at a time.
-        environment = self._environment() | {"TICKET_LOCK_LIFETIME": "15"}
+        environment = self._environment() | {
+            "TICKET_LOCK_LIFETIME": "15",
+            "SANIC_WORKERS": str(self.config.rasa_workers),
+        }
+        workers = self.config.rasa_workers
         self._start_and_wait(
-            "Rasa server (loading the model takes about 40 s)",
+            f"Rasa server ({workers} worker{'s' if workers > 1 else ''}; loading the model "
+            "takes 20-40 s)",
             [
                 sys.executable, "-m", "rasa", "run",
                 "--model", str(self.config.model_path),

@@ -50,7 +50,7 @@ def model_is_current(root: Path = ROOT) -> bool:
 def train(root: Path = ROOT) -> None:
     """Run ``rasa train`` and record the fingerprint of what it trained on."""
     current = fingerprint(root)
-    print("Training the model (about 40 s on 2 cores)...", flush=True)
+    print("Training the model (about a minute on 2 cores)...", flush=True)
     started = time.monotonic()
     command = [
         sys.executable, "-m", "rasa", "train",

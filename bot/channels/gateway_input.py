@@ -22,6 +22,7 @@ import contextlib
 import hmac
 import json
 import logging
+import os
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -35,11 +36,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import redis_keys
+from bot.channels import action_result_check
 from bot.gateway.payloads import MAX_MESSAGE_CHARS, SLASH_COMMAND_GUARD
 from bot.ownership import BOT, owner_of
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+action_result_check.install()  # the Rasa process loads this channel: check answers cheaply
 
 HANDLED_TTL_SECONDS = 24 * 3600
 CLAIM_TTL_SECONDS = 300
@@ -71,10 +75,23 @@ class GatewayInput(InputChannel):
     def __init__(self, secret: str, redis_url: str) -> None:
         self.secret = secret
         self.redis_url = redis_url
-        self.boot_id = secrets.token_hex(8)
+        self._process_id = 0
+        self.boot_id = ""
         self._in_flight: set[str] = set()
         self._heartbeat: asyncio.Task[None] | None = None
         self._redis: redis.Redis | None = None
+
+    def _own_process_state(self) -> None:
+        """A fresh boot id, in-flight set, heartbeat and Redis client per process: with
+        ``SANIC_WORKERS`` above 1, Sanic forks this object into every worker, and a boot
+        id shared by two workers would let one take over a message the other is on."""
+        if self._process_id == os.getpid():
+            return
+        self._process_id = os.getpid()
+        self.boot_id = secrets.token_hex(8)
+        self._in_flight = set()
+        self._heartbeat = None
+        self._redis = None
 
     def _client(self) -> redis.Redis:
         if self._redis is None:
@@ -119,6 +136,7 @@ class GatewayInput(InputChannel):
         rasa_agent: Agent,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> HTTPResponse:
+        self._own_process_state()
         if self._heartbeat is None:
             self._heartbeat = asyncio.create_task(self._keep_heartbeat())
             await asyncio.sleep(0)  # let it start announcing this process

@@ -53,3 +53,22 @@ def test_the_session_secret_is_kept_between_runs(tmp_path):
     assert len(secret) >= 32
     assert second._gateway_environment(8001)["GATEWAY_SESSION_SECRET"] == secret
     assert (tmp_path / "gateway-session-secret").stat().st_mode & 0o777 == 0o600
+
+
+def test_rasa_runs_one_worker_per_core_unless_told(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("RASA_WORKERS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert StackConfig.from_environment().rasa_workers == 2
+    monkeypatch.setattr("os.cpu_count", lambda: 32)  # each worker holds the model: capped
+    assert StackConfig.from_environment().rasa_workers == 4
+    monkeypatch.setenv("RASA_WORKERS", "1")
+    assert StackConfig.from_environment().rasa_workers == 1
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1", "65"])
+def test_malformed_rasa_workers_stop_the_start_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+):
+    monkeypatch.setenv("RASA_WORKERS", value)
+    with pytest.raises(StackError, match="RASA_WORKERS="):
+        StackConfig.from_environment()
