@@ -246,7 +246,7 @@ def plot(results: Results, path: Path) -> None:
 
     levels = results["config"]["levels"]
     figure, (latency, throughput) = plt.subplots(1, 2, figsize=(11, 4.2))
-    colours = {"stock_default": "#9a3412", "stock_tuned": "#b45309", "ours": "#1d4ed8"}
+    colours = {"stock_default": "#b91c1c", "stock_tuned": "#7c3aed", "ours": "#1d4ed8"}
     for name in SYSTEMS:
         system = results["systems"].get(name)
         if not system:

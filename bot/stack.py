@@ -70,6 +70,9 @@ class StackConfig:
     rasa_workers: int = 1
     """Sanic workers of the Rasa server (``SANIC_WORKERS``): each loads the model
     (about 1 GB) and they share the conversations through Redis."""
+    rasa_niceness: int = 0
+    """Added to the Rasa server's nice value: inference is throughput work and can wait
+    a moment; the gateway's relays, Redis and the action server cannot."""
 
     @classmethod
     def from_environment(cls) -> StackConfig:
@@ -85,6 +88,7 @@ class StackConfig:
             gateway_ports=_ports(os.environ.get("GATEWAY_PORTS") or "8000"),
             session_secret=os.environ.get("GATEWAY_SESSION_SECRET") or None,
             rasa_workers=_workers(os.environ.get("RASA_WORKERS")),
+            rasa_niceness=_niceness(os.environ.get("RASA_NICENESS") or "5"),
         )
 
     @property
@@ -123,6 +127,12 @@ def _workers(value: str | None) -> int:
         return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_RASA_WORKERS))
     if not value.isdigit() or not 1 <= int(value) <= 64:
         raise StackError(f"RASA_WORKERS={value!r} must be a number of processes from 1 to 64")
+    return int(value)
+
+
+def _niceness(value: str) -> int:
+    if not value.isdigit() or int(value) > 19:
+        raise StackError(f"RASA_NICENESS={value!r} must be a number from 0 to 19")
     return int(value)
 
 
@@ -225,6 +235,7 @@ class Stack:
             environment,
             f"{self.config.rasa_url}/",
             "rasa",
+            niceness=self.config.rasa_niceness,
         )  # fmt: skip
 
     def start_action_server(self) -> None:
@@ -347,6 +358,7 @@ class Stack:
         environment: dict[str, str],
         health_url: str,
         log_name: str,
+        niceness: int = 0,
     ) -> None:
         log_path = self.config.log_dir / f"{log_name}.log"
         self.report(f"Starting the {label}...")
@@ -359,6 +371,7 @@ class Stack:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
             )
         managed = ManagedProcess(log_name, process, log_path)
         self.processes.append(managed)

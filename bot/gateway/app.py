@@ -99,7 +99,10 @@ def create_app(settings: GatewaySettings) -> Sanic:
         transcript = Transcript(client)
         fanout = ConversationFanout(client, transcript)
         rasa = RasaChannelClient(
-            settings.rasa_url, settings.channel_secret, settings.rasa_timeout_seconds
+            settings.rasa_url,
+            settings.channel_secret,
+            settings.rasa_timeout_seconds,
+            settings.rasa_max_in_flight,
         )
         forwarder = BotForwarder(client, transcript, fanout, rasa, settings.slow_notice_seconds)
         desk = HandoffDesk(

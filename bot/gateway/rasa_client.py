@@ -50,14 +50,24 @@ class RasaAnswer:
 
 
 class RasaChannelClient:
-    """Posts one visitor message to Rasa and returns the bot's replies."""
+    """Posts one visitor message to Rasa and returns the bot's replies.
 
-    def __init__(self, rasa_url: str, secret: str, timeout_seconds: float) -> None:
+    At most ``max_in_flight`` messages are with Rasa at once; the rest wait their turn
+    here, first come first served (``asyncio.Semaphore`` wakes waiters in order). Rasa
+    handles every request it has concurrently, interleaved on its event loop, so
+    without a limit a burst makes every message in it as slow as the whole burst;
+    with it, each waits for the ones before it only. The wait does not count against
+    the timeout, which is for Rasa's own answer."""
+
+    def __init__(
+        self, rasa_url: str, secret: str, timeout_seconds: float, max_in_flight: int = 8
+    ) -> None:
         self.url = f"{rasa_url}{WEBHOOK_PATH}"
         self.health_url = f"{rasa_url}/"
         self.secret = secret
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds, connect=3)
         self._session: aiohttp.ClientSession | None = None
+        self._turns = asyncio.Semaphore(max_in_flight)
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -68,6 +78,10 @@ class RasaChannelClient:
         return self._session
 
     async def send(self, sender_id: str, message: InboxMessage) -> RasaAnswer:
+        async with self._turns:
+            return await self._send(sender_id, message)
+
+    async def _send(self, sender_id: str, message: InboxMessage) -> RasaAnswer:
         body = channel_body(sender_id, message)
         try:
             async with self._http().post(self.url, json=body) as reply:

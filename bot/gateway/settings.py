@@ -38,6 +38,8 @@ class GatewaySettings:
     slow_notice_seconds: float = 4.0
     """After this long without Rasa's answer the visitor is told we are still here."""
     rasa_timeout_seconds: float = 30.0
+    rasa_max_in_flight: int = 8
+    """Messages this gateway has with Rasa at once; more wait their turn, in order."""
 
     @classmethod
     def from_environment(cls) -> GatewaySettings:
@@ -59,6 +61,7 @@ class GatewaySettings:
             rate_limit=_rate_limit(environ.get("GATEWAY_RATE_LIMIT", "12/20")),
             slow_notice_seconds=_seconds(environ, "GATEWAY_SLOW_NOTICE_SECONDS", "4"),
             rasa_timeout_seconds=_seconds(environ, "GATEWAY_RASA_TIMEOUT_SECONDS", "30"),
+            rasa_max_in_flight=_count(environ, "GATEWAY_RASA_MAX_IN_FLIGHT", "8"),
         )
 
 
@@ -71,6 +74,13 @@ def _integer(environ: os._Environ[str], name: str, default: str) -> int:
     if not 0 < number < 65536:
         raise GatewaySettingsError(f"{name}={value!r} must be a port number (1-65535)")
     return number
+
+
+def _count(environ: os._Environ[str], name: str, default: str) -> int:
+    value = environ.get(name, default)
+    if not value.isdigit() or not 1 <= int(value) <= 10_000:
+        raise GatewaySettingsError(f"{name}={value!r} must be a whole number from 1 to 10000")
+    return int(value)
 
 
 def _seconds(environ: os._Environ[str], name: str, default: str) -> float:

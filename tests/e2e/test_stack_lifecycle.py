@@ -21,7 +21,9 @@ def test_one_ctrl_c_stops_every_process_the_stack_started(tmp_path):
         "ACTION_SERVER_PORT": str(free_port()),
         "EMBEDDED_REDIS_PORT": str(free_port()),
         "STACK_STATE_DIR": str(tmp_path),
+        "RASA_WORKERS": "2",
     }
+    environment.pop("RASA_NICENESS", None)
     environment.pop("REDIS_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.stack", "--train-if-needed"],
@@ -43,6 +45,11 @@ def test_one_ctrl_c_stops_every_process_the_stack_started(tmp_path):
         assert any("redis-server" in command for command in commands)
         assert any("rasa_sdk" in command for command in commands)
         assert any("rasa run" in command for command in commands)
+        # Sanic's main process and two workers, all below the other parts' priority.
+        rasa = [child for child in started if "rasa run" in " ".join(child.cmdline())]
+        assert len(rasa) == 3
+        assert {child.nice() for child in rasa} == {5}
+        assert all(child.nice() == 0 for child in started if child not in rasa)
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0

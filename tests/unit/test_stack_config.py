@@ -72,3 +72,13 @@ def test_malformed_rasa_workers_stop_the_start_naming_the_variable(
     monkeypatch.setenv("RASA_WORKERS", value)
     with pytest.raises(StackError, match="RASA_WORKERS="):
         StackConfig.from_environment()
+
+
+def test_rasa_runs_at_a_lower_priority_unless_told(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("RASA_NICENESS", raising=False)
+    assert StackConfig.from_environment().rasa_niceness == 5
+    monkeypatch.setenv("RASA_NICENESS", "0")
+    assert StackConfig.from_environment().rasa_niceness == 0
+    monkeypatch.setenv("RASA_NICENESS", "20")
+    with pytest.raises(StackError, match="RASA_NICENESS="):
+        StackConfig.from_environment()
