@@ -12,6 +12,9 @@ visitors through the complaint script until the measurements are done.
 from __future__ import annotations
 
 import asyncio
+import json
+import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,8 +25,9 @@ from bench.handoff_latency import (
     measure_handoffs,
     measure_relays,
 )
-from bench.visitors import LoadResult, run_load
+from bench.visitors import LoadResult
 from bot.agents.roster import hash_password
+from bot.stack import ROOT
 
 AGENT_COUNT = 10
 TEAMS = (
@@ -64,6 +68,45 @@ def write_roster(path: Path, count: int = AGENT_COUNT) -> Path:
     return path
 
 
+async def start_background_load(
+    url: str, visitors: int, replies_per_step: list[int]
+) -> asyncio.subprocess.Process:
+    """``bench.background_load`` in its own process, once its visitors have begun."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.background_load", url, str(visitors),
+        ",".join(str(count) for count in replies_per_step),
+        stdout=asyncio.subprocess.PIPE, cwd=ROOT,
+    )  # fmt: skip
+    assert process.stdout is not None
+    await process.stdout.readline()  # "started"
+    await asyncio.sleep(2.0)  # let the load build up
+    return process
+
+
+async def stop_background_load(
+    process: asyncio.subprocess.Process | None, visitors: int
+) -> LoadResult:
+    """Stop it (each visitor finishes its conversation) and read its figures."""
+    result = LoadResult(visitors, 0)
+    if process is None:
+        return result
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+    output, _ = await process.communicate()
+    lines = output.decode().strip().splitlines()
+    if process.returncode != 0 or not lines:
+        result.failed_conversations.append(f"background load exited with {process.returncode}")
+        return result
+    figures = json.loads(lines[-1])
+    result.sent, result.lost = figures["sent"], figures["lost"]
+    result.latencies_ms = figures["latencies_ms"]
+    result.wall_seconds = figures["wall_s"]
+    result.unexpected_replies = figures["unexpected_replies"]
+    result.slow_notices = figures["slow_notices"]
+    result.failed_conversations = figures["failures"]
+    return result
+
+
 async def measure_under_load(
     url: str,
     replies_per_step: list[int],
@@ -81,8 +124,7 @@ async def measure_under_load(
     (the target) and again, fewer, under the load (``*_under_load``). Relays do not
     touch Rasa and are measured under the load."""
     consoles: dict[str, AgentConsole] = {}
-    stop = asyncio.Event()
-    background: asyncio.Task[LoadResult] | None = None
+    background: asyncio.subprocess.Process | None = None
     try:
         say(f"  logging in {agents} agents with a console socket each...")
         for agent_id in agent_ids(agents):
@@ -91,19 +133,15 @@ async def measure_under_load(
             await consoles[agent_id].connect_socket(url)
         say(f"  measuring {handoffs} handoffs, the bot otherwise idle...")
         idle = await measure_handoffs(consoles, url, handoffs, timeout, quiet=True)
-        say(f"  {background_visitors} visitors start talking to the bot...")
-        background = asyncio.create_task(
-            run_load("gateway", url, background_visitors, 0, replies_per_step, until=stop)
-        )
-        await asyncio.sleep(2.0)  # let the load build up
+        say(f"  {background_visitors} visitors start talking to the bot (own process)...")
+        background = await start_background_load(url, background_visitors, replies_per_step)
         loaded_count = max(2, handoffs // 3)
         say(f"  measuring {loaded_count} handoffs under that load...")
         loaded = await measure_handoffs(consoles, url, loaded_count, timeout, quiet=True)
         say(f"  measuring {relays} relay messages each way under that load...")
         relayed = await measure_relays(consoles, url, relays, timeout, quiet=True)
     finally:
-        stop.set()
-        load = await background if background else LoadResult(background_visitors, 0)
+        load = await stop_background_load(background, background_visitors)
         for console in consoles.values():
             await console.close()
     timings: dict[str, list[Any]] = {}
