@@ -1,8 +1,8 @@
 """Train the model only when its inputs changed.
 
-The fingerprint covers config.yml, domain.yml, everything under data/ and the
-Rasa version. ``python -m bot.training`` trains when it differs from the last
-training's (or no model exists); ``--force`` always trains.
+The fingerprint covers config.yml, domain.yml, everything under data/, our NLU
+components (bot/nlu/) and the Rasa version. ``python -m bot.training`` trains when it
+differs from the last training's (or no model exists); ``--force`` always trains.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ FINGERPRINT_PATH = MODELS_DIR / ".fingerprint.json"
 def training_inputs(root: Path = ROOT) -> list[Path]:
     files = [root / "config.yml", root / "domain.yml"]
     files.extend(sorted(path for path in (root / "data").rglob("*") if path.is_file()))
+    files.extend(sorted((root / "bot" / "nlu").glob("*.py")))  # our NLU components
     return files
 
 

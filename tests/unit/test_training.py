@@ -17,6 +17,7 @@ def project(tmp_path) -> Path:
     shutil.copy(ROOT / "config.yml", tmp_path / "config.yml")
     shutil.copy(ROOT / "domain.yml", tmp_path / "domain.yml")
     shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copytree(ROOT / "bot" / "nlu", tmp_path / "bot" / "nlu")
     return tmp_path
 
 
@@ -30,7 +31,15 @@ def test_the_inputs_are_config_domain_and_every_data_file(project):
     assert inputs[:2] == ["config.yml", "domain.yml"]
     assert "data/nlu/entities.yml" in inputs
     assert "data/rules/complaint.yml" in inputs
-    assert len(inputs) == 2 + sum(1 for path in (project / "data").rglob("*") if path.is_file())
+    assert "bot/nlu/unknown_words.py" in inputs  # a component's code shapes the model
+    data_files = sum(1 for path in (project / "data").rglob("*") if path.is_file())
+    assert len(inputs) == 2 + data_files + len(list((project / "bot" / "nlu").glob("*.py")))
+
+
+def test_the_fingerprint_changes_when_an_nlu_component_changes(project):
+    before = fingerprint(project)
+    append(project / "bot" / "nlu" / "unknown_words.py", "\n# changed\n")
+    assert fingerprint(project) != before
 
 
 def test_the_fingerprint_is_stable_when_nothing_changes(project):

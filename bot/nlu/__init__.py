@@ -1,0 +1,1 @@
+"""Our own NLU components, used from config.yml."""
