@@ -5,7 +5,7 @@ meta-schema, on every custom action of every turn. Measured under load (py-spy,
 
 ``install()`` swaps in the same check with the validator built once: the same schema,
 the same error picked (``best_match``), the same message, raised the same way.
-The gateway channel installs it when Rasa loads the channel.
+The gateway channel installs it when Rasa builds the channel at start-up.
 """
 
 from __future__ import annotations

@@ -54,8 +54,15 @@ def test_the_schema_itself_is_checked_once(monkeypatch: pytest.MonkeyPatch) -> N
     action_result_check.action_result_validator.cache_clear()
 
 
-def test_loading_the_gateway_channel_installs_it() -> None:
-    import bot.channels.gateway_input  # noqa: F401 (what Rasa imports from credentials.yml)
+def test_building_the_gateway_channel_installs_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.channels.gateway_input import GatewayInput
+
+    def rasas_own(_action: RemoteAction, _result: dict[str, Any]) -> bool:
+        raise AssertionError("Rasa's own check ran")
+
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", rasas_own)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # never connected to here
+    GatewayInput.from_credentials({"secret": "a-channel-secret-of-some-length"})
 
     assert RemoteAction._validate_action_result is validate_action_result
     with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server"):
