@@ -12,6 +12,7 @@ import asyncio
 import json
 import signal
 import sys
+from dataclasses import asdict
 
 from bench.visitors import run_load
 
@@ -23,11 +24,7 @@ async def main(url: str, visitors: int, replies_per_message: list[int]) -> None:
         loop.add_signal_handler(signum, stop.set)
     print("started", flush=True)
     result = await run_load("gateway", url, visitors, 0, replies_per_message, until=stop)
-    print(json.dumps({"visitors": result.visitors, "sent": result.sent, "lost": result.lost,
-                      "latencies_ms": result.latencies_ms, "wall_s": result.wall_seconds,
-                      "unexpected_replies": result.unexpected_replies,
-                      "slow_notices": result.slow_notices,
-                      "failures": result.failed_conversations[:10]}), flush=True)  # fmt: skip
+    print(json.dumps(asdict(result)), flush=True)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from typing import Any
 from bench.handoff_latency import (
     HANDOFF_FIELDS,
     AgentConsole,
+    BenchError,
     measure_handoffs,
     measure_relays,
 )
@@ -35,15 +36,6 @@ TEAMS = (
     ("delivery", ["late_delivery", "damaged_item", "wrong_item"]),
     ("accounts", ["account_access", "service"]),
 )
-
-ENVIRONMENT = {
-    # Consoles heartbeat every few seconds anyway; nobody should ever count as gone.
-    "AGENT_HEARTBEAT_TIMEOUT_SECONDS": "600",
-    "AGENT_OFFLINE_GRACE_SECONDS": "600",
-    # The relay phase sends hundreds of visitor messages in one conversation; the
-    # limit is still checked on every message, only set higher.
-    "GATEWAY_RATE_LIMIT": "100000/1",
-}
 
 
 def agent_ids(count: int = AGENT_COUNT) -> list[str]:
@@ -97,14 +89,7 @@ async def stop_background_load(
     if process.returncode != 0 or not lines:
         result.failed_conversations.append(f"background load exited with {process.returncode}")
         return result
-    figures = json.loads(lines[-1])
-    result.sent, result.lost = figures["sent"], figures["lost"]
-    result.latencies_ms = figures["latencies_ms"]
-    result.wall_seconds = figures["wall_s"]
-    result.unexpected_replies = figures["unexpected_replies"]
-    result.slow_notices = figures["slow_notices"]
-    result.failed_conversations = figures["failures"]
-    return result
+    return LoadResult(**json.loads(lines[-1]))
 
 
 async def measure_under_load(
@@ -144,6 +129,8 @@ async def measure_under_load(
         load = await stop_background_load(background, background_visitors)
         for console in consoles.values():
             await console.close()
+    if not load.sent:  # the relays were not under load after all
+        raise BenchError(f"the background visitors measured nothing: {load.failed_conversations}")
     timings: dict[str, list[Any]] = {}
     for metric, field in HANDOFF_FIELDS.items():
         timings[metric] = [sample[field] for sample in idle]

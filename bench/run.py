@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import handoff_phase, report
+from bench.handoff_latency import ENVIRONMENT as HANDOFF_ENVIRONMENT
+from bench.nlu_compare import stock_config
 from bench.stats import latency_summary
 from bench.systems import (
     LABELS,
@@ -44,11 +46,11 @@ from bench.systems import (
     SystemName,
     start_ours,
     start_stock,
-    stock_config_text,
+    stop_make_run,
 )
 from bench.training_time import TrainingError, time_training
-from bench.visitors import PAUSE_SECONDS, SCRIPT, LoadResult, VisitorError, calibrate, run_load
-from bot.stack import ROOT, StackError
+from bench.visitors import PAUSE_SECONDS, SCRIPT, LoadResult, calibrate, run_load
+from bot.stack import ROOT
 from bot.training import MODEL_PATH
 
 RESULTS_DIR = ROOT / "bench"
@@ -147,6 +149,20 @@ async def drive(
     return replies, levels
 
 
+def system_figures(
+    running: RunningSystem, replies: list[int], levels: dict[str, Any]
+) -> dict[str, Any]:
+    """What every system reports (its sampler stopped)."""
+    return {
+        "label": LABELS[running.name],
+        "cold_start_s": round(running.cold_start_seconds, 1),
+        "rss": running.sampler.peaks(),
+        "replies_per_message": replies,
+        "levels": levels,
+        "logs": str(running.log_dir),
+    }
+
+
 def measure_stock(
     name: SystemName, model: Path, workdir: Path, config: BenchConfig, say: Progress
 ) -> dict[str, Any]:
@@ -157,19 +173,12 @@ def measure_stock(
     finally:
         running.sampler.stop()
         stack.stop()
-    return {
-        "label": LABELS[name],
-        "cold_start_s": round(running.cold_start_seconds, 1),
-        "rss": running.sampler.peaks(),
-        "replies_per_message": replies,
-        "levels": levels,
-        "logs": str(running.log_dir),
-    }
+    return system_figures(running, replies, levels)
 
 
 def measure_ours(workdir: Path, config: BenchConfig, say: Progress) -> dict[str, Any]:
     roster = handoff_phase.write_roster(workdir / "ours" / "agents.yml", config.agents)
-    environment = handoff_phase.ENVIRONMENT | {"AGENTS_FILE": str(roster)}
+    environment = HANDOFF_ENVIRONMENT | {"AGENTS_FILE": str(roster)}
     say("Starting ours (`make run`, timed until it says it is running)...")
     make_run, running = start_ours(workdir / "ours", environment)
     say(f"ours: ready after {running.cold_start_seconds:.1f} s")
@@ -195,25 +204,15 @@ def measure_ours(workdir: Path, config: BenchConfig, say: Progress) -> dict[str,
         replies, levels, handoff = asyncio.run(everything())
     finally:
         running.sampler.stop()
-        make_run.stop()
-    return {
-        "label": LABELS["ours"],
-        "cold_start_s": round(running.cold_start_seconds, 1),
-        "rss": running.sampler.peaks(),
-        "replies_per_message": replies,
-        "levels": levels,
-        "handoff": handoff,
-        "logs": str(running.log_dir),
-    }
+        stop_make_run(make_run)
+    return system_figures(running, replies, levels) | {"handoff": handoff}
 
 
 def train_both(workdir: Path, say: Progress) -> tuple[dict[str, Any], dict[str, Path]]:
-    stock_config = workdir / "stock-config.yml"
-    stock_config.write_text(stock_config_text())
     training: dict[str, Any] = {}
     models: dict[str, Path] = {}
     for name, config_path, estimate in (
-        ("stock", stock_config, "about 6 minutes"),
+        ("stock", stock_config(workdir), "about 6 minutes"),
         ("ours", ROOT / "config.yml", "about 1 minute"),
     ):
         say(f"Training the {name} model from scratch, then again unchanged ({estimate})...")
@@ -294,7 +293,11 @@ def run(config: BenchConfig, out_dir: Path, say: Progress) -> tuple[dict[str, An
                 results["systems"][name] = measure_ours(workdir, config, say)
             else:
                 results["systems"][name] = measure_stock(name, stock_model, workdir, config, say)
-        except (StackError, VisitorError, OSError, RuntimeError, asyncio.TimeoutError) as error:
+        except (
+            RuntimeError,
+            OSError,
+            asyncio.TimeoutError,
+        ) as error:  # StackError, VisitorError, …
             complete = False
             results["errors"][name] = f"{type(error).__name__}: {error}"
             say(f"{LABELS[name]} could not be measured: {error}")
@@ -305,8 +308,9 @@ def run(config: BenchConfig, out_dir: Path, say: Progress) -> tuple[dict[str, An
     if complete:
         (out_dir / "results.md").write_text(report.markdown(results))
         report.plot(results, out_dir / "results.png")
-    if not config.tiny:
-        shutil.rmtree(workdir / "models", ignore_errors=True)
+    # The models are big; a full run keeps its logs (results.json points at them), a
+    # tiny one that worked keeps nothing.
+    shutil.rmtree(workdir if config.tiny and complete else workdir / "models", ignore_errors=True)
     return results, complete
 
 

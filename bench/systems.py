@@ -22,9 +22,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from importlib import resources
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -32,7 +31,15 @@ import psutil
 
 from bench.visitors import Protocol
 from bot.embedded_redis import free_port
-from bot.stack import ROOT, Stack, StackConfig, StackError, http_ok
+from bot.stack import (
+    READY_LINE,
+    ROOT,
+    ManagedProcess,
+    Stack,
+    StackConfig,
+    StackError,
+    http_ok,
+)
 
 SystemName = Literal["stock_default", "stock_tuned", "ours"]
 LABELS: dict[SystemName, str] = {
@@ -47,12 +54,6 @@ socketio:
   bot_message_evt: bot_uttered
   session_persistence: true
 """
-
-
-def stock_config_text() -> str:
-    """The ``config.yml`` that ``rasa init`` writes (pipeline and policies left to Rasa)."""
-    template = resources.files("rasa.cli").joinpath("initial_project", "config.yml")
-    return template.read_text(encoding="utf-8")
 
 
 def stock_endpoints_text(action_port: int, redis_port: int | None) -> str:
@@ -155,21 +156,22 @@ class RunningSystem:
     cold_start_seconds: float
     sampler: RssSampler
     log_dir: Path
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class StockStack(Stack):
     """Redis, our action server and ``rasa run`` with Rasa's socket.io channel."""
 
-    def __init__(self, config: StackConfig, workdir: Path, tuned: bool, report: object) -> None:
-        super().__init__(config, report=report)  # type: ignore[arg-type]
+    def __init__(
+        self, config: StackConfig, workdir: Path, tuned: bool, report: Callable[[str], None]
+    ) -> None:
+        super().__init__(config, report=report)
         self.workdir = workdir
         self.tuned = tuned
 
     def start_rasa(self) -> None:
         credentials = self.workdir / "credentials.yml"
         credentials.write_text(SOCKETIO_CREDENTIALS)
-        redis_port = int(self.redis_url.rsplit(":", 1)[1].split("/")[0]) if self.tuned else None
+        redis_port = self.config.embedded_redis_port if self.tuned else None
         endpoints = self.workdir / "endpoints.yml"
         endpoints.write_text(stock_endpoints_text(self.config.action_port, redis_port))
         environment = self._environment() | {"SANIC_WORKERS": "2" if self.tuned else "1"}
@@ -190,7 +192,7 @@ class StockStack(Stack):
 
 
 def start_stock(
-    name: SystemName, model: Path, workdir: Path, report: object
+    name: SystemName, model: Path, workdir: Path, report: Callable[[str], None]
 ) -> tuple[StockStack, RunningSystem]:
     """Start a stock system; the caller stops the stack (``stack.stop()``)."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -205,50 +207,18 @@ def start_stock(
     stack = StockStack(config, workdir, tuned=name == "stock_tuned", report=report)
     sampler = RssSampler()
     started = time.monotonic()
-    try:
-        stack.start()
-    except BaseException:
-        stack.stop()
-        raise
+    stack.start()  # stops what it started if a part fails
     cold_start = time.monotonic() - started
     sampler.start([managed.process.pid for managed in stack.processes])
     running = RunningSystem(name, "rasa", config.rasa_url, cold_start, sampler, config.log_dir)
     return stack, running
 
 
-@dataclass
-class MakeRun:
-    """``make run`` in its own process group, its output in ``log_path``."""
-
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    gateway_url: str
-    ready_after: float = 0.0
-
-    def stop(self, timeout: float = 30.0) -> None:
-        if self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGINT)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-    def log_tail(self, lines: int = 20) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-
-READY_LINE = b"The complaint assistant is running."
-
-
 def start_ours(
     workdir: Path, environment: dict[str, str], timeout: float = 300.0
-) -> tuple[MakeRun, RunningSystem]:
-    """``make run`` on free ports with its state in ``workdir``; ready when it says so.
-    The caller stops it (``make_run.stop()``)."""
+) -> tuple[ManagedProcess, RunningSystem]:
+    """``make run`` on free ports with its state in ``workdir``, in its own process
+    group; ready when it says so. The caller stops it (``stop_make_run``)."""
     workdir.mkdir(parents=True, exist_ok=True)
     gateway_port = free_port()
     ports = {
@@ -273,26 +243,31 @@ def start_ours(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    make_run = MakeRun(process, log_path, f"http://127.0.0.1:{gateway_port}")
+    make_run = ManagedProcess("make run", process, log_path)
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
     try:
-        while READY_LINE not in log_path.read_bytes():
+        while READY_LINE.encode() not in log_path.read_bytes():
             if process.poll() is not None:
                 raise StackError(
-                    f"make run exited with code {process.returncode}:\n{make_run.log_tail()}"
+                    f"make run exited with code {process.returncode}:\n{make_run.log_tail(20)}"
                 )
             if time.monotonic() - started > timeout:
                 raise StackError(f"make run was not ready after {timeout:.0f} s; see {log_path}")
             time.sleep(0.1)
-        make_run.ready_after = time.monotonic() - started
-        if not http_ok(f"{make_run.gateway_url}/health"):
-            raise StackError(f"make run said it was ready but {make_run.gateway_url} is not")
+        ready_after = time.monotonic() - started
+        if not http_ok(f"{gateway_url}/health"):
+            raise StackError(f"make run said it was ready but {gateway_url} is not")
     except BaseException:
-        make_run.stop()
+        stop_make_run(make_run)
         raise
     sampler = RssSampler()
     sampler.start([process.pid])
     running = RunningSystem(
-        "ours", "gateway", make_run.gateway_url, make_run.ready_after, sampler,
-        workdir / "state" / "logs",
-    )  # fmt: skip
+        "ours", "gateway", gateway_url, ready_after, sampler, workdir / "state" / "logs"
+    )
     return make_run, running
+
+
+def stop_make_run(make_run: ManagedProcess) -> None:
+    """Ctrl-C, as a person stops it (the stack then stops every part)."""
+    make_run.stop(timeout=30, signum=signal.SIGINT)

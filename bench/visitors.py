@@ -102,6 +102,7 @@ class Conversation:
         self.client = socketio.AsyncClient(reconnection=False)
         self.replies = Replies()
         self.session_id = ""
+        """Rasa's channel takes the id the client chooses; the gateway issues its own."""
         self.handed_off = False
         self._confirmed = asyncio.Event()
         self.client.on("bot_uttered", self._on_reply)
@@ -120,8 +121,6 @@ class Conversation:
         self.replies.add(arrived)
 
     async def _on_confirm(self, data: Any = None) -> None:
-        if self.protocol == "gateway":
-            self.session_id = str(data)
         self._confirmed.set()
 
     async def open(self) -> None:

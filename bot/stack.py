@@ -144,11 +144,12 @@ class ManagedProcess:
     process: subprocess.Popen[bytes]
     log_path: Path
 
-    def stop(self, timeout: float = 15.0) -> None:
+    def stop(self, timeout: float = 15.0, signum: int = signal.SIGTERM) -> None:
+        """``signum`` to the process group, SIGKILL if it is still there after ``timeout``."""
         if self.process.poll() is not None:
             return
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            os.killpg(self.process.pid, signum)
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -390,9 +391,13 @@ class Stack:
                          f"{self.config.startup_timeout:.0f} s; see {log_path}")  # fmt: skip
 
 
+READY_LINE = "The complaint assistant is running."
+"""What ``main`` prints once every part is healthy (``make bench`` waits for it)."""
+
+
 def _print_ready(config: StackConfig) -> None:
     print(
-        "\nThe complaint assistant is running.\n"
+        f"\n{READY_LINE}\n"
         f"  Demo shop with the widget:    {config.gateway_urls[0]}/demo/\n"
         f"  Widget script for your site:  {config.gateway_urls[0]}/widget.js  "
         '(README, "Embed the widget")\n'
