@@ -8,32 +8,96 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import hand_off_if_frustration_rising
+from actions.handoff import hand_off_if_frustration_rising, offer_human
 from actions.phrasing import say
+from actions.restatement import restate
 from actions.services import business_rules
 from actions.tracker_reading import (
+    amount_in_question,
     complaint_details,
     latest_entity_values,
     latest_intent,
+    latest_text,
     open_categories,
+    signals,
+    standing_details,
 )
+from bot.authority import ask_for_fix, may_grant
+from bot.business import BusinessRules
 from bot.complaints import (
+    ComplaintDetails,
     apologies_for,
     categories_in_message,
+    corrected_categories,
     merge_categories,
-    restate_complaint,
 )
+from bot.corrections import adds_to_complaint, denied_categories
 
 DomainDict = dict[str, Any]
 
+WHAT_WAS_WRONG = [
+    {"title": "The problem", "payload": '/inform{"correction_part": "problem"}'},
+    {"title": "The order number", "payload": '/inform{"correction_part": "order_id"}'},
+    {"title": "The item", "payload": '/inform{"correction_part": "product"}'},
+    {"title": "Another detail", "payload": '/inform{"correction_part": "details"}'},
+]
+"""The likely wrong parts of a restatement, offered after a bare "no"."""
+
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
 
-DETAIL_SLOTS = ("order_id", "product", "amount", "email", "waited")
+DETAIL_SLOTS = ("order_id", "product", "amount", "email", "waited", "colour", "size")
 """Slots filled from the entity of the same name; a new complaint starts without them."""
+
+CORRECTING_STAGES = frozenset({"complaint_restated", "correcting"})
+OVERRIDDEN_INTENTS = frozenset({"deny", "request_human", "insult"})
+"""Intents bot/nlu/message_signals.py may set over a complaint the classifier saw."""
+
+
+def raised_categories(tracker: Tracker, rules: BusinessRules) -> list[str]:
+    """The categories the latest message raises, less any it denies in the same breath."""
+    intent = latest_intent(tracker)
+    if intent in OVERRIDDEN_INTENTS:
+        # The classifier's own reading still says what the complaint is about.
+        intent = signals(tracker).get("classified_as") or intent
+    raised = categories_in_message(
+        intent, latest_entity_values(tracker, "problem"), rules.categories
+    )
+    denied = set(denied_in(tracker, rules))
+    return [category for category in raised if category not in denied]
+
+
+def denied_in(tracker: Tracker, rules: BusinessRules) -> list[str]:
+    return signals(tracker).get("denied") or denied_categories(
+        latest_text(tracker), rules.categories
+    )
+
+
+def detail_slot_events(tracker: Tracker) -> list[EventType]:
+    """The details of the latest message as slots, each its value that still stands
+    ("the blue one, not the red" sets blue, where Rasa's mapping may have kept red)."""
+    return [SlotSet(name, value) for name, value in standing_details(tracker).items()]
+
+
+def details_after(tracker: Tracker, events: list[EventType]) -> ComplaintDetails:
+    """The complaint's details once ``events`` (SlotSet) are applied."""
+    details = complaint_details(tracker)
+    changes = {
+        event["name"]: event["value"]
+        for event in events
+        if event.get("event") == "slot" and event["name"] in DETAIL_SLOTS
+    }
+    fields = {name: changes.get(name, getattr(details, name)) for name in DETAIL_SLOTS}
+    if changes.get("order_id"):
+        fields["order_id"] = "".join(ch for ch in str(changes["order_id"]) if ch.isdigit()) or None
+    return ComplaintDetails(**fields)
 
 
 class ActionAcknowledgeComplaint(Action):
-    """Apologise for each problem the message raises, naming every one."""
+    """Apologise for each problem the message raises, naming every one.
+
+    A complaint that denies part of the restatement ("it's damaged, not late") replaces
+    what it denies instead of adding to it.
+    """
 
     def name(self) -> str:
         return "action_acknowledge_complaint"
@@ -42,11 +106,8 @@ class ActionAcknowledgeComplaint(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         rules = business_rules()
-        raised = categories_in_message(
-            latest_intent(tracker),
-            latest_entity_values(tracker, "problem"),
-            rules.categories,
-        )
+        raised = raised_categories(tracker, rules)
+        denied = denied_in(tracker, rules)
         earlier = open_categories(tracker)
         new = [category for category in raised if category not in earlier]
         apologies = apologies_for(rules, new or raised)
@@ -59,8 +120,14 @@ class ActionAcknowledgeComplaint(Action):
                 problem_count=NUMBER_WORDS.get(len(apologies), str(len(apologies))),
                 apologies=". ".join(apologies),
             )
+        correcting = bool(denied) and tracker.get_slot("dialogue_stage") in CORRECTING_STAGES
+        categories = (
+            corrected_categories(earlier, denied, raised, adds_to_complaint(latest_text(tracker)))
+            if correcting
+            else [c for c in merge_categories(earlier, raised) if c not in denied]
+        )
         events: list[EventType] = [
-            SlotSet("complaint_categories", merge_categories(earlier, raised)),
+            SlotSet("complaint_categories", categories),
             SlotSet("complaint_open", True),
         ]
         if not earlier and tracker.get_slot("complaint_categories"):
@@ -70,6 +137,8 @@ class ActionAcknowledgeComplaint(Action):
                 entity.get("entity") for entity in tracker.latest_message.get("entities", [])
             }
             events.extend(SlotSet(slot, None) for slot in DETAIL_SLOTS if slot not in mentioned)
+            events.append(SlotSet("restatement_rejections", None))
+        events.extend(detail_slot_events(tracker))
         return events
 
 
@@ -82,17 +151,39 @@ class ActionRestateComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        part = next(iter(latest_entity_values(tracker, "correction_part")), None)
+        if part is not None:
+            say(dispatcher, f"ask_correct_{part if part in CORRECTION_KEYS else 'details'}")
+            return [SlotSet("dialogue_stage", "correcting")]
+        rules = business_rules()
+        events = detail_slot_events(tracker)
         categories = open_categories(tracker)
+        if tracker.get_slot("dialogue_stage") in CORRECTING_STAGES:
+            raised = raised_categories(tracker, rules)
+            denied = denied_in(tracker, rules)
+            if raised or denied:
+                additive = adds_to_complaint(latest_text(tracker))
+                categories = corrected_categories(categories, denied, raised, additive)
+                events.extend(
+                    [SlotSet("complaint_categories", categories), SlotSet("complaint_open", True)]
+                )
         if not categories:
             dispatcher.utter_message(response="utter_ask_what_happened")
-            return []
-        summary = restate_complaint(business_rules(), categories, complaint_details(tracker))
-        say(dispatcher, "restate_complaint", summary=summary)
-        return [SlotSet("dialogue_stage", "complaint_restated")]
+            return events
+        restate(dispatcher, rules, categories, details_after(tracker, events))
+        return [*events, SlotSet("dialogue_stage", "complaint_restated")]
+
+
+CORRECTION_KEYS = frozenset({"problem", "order_id", "product", "details"})
 
 
 class ActionAskWhatWasMissed(Action):
-    """The restatement was wrong: ask what was missed, then restate again."""
+    """The customer said the restatement was wrong.
+
+    A "no" with new content is a correction: what it denies goes, what it says replaces
+    the rest, and the complaint is restated. A bare "no" asks what was wrong, with the
+    likely parts as buttons. The second wrong restatement offers a person.
+    """
 
     def name(self) -> str:
         return "action_ask_what_was_missed"
@@ -103,8 +194,41 @@ class ActionAskWhatWasMissed(Action):
         handed_off = await hand_off_if_frustration_rising(dispatcher, tracker)
         if handed_off is not None:
             return handed_off
-        say(dispatcher, "ask_what_was_missed")
-        return [SlotSet("dialogue_stage", "correcting")]
+        rules = business_rules()
+        rejections = int(tracker.get_slot("restatement_rejections") or 0) + 1
+        events: list[EventType] = [SlotSet("restatement_rejections", rejections)]
+        raised = raised_categories(tracker, rules)
+        denied = denied_in(tracker, rules)
+        details = detail_slot_events(tracker)
+        categories = open_categories(tracker)
+        if raised or denied or details:
+            additive = adds_to_complaint(latest_text(tracker))
+            categories = corrected_categories(categories, denied, raised, additive)
+            events.extend(
+                [
+                    *details,
+                    SlotSet("complaint_categories", categories),
+                    SlotSet("complaint_open", True),
+                ]
+            )
+            if not categories:
+                say(dispatcher, "ask_what_went_wrong_instead")
+                return [*events, SlotSet("dialogue_stage", "correcting")]
+            if rejections >= 2:
+                restate(
+                    dispatcher,
+                    rules,
+                    categories,
+                    details_after(tracker, events),
+                    phrase="restate_before_offering_human",
+                )
+                return [*events, *offer_human(dispatcher, tracker, "repeated_correction")]
+            restate(dispatcher, rules, categories, details_after(tracker, events))
+            return [*events, SlotSet("dialogue_stage", "complaint_restated")]
+        if rejections >= 2:
+            return [*events, *offer_human(dispatcher, tracker, "repeated_correction")]
+        say(dispatcher, "ask_what_was_missed", buttons=WHAT_WAS_WRONG)
+        return [*events, SlotSet("dialogue_stage", "correcting")]
 
 
 class ActionStateLimits(Action):
@@ -130,7 +254,12 @@ class ActionStateLimits(Action):
 
 
 class ActionProposeFix(Action):
-    """Offer the first fix for the main problem and ask what would be fair."""
+    """Offer the fixes for the main problem that are within the assistant's authority
+    (bot/authority.py), and ask what would be fair.
+
+    A fix costing an amount nobody has said is not offered: the assistant asks for the
+    amount. When nothing is within its authority, it says so and offers a person.
+    """
 
     def name(self) -> str:
         return "action_propose_fix"
@@ -142,20 +271,35 @@ class ActionProposeFix(Action):
         if not categories:
             dispatcher.utter_message(response="utter_ask_what_happened")
             return []
-        offers = [
-            fix for fix in business_rules().category(categories[0]).fixes if not fix.needs_approval
+        rules = business_rules()
+        category = rules.category(categories[0])
+        amount = amount_in_question(tracker)
+        offered = [fix for fix in category.fixes if not fix.needs_approval]
+        asks = [ask_for_fix(fix, rules, amount) for fix in offered]
+        granted = [
+            (fix, ask) for fix, ask in zip(offered, asks, strict=True) if may_grant(ask, rules)
         ]
-        if len(offers) > 1:
+        if not granted and any(ask.cost_unknown for ask in asks):
+            say(dispatcher, "ask_amount", max_refund=rules.money(rules.max_refund))
+            return [SlotSet("dialogue_stage", "complaint_restated")]
+        beyond = [ask for ask in asks if not ask.cost_unknown and not may_grant(ask, rules)]
+        if beyond:
             say(
                 dispatcher,
-                "propose_fix",
-                fix=offers[0].text,
-                alternative=offers[1].text,
+                "beyond_authority_note",
+                fix=beyond[0].text,
+                max_refund=rules.money(rules.max_refund),
             )
+        if not granted:
+            events = offer_human(dispatcher, tracker, "beyond_authority")
+            pending = beyond[0].text if beyond else None
+            return [*events, SlotSet("proposed_fix", None), SlotSet("pending_ask", pending)]
+        if len(granted) > 1:
+            say(dispatcher, "propose_fix", fix=granted[0][1].text, alternative=granted[1][1].text)
         else:
-            say(dispatcher, "propose_only_fix", fix=offers[0].text)
+            say(dispatcher, "propose_only_fix", fix=granted[0][1].text)
         return [
-            SlotSet("proposed_fix", offers[0].id),
+            SlotSet("proposed_fix", granted[0][0].id),
             SlotSet("dialogue_stage", "fix_proposed"),
         ]
 

@@ -14,16 +14,24 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.phrasing import say
+from actions.phrasing import YES_NO, say
+from actions.restatement import restate
 from actions.services import business_rules, case_records, frustration_meter, handoff_desk
-from actions.tracker_reading import complaint_details, customer_key, open_categories
+from actions.tracker_reading import (
+    complaint_details,
+    customer_key,
+    latest_entity_values,
+    latest_intent,
+    open_categories,
+    signals,
+)
 from bot.case_records import HandoffRequest, utc_now
-from bot.complaints import restate_complaint
+from bot.complaints import categories_in_message
 from bot.conversations import earlier_conversations
 from bot.frustration import still_rising_after_attempts
 from bot.handoff import announcements
 from bot.handoff.desk import handoff_agent
-from bot.handoff.packet import build_packet
+from bot.handoff.packet import build_packet, customer_told_more
 from bot.inbox import QUEUE_CARRY_ON, QUEUE_EMAIL, QUEUE_WAIT
 
 DomainDict = dict[str, Any]
@@ -31,6 +39,9 @@ DomainDict = dict[str, Any]
 OFFER_PHRASES = {
     "venting": "offer_human_after_venting",
     "repeated_misunderstanding": "offer_human_after_fallbacks",
+    "repeated_correction": "offer_human_after_corrections",
+    "beyond_authority": "offer_human_beyond_authority",
+    "other_language": "offer_human_other_language",
 }
 """Why a person was offered, and how the offer is worded."""
 
@@ -55,10 +66,11 @@ async def hand_off(
     """Hand the conversation to a named person, with the packet, and pause the bot.
 
     Routing picks the person (bot/handoff/routing.py); the customer is told who and
-    why, or, when nobody is free, their place in the queue, a realistic wait and
-    what they can do meanwhile. ``customer_ask`` (what the customer would consider
-    fair) goes with the request; with ``repeat_ask`` it is also read back, which
-    suits a recognised fix ("refund $80"), not free text.
+    why (the chat is reserved for that person for a while: bot/ownership.py), or,
+    when nobody is free, the one queue line for the situation (busy, away until a
+    time, nobody online) and what they can do meanwhile. ``customer_ask`` (what the
+    customer would consider fair) goes with the request; with ``repeat_ask`` it is also
+    read back, which suits a recognised fix ("refund $80"), not free text.
     """
     desk = handoff_desk()
     session_id = tracker.sender_id
@@ -110,25 +122,26 @@ async def hand_off(
             requested_at=utc_now().isoformat(),
         )
     )
-    position, wait = await desk.waiting_position(session_id)
+    place = await desk.queue_place(session_id)
+    position, wait = (place.position, place.wait_seconds) if place else (1, None)
     ask = (
         f"I've noted that you'd consider it fair if we {customer_ask}. "
         if (customer_ask and repeat_ask)
         else ""
     )
-    state: dict[str, Any] = {"state": "queued", "position": position or 1, "wait_seconds": wait}
+    # The bot's message says it all (one queue line, once in the transcript): the
+    # handoff entry only moves the visitor's header, so it carries no text of its own.
+    state: dict[str, Any] = {"state": "queued", "position": position, "wait_seconds": wait}
     if routed.agent and routed.decision:
-        text = ask + announcements.passing_to(routed.agent, routed.decision.reason)
+        # "… can see everything you've told me" only when there is something to see.
+        history = bool(categories) or customer_told_more(list(tracker.events))
+        text = ask + announcements.passing_to(routed.agent, routed.decision.reason, history)
         state["agent"] = handoff_agent(routed.agent)
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=text, phrase="handoff_passing")
     else:
-        text = ask + announcements.nobody_free(position or 1, wait, rules.human_reply_time)
-        dispatcher.utter_message(text=text, buttons=QUEUE_CHOICES)
-    state["text"] = (
-        announcements.will_join(routed.agent)
-        if routed.agent
-        else announcements.waiting(position or 1, wait)
-    )
+        back_at = place.back_at if place else desk.team_back_at()
+        text = ask + announcements.nobody_free(position, wait, back_at)
+        dispatcher.utter_message(text=text, buttons=QUEUE_CHOICES, phrase="handoff_queued")
     dispatcher.utter_message(json_message={"handoff": state})
     return handed_off
 
@@ -148,8 +161,8 @@ async def hand_off_if_frustration_rising(
 
 
 def offer_human(dispatcher: CollectingDispatcher, tracker: Tracker, why: str) -> list[EventType]:
-    """Ask whether the customer wants a person; ``affirm`` then hands off."""
-    say(dispatcher, OFFER_PHRASES[why])
+    """Ask whether the customer wants a person (Yes/No buttons); ``affirm`` then hands off."""
+    say(dispatcher, OFFER_PHRASES[why], buttons=YES_NO)
     return [
         SlotSet("human_offer_reason", why),
         SlotSet("dialogue_stage", "human_offered"),
@@ -165,18 +178,46 @@ class ActionHandOff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        found = signals(tracker)
+        if found.get("abuse"):
+            say(dispatcher, "abuse_boundary_before_handoff")
+        events = complaint_alongside_request(tracker)
         stage = tracker.get_slot("dialogue_stage")
-        if stage == "human_offered":
+        ask = None
+        if stage == "human_offered" and latest_intent(tracker) != "request_human":
             why = tracker.get_slot("human_offer_reason") or "offer"
             trigger = f"accepted_offer_after_{why}"
             reason = f"the customer accepted the offer of a person ({why.replace('_', ' ')})"
+            ask = tracker.get_slot("pending_ask") if why == "beyond_authority" else None
         elif stage == "fair_ask_requested":
             trigger = "no_fair_fix_agreed"
             reason = "the customer turned down the proposed fix and named no alternative"
         else:
             trigger = "customer_request"
             reason = "the customer asked for a person"
-        return await hand_off(dispatcher, tracker, trigger, reason)
+        handed = await hand_off(
+            dispatcher, tracker, trigger, reason, customer_ask=ask, repeat_ask=ask is not None
+        )
+        return [*events, *handed]
+
+
+def complaint_alongside_request(tracker: Tracker) -> list[EventType]:
+    """A complaint made in the same message as the request for a person ("my order is
+    late, get me a human") goes with the handoff: its categories are set on the tracker
+    the handoff reads, and returned as slots."""
+    if open_categories(tracker):
+        return []
+    intent = signals(tracker).get("classified_as")
+    raised = categories_in_message(
+        intent if isinstance(intent, str) else None,
+        latest_entity_values(tracker, "problem"),
+        business_rules().categories,
+    )
+    if not raised:
+        return []
+    tracker.slots["complaint_categories"] = raised
+    tracker.slots["complaint_open"] = True
+    return [SlotSet("complaint_categories", raised), SlotSet("complaint_open", True)]
 
 
 class ActionContinueWithBot(Action):
@@ -194,8 +235,7 @@ class ActionContinueWithBot(Action):
         if not categories:
             dispatcher.utter_message(response="utter_ask_what_happened")
             return [*events, SlotSet("dialogue_stage", None)]
-        summary = restate_complaint(business_rules(), categories, complaint_details(tracker))
-        say(dispatcher, "restate_complaint", summary=summary)
+        restate(dispatcher, business_rules(), categories, complaint_details(tracker))
         return [*events, SlotSet("dialogue_stage", "complaint_restated")]
 
 
@@ -225,10 +265,7 @@ class ActionResumeAfterHandoff(Action):
             say(dispatcher, "resume_carry_on")
             categories = open_categories(tracker)
             if categories:
-                summary = restate_complaint(
-                    business_rules(), categories, complaint_details(tracker)
-                )
-                say(dispatcher, "restate_complaint", summary=summary)
+                restate(dispatcher, business_rules(), categories, complaint_details(tracker))
                 return [
                     *events,
                     SlotSet("complaint_open", True),

@@ -62,6 +62,22 @@ def phrasebook() -> Phrasebook:
     return Phrasebook.load()
 
 
-def say(dispatcher: CollectingDispatcher, key: str, **values: Any) -> None:
-    """Send one variant of the phrase ``key`` to the customer."""
-    dispatcher.utter_message(text=phrasebook().render(key, **values), phrase=key)
+YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+"""The buttons of every yes/no question (the gateway shows the title, Rasa gets the intent)."""
+
+
+def say(
+    dispatcher: CollectingDispatcher,
+    key: str,
+    buttons: list[dict[str, str]] | None = None,
+    metadata: dict[str, Any] | None = None,
+    **values: Any,
+) -> None:
+    """Send one variant of the phrase ``key`` to the customer, with ``buttons`` if any;
+    ``metadata`` goes with the bot event (the phrase key always does)."""
+    dispatcher.utter_message(
+        text=phrasebook().render(key, **values),
+        buttons=buttons or [],
+        phrase=key,
+        **(metadata or {}),
+    )

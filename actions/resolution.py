@@ -1,4 +1,8 @@
-"""Agreeing a fix: accepting the bot's proposal or judging the customer's own ask."""
+"""Agreeing a fix: accepting the bot's proposal or judging the customer's own ask.
+
+Whether the assistant may grant anything is decided in one place, bot/authority.py,
+from the amounts, percentages and kinds of fix known in the conversation.
+"""
 
 from __future__ import annotations
 
@@ -12,25 +16,29 @@ from actions.handoff import hand_off
 from actions.phrasing import say
 from actions.services import business_rules, case_records
 from actions.tracker_reading import (
+    amount_in_question,
     complaint_details,
     customer_key,
     latest_entity_values,
     latest_text,
     open_categories,
 )
+from bot.authority import Ask, ask_for_fix, judge, parse_asks
 from bot.case_records import ResolutionRecord, utc_now
-from bot.complaints import describe_subject, judge_fair_ask
+from bot.complaints import describe_subject
 
 DomainDict = dict[str, Any]
 
 
-async def confirm_resolution(
-    dispatcher: CollectingDispatcher, tracker: Tracker, fix_text: str
-) -> list[EventType]:
-    """Record the agreed fix and confirm it with a summary and a reference."""
+def joined(texts: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
+
+
+async def record_grant(tracker: Tracker, asks: list[Ask]) -> str:
+    """Record what was granted; returns its reference."""
     rules = business_rules()
     records = case_records()
-    details = complaint_details(tracker)
     reference = await records.next_reference(rules.reference_prefix)
     await records.save_resolution(
         ResolutionRecord(
@@ -38,28 +46,43 @@ async def confirm_resolution(
             customer_key=customer_key(tracker),
             session_id=tracker.sender_id,
             categories=open_categories(tracker),
-            order_id=details.order_id,
-            fix=fix_text,
+            order_id=complaint_details(tracker).order_id,
+            fix=joined([ask.text for ask in asks]),
             within_authority=True,
             agreed_at=utc_now().isoformat(),
         )
     )
-    say(
-        dispatcher,
-        "confirm_resolution",
-        fix=fix_text,
-        subject=describe_subject(details),
-        reference=reference,
-    )
+    return reference
+
+
+def granted_events(reference: str, asks: list[Ask]) -> list[EventType]:
+    fix_ids = [ask.fix.id for ask in asks if ask.fix is not None]
     return [
         SlotSet("last_reference", reference),
+        SlotSet("granted_fix", fix_ids[0] if fix_ids else "money"),
         SlotSet("complaint_open", False),
         SlotSet("dialogue_stage", "resolved"),
     ]
 
 
+async def confirm_resolution(
+    dispatcher: CollectingDispatcher, tracker: Tracker, asks: list[Ask]
+) -> list[EventType]:
+    """Record the agreed fix and confirm it with a summary and a reference."""
+    reference = await record_grant(tracker, asks)
+    say(
+        dispatcher,
+        "confirm_resolution",
+        fix=joined([ask.text for ask in asks]),
+        subject=describe_subject(complaint_details(tracker)),
+        reference=reference,
+    )
+    return granted_events(reference, asks)
+
+
 class ActionAcceptProposedFix(Action):
-    """The customer accepted the fix the assistant proposed."""
+    """The customer accepted the fix the assistant proposed (held against the authority
+    again: the amount may have changed since)."""
 
     def name(self) -> str:
         return "action_accept_proposed_fix"
@@ -71,14 +94,31 @@ class ActionAcceptProposedFix(Action):
         if not categories:
             dispatcher.utter_message(response="utter_ask_what_happened")
             return []
-        fixes = business_rules().category(categories[0]).fixes
+        rules = business_rules()
+        fixes = [fix for fix in rules.category(categories[0]).fixes if not fix.needs_approval]
         proposed = tracker.get_slot("proposed_fix")
         fix = next((fix for fix in fixes if fix.id == proposed), fixes[0])
-        return await confirm_resolution(dispatcher, tracker, fix.text)
+        ask = ask_for_fix(fix, rules, amount_in_question(tracker))
+        verdict = judge([ask], rules)[0]
+        if verdict.within_authority:
+            return await confirm_resolution(dispatcher, tracker, [ask])
+        return await hand_off(
+            dispatcher,
+            tracker,
+            trigger="fix_beyond_authority",
+            reason=verdict.reason,
+            customer_ask=ask.text,
+            repeat_ask=True,
+        )
 
 
 class ActionEvaluateFairAsk(Action):
-    """Grant what the customer considers fair if the assistant may; else hand off."""
+    """Grant what the customer considers fair if the assistant may; else hand off.
+
+    An ask in several parts ("refund the delivery fee and give me 10% off") is judged
+    part by part: the parts within authority are granted and confirmed, the rest go to
+    a person with those parts attached.
+    """
 
     def name(self) -> str:
         return "action_evaluate_fair_ask"
@@ -91,21 +131,44 @@ class ActionEvaluateFairAsk(Action):
         if not categories:
             dispatcher.utter_message(response="utter_ask_what_happened")
             return [SlotSet("dialogue_stage", None)]
-        verdict = judge_fair_ask(
+        text = latest_text(tracker)
+        amounts = latest_entity_values(tracker, "amount")
+        asks = parse_asks(
+            " ".join([text, *[a for a in amounts if a not in text]]),
             rules,
             categories,
-            latest_text(tracker),
-            latest_entity_values(tracker, "amount"),
+            amount_in_question(tracker),
         )
-        if verdict.within_authority:
-            return await confirm_resolution(dispatcher, tracker, verdict.fix_text)
-        if verdict.understood:
+        verdicts = judge(asks, rules)
+        granted = [verdict.ask for verdict in verdicts if verdict.within_authority]
+        refused = [verdict for verdict in verdicts if not verdict.within_authority]
+        if granted and not refused:
+            return await confirm_resolution(dispatcher, tracker, granted)
+        if granted:
+            reference = await record_grant(tracker, granted)
+            rest = joined([verdict.ask.text for verdict in refused])
+            say(
+                dispatcher,
+                "partial_grant",
+                fix=joined([ask.text for ask in granted]),
+                reference=reference,
+                rest=rest,
+            )
+            handed = await hand_off(
+                dispatcher,
+                tracker,
+                trigger="fair_ask_beyond_authority",
+                reason="; ".join(verdict.reason for verdict in refused),
+                customer_ask=rest,
+            )
+            return [*granted_events(reference, granted)[:2], *handed]
+        if refused:
             return await hand_off(
                 dispatcher,
                 tracker,
                 trigger="fair_ask_beyond_authority",
-                reason=verdict.reason,
-                customer_ask=verdict.fix_text,
+                reason="; ".join(verdict.reason for verdict in refused),
+                customer_ask=joined([verdict.ask.text for verdict in refused]),
                 repeat_ask=True,
             )
         if tracker.get_slot("dialogue_stage") != "fair_ask_requested":
@@ -116,6 +179,6 @@ class ActionEvaluateFairAsk(Action):
             dispatcher,
             tracker,
             trigger="fair_ask_needs_judgement",
-            reason=verdict.reason,
-            customer_ask=latest_text(tracker),
+            reason="the customer's ask was not one the assistant recognises",
+            customer_ask=text,
         )

@@ -9,13 +9,16 @@ import redis.asyncio as redis
 from bot.agents.presence import Presence, presence_times_from_environment
 from bot.agents.roster import RosterCache, roster_file_path
 from bot.business import BusinessRules, BusinessRulesCache, business_file_path
+from bot.business_hours import BusinessHours, BusinessHoursCache
 from bot.case_records import CaseRecords
 from bot.frustration import FrustrationMeter
 from bot.handoff.desk import HandoffDesk
+from bot.handoff.reservation import reservation_seconds_from_environment
 from bot.settings import Settings
 from bot.transcript import Transcript
 
 _rules_cache: BusinessRulesCache | None = None
+_hours_cache: BusinessHoursCache | None = None
 _records: dict[int, CaseRecords] = {}
 
 
@@ -25,6 +28,14 @@ def business_rules() -> BusinessRules:
     if _rules_cache is None or _rules_cache.path != business_file_path():
         _rules_cache = BusinessRulesCache(business_file_path())
     return _rules_cache.get()
+
+
+def business_hours() -> BusinessHours | None:
+    """The business hours (``hours:`` in ``business.yml``); re-read when it changes."""
+    global _hours_cache
+    if _hours_cache is None or _hours_cache.path != business_file_path():
+        _hours_cache = BusinessHoursCache(business_file_path())
+    return _hours_cache.get()
 
 
 def case_records() -> CaseRecords:
@@ -52,6 +63,8 @@ def handoff_desk() -> HandoffDesk:
             Transcript(client),
             RosterCache(roster_file_path()),
             Presence(client, presence_times_from_environment()),
+            hours=business_hours,
+            reservation_seconds=reservation_seconds_from_environment(),
         )
     return _desks[loop_id]
 

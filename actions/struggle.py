@@ -10,8 +10,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_off_if_frustration_rising, offer_human
 from actions.phrasing import say
-from actions.services import business_rules
-from actions.tracker_reading import trailing_intent_count
+from actions.services import business_rules, frustration_meter
+from actions.tracker_reading import latest_text, signals, trailing_intent_count
+
+NO_LANGUAGE_PHRASES = {
+    "markup": "no_language_markup",
+    "code": "no_language_markup",
+}
+"""How the bot answers a message with no language in it (others: ``no_language``)."""
+SOUNDS_UPSET = 0.5
+"""A frustration score from which a message the bot did not place is answered as venting."""
 
 DomainDict = dict[str, Any]
 
@@ -44,9 +52,20 @@ class ActionHandleNluFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        found = signals(tracker)
+        if found.get("no_language"):
+            say(dispatcher, NO_LANGUAGE_PHRASES.get(found["no_language"], "no_language"))
+            return []
+        if found.get("language"):
+            say(dispatcher, "other_language")
+            return offer_human(dispatcher, tracker, "other_language")
         handed_off = await hand_off_if_frustration_rising(dispatcher, tracker)
         if handed_off is not None:
             return handed_off
+        if frustration_meter().turn_score(latest_text(tracker), None) >= SOUNDS_UPSET:
+            # Never "I didn't understand" to someone who is upset: they are heard first.
+            say(dispatcher, "acknowledge_vent")
+            return []
         patience = business_rules().fallbacks_before_offering_human
         if trailing_intent_count(tracker, "nlu_fallback") >= patience:
             return offer_human(dispatcher, tracker, "repeated_misunderstanding")

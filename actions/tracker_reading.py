@@ -6,7 +6,12 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from bot.authority import parse_money
 from bot.complaints import ComplaintDetails, normalise_order_id
+from bot.corrections import standing_value
+
+DETAIL_ENTITIES = ("order_id", "product", "amount", "email", "waited", "colour", "size")
+"""Entities that fill the slot of the same name (domain.yml)."""
 
 
 def latest_intent(tracker: Tracker) -> str | None:
@@ -54,7 +59,41 @@ def complaint_details(tracker: Tracker) -> ComplaintDetails:
         amount=slot_text("amount"),
         email=slot_text("email"),
         waited=slot_text("waited"),
+        colour=slot_text("colour"),
+        size=_size(slot_text("size")),
     )
+
+
+def _size(value: str | None) -> str | None:
+    """``"size M"`` → ``"M"`` (the restatement says "in size M")."""
+    if value is None:
+        return None
+    bare = value.strip()
+    return bare[5:].strip().upper() if bare.lower().startswith("size ") else bare.upper()
+
+
+def signals(tracker: Tracker) -> dict[str, Any]:
+    """What bot/nlu/message_signals.py found in the latest message (empty if nothing)."""
+    found = tracker.latest_message.get("signals")
+    return found if isinstance(found, dict) else {}
+
+
+def standing_details(tracker: Tracker) -> dict[str, str]:
+    """The details the latest message gives, each the last value it does not deny
+    ("the blue one, not the red" → colour blue)."""
+    text = latest_text(tracker)
+    found: dict[str, str] = {}
+    for name in DETAIL_ENTITIES:
+        value = standing_value(text, latest_entity_values(tracker, name))
+        if value is not None:
+            found[name] = value
+    return found
+
+
+def amount_in_question(tracker: Tracker) -> float | None:
+    """The money the complaint is about, as the customer said it (``amount`` slot)."""
+    amount = complaint_details(tracker).amount
+    return parse_money([amount]) if amount else None
 
 
 def open_categories(tracker: Tracker) -> list[str]:

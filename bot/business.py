@@ -27,6 +27,10 @@ class BusinessRulesError(ValueError):
     """``business.yml`` is missing, malformed or incomplete."""
 
 
+COST_KINDS = ("none", "delivery_fee", "amount_in_question")
+"""The costs a fix may name besides a fixed number (see business.yml, ``authority``)."""
+
+
 @dataclass(frozen=True)
 class Fix:
     """A fix the assistant may offer for one complaint category."""
@@ -35,6 +39,13 @@ class Fix:
     text: str
     keywords: tuple[str, ...]
     needs_approval: bool
+    cost: str = "amount_in_question"
+    """``none``, ``delivery_fee``, ``amount_in_question`` or ``fixed`` (then ``fixed_cost``);
+    a fix that names no cost costs the amount in question, the cautious reading."""
+    fixed_cost: float | None = None
+    timeline: str | None = None
+    """What happens next and how long it takes, said when the customer asks after the
+    fix was agreed ("how long will the replacement take?")."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,12 @@ class BusinessRules:
     reference_prefix: str
     currency_symbol: str
     human_reply_time: str
+    delivery_fee: float | None
+    """The standard delivery fee (``company.delivery_fee``); ``None`` when not given, so a
+    fix costing the delivery fee has an unknown cost."""
+    confirmation_email: str
+    refund_timeline: str
+    """When money the assistant refunds reaches the customer (``company.refund_timeline``)."""
     max_refund: float
     max_discount_percent: float
     vent_turns_before_offering_human: int
@@ -145,8 +162,28 @@ class _Reader:
         return tuple(self.text(item, f"each of {what}").lower() for item in node.value)
 
 
+def _read_cost(reader: _Reader, node: Node, where: str) -> tuple[str, float | None]:
+    value = reader.text(node, f"{where} cost").lower()
+    if value in COST_KINDS:
+        return value, None
+    try:
+        amount = float(value)
+    except ValueError:
+        raise reader.fail(
+            node, f"{where} cost must be none, delivery_fee, amount_in_question or a number"
+        ) from None
+    if amount < 0:
+        raise reader.fail(node, f"{where} cost must be at least 0")
+    return "fixed", amount
+
+
 def _read_fix(reader: _Reader, node: Node, where: str) -> Fix:
     fields = reader.mapping(node, where)
+    cost, fixed_cost = (
+        _read_cost(reader, fields["cost"], where)
+        if "cost" in fields
+        else ("amount_in_question", None)
+    )
     return Fix(
         id=reader.text(reader.child(node, fields, "id", where), f"{where} id"),
         text=reader.sentence(reader.child(node, fields, "text", where), f"{where} text"),
@@ -154,6 +191,11 @@ def _read_fix(reader: _Reader, node: Node, where: str) -> Fix:
         needs_approval=reader.flag(fields["needs_approval"], f"{where} needs_approval")
         if "needs_approval" in fields
         else False,
+        cost=cost,
+        fixed_cost=fixed_cost,
+        timeline=reader.text(fields["timeline"], f"{where} timeline")
+        if "timeline" in fields
+        else None,
     )
 
 
@@ -228,6 +270,15 @@ def parse_business_rules(source: str, path: Path) -> BusinessRules:
         reference_prefix=company_text("reference_prefix"),
         currency_symbol=currency_symbol,
         human_reply_time=company_text("human_reply_time"),
+        delivery_fee=reader.number(company["delivery_fee"], "company.delivery_fee")
+        if "delivery_fee" in company
+        else None,
+        confirmation_email=company_text("confirmation_email")
+        if "confirmation_email" in company
+        else "You'll get an email with your reference number shortly",
+        refund_timeline=company_text("refund_timeline")
+        if "refund_timeline" in company
+        else "The money goes back to your original payment method within 3-5 working days",
         max_refund=max_refund,
         max_discount_percent=max_discount_percent,
         vent_turns_before_offering_human=escalation_turns("vent_turns_before_offering_human"),

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.business import BusinessRules, Fix
+from bot.business import BusinessRules
 
 INTENT_CATEGORIES: dict[str, str] = {
     "complain_late_delivery": "late_delivery",
@@ -20,6 +20,7 @@ INTENT_CATEGORIES: dict[str, str] = {
     "request_refund": "refund",
     "complain_account_access": "account_access",
     "complain_service": "service",
+    "complain_faulty_item": "faulty_item",
 }
 """Each complaint intent and the category (a key of business.yml) it raises."""
 
@@ -28,20 +29,14 @@ PROBLEM_PHRASES: dict[str, str] = {
     "damaged_item": "{subject} arrived damaged",
     "wrong_item": "{subject} wasn't what you ordered",
     "billing": "you were charged incorrectly for {subject}",
-    "refund": "you're still waiting for your refund for {subject}",
+    "refund": "you'd like your money back for {subject}",
+    "faulty_item": "{subject} stopped working",
     "account_access": "you can't get into your account{email}",
     "service": "you weren't treated the way you should have been",
 }
 """How the restatement words each category; unknown categories use their name."""
 
 _DIGITS = re.compile(r"\d+")
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:[.,]\d{1,2})?"
-_MONEY = re.compile(
-    rf"(?:[$€£]\s?({_NUMBER}))|(?:({_NUMBER})\s?(?:dollars|bucks|euros|pounds|usd|eur|gbp)\b)",
-    re.IGNORECASE,
-)
-_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
-_PERCENT = re.compile(r"(\d{1,3})\s?%")
 
 
 @dataclass(frozen=True)
@@ -54,6 +49,8 @@ class ComplaintDetails:
     email: str | None = None
     waited: str | None = None
     """How long the customer has waited, in their words ("two weeks")."""
+    colour: str | None = None
+    size: str | None = None
 
 
 def categories_in_message(
@@ -83,6 +80,16 @@ def merge_categories(earlier: Iterable[str], new: Iterable[str]) -> list[str]:
     return merged
 
 
+def corrected_categories(
+    current: Iterable[str], denied: Iterable[str], raised: Iterable[str], additive: bool
+) -> list[str]:
+    """The categories after a correction: what was denied goes; what the correction
+    raises replaces the rest, or joins it when the customer adds ("and also ...")."""
+    denied_set = set(denied)
+    kept = [] if (list(raised) and not additive) else list(current)
+    return [c for c in merge_categories(kept, raised) if c not in denied_set]
+
+
 def normalise_order_id(raw: str | None) -> str | None:
     """``"#48213"``, ``"ORD-48213"``, ``"order 48213"`` → ``"48213"``."""
     if not raw:
@@ -91,12 +98,21 @@ def normalise_order_id(raw: str | None) -> str | None:
     return digits[-1] if digits else None
 
 
+def describe_product(details: ComplaintDetails) -> str | None:
+    """``"blue jumper in size M"``, ``"jumper"``, ``"blue one"``; ``None`` if nothing is known."""
+    if not (details.product or details.colour or details.size):
+        return None
+    words = " ".join(word for word in (details.colour, details.product or "one") if word)
+    return f"{words} in size {details.size}" if details.size else words
+
+
 def describe_subject(details: ComplaintDetails) -> str:
     order = f"order #{details.order_id}" if details.order_id else None
-    if details.product and order:
-        return f"the {details.product} from {order}"
-    if details.product:
-        return f"the {details.product}"
+    product = describe_product(details)
+    if product and order:
+        return f"the {product} from {order}"
+    if product:
+        return f"the {product}"
     return f"your {order}" if order else "your order"
 
 
@@ -128,93 +144,44 @@ def restate_complaint(
     return ", ".join(parts[:-1]) + ", and " + parts[-1]
 
 
+AGENT_PHRASES: dict[str, str] = {
+    "late_delivery": "{subject} has not arrived",
+    "damaged_item": "{subject} arrived damaged",
+    "wrong_item": "{subject} was not what the customer ordered",
+    "billing": "the customer was charged incorrectly for {subject}",
+    "refund": "the customer wants their money back for {subject}",
+    "account_access": "the customer cannot get into their account{email}",
+    "service": "the customer was not treated as they should have been",
+    "faulty_item": "{subject} stopped working",
+}
+"""How the case summary for agents words each category (third person)."""
+
+
+def case_summary(rules: BusinessRules, categories: list[str], details: ComplaintDetails) -> str:
+    """One sentence for the agent: "Order #48213 (the blender, $89.90) arrived damaged;
+    waited two weeks." Unknown categories use their name."""
+    order = f"order #{details.order_id}" if details.order_id else "the order"
+    extras = [f"the {p}" for p in [describe_product(details)] if p]
+    if details.amount:
+        extras.append(details.amount)
+    subject = f"{order} ({', '.join(extras)})" if extras else order
+    email = f" ({details.email})" if details.email else ""
+    parts = []
+    for category in categories:
+        template = AGENT_PHRASES.get(category) or (
+            f"{rules.category(category).name} with {{subject}}"
+        )
+        parts.append(template.format(subject=subject, email=email))
+        if "{subject}" in template:
+            subject = "it"
+    if not parts:
+        parts.append(f"something went wrong with {subject}")
+    sentence = "; ".join(parts)
+    if details.waited:
+        sentence += f"; waiting {details.waited}"
+    return sentence[0].upper() + sentence[1:] + "."
+
+
 def apologies_for(rules: BusinessRules, categories: list[str]) -> list[str]:
     """One apology sentence per category, in the order the customer raised them."""
     return [rules.category(category).apology for category in categories]
-
-
-@dataclass(frozen=True)
-class FairAskVerdict:
-    """What the assistant makes of what the customer considers fair."""
-
-    understood: bool
-    within_authority: bool
-    fix_text: str
-    reason: str
-
-
-def parse_money(texts: Iterable[str]) -> float | None:
-    """The first money amount in the texts (``$49.99``, ``30 euros``), if any."""
-    for text in texts:
-        match = _MONEY.search(text)
-        if match:
-            number = match.group(1) or match.group(2)
-            if _THOUSANDS.fullmatch(number):
-                return float(number.replace(",", ""))
-            return float(number.replace(",", "."))
-    return None
-
-
-def parse_percent(texts: Iterable[str]) -> float | None:
-    for text in texts:
-        match = _PERCENT.search(text)
-        if match:
-            return float(match.group(1))
-    return None
-
-
-def _matching_fix(rules: BusinessRules, categories: list[str], text: str) -> Fix | None:
-    lowered = text.lower()
-    candidates = [fix for category in categories for fix in rules.category(category).fixes]
-    # Longer keywords first, so "full refund" beats "refund".
-    matches = [
-        (len(keyword), fix)
-        for fix in candidates
-        for keyword in fix.keywords
-        if re.search(rf"\b{re.escape(keyword)}\b", lowered)
-    ]
-    if not matches:
-        return None
-    return max(matches, key=lambda match: match[0])[1]
-
-
-def _judge_against_limit(fix_text: str, asked: str, limit: str, within: bool) -> FairAskVerdict:
-    if within:
-        return FairAskVerdict(True, True, fix_text, f"{asked} is within the assistant's authority")
-    return FairAskVerdict(
-        True, False, fix_text, f"asked for {asked}; the assistant may grant up to {limit}"
-    )
-
-
-def judge_fair_ask(
-    rules: BusinessRules,
-    categories: list[str],
-    text: str,
-    amount_entities: Iterable[str],
-) -> FairAskVerdict:
-    """Decide whether the assistant may grant the customer's ask on its own."""
-    sources = [*amount_entities, text]
-    percent = parse_percent(sources)
-    if percent is not None:
-        return _judge_against_limit(
-            f"take {percent:g}% off your order",
-            asked=f"{percent:g}% off",
-            limit=f"{rules.max_discount_percent:g}%",
-            within=percent <= rules.max_discount_percent,
-        )
-    money = parse_money(sources)
-    if money is not None:
-        return _judge_against_limit(
-            f"refund {rules.money(money)}",
-            asked=rules.money(money),
-            limit=rules.money(rules.max_refund),
-            within=money <= rules.max_refund,
-        )
-    fix = _matching_fix(rules, categories, text)
-    if fix is None:
-        return FairAskVerdict(
-            False, False, "", "the customer's ask was not one the assistant recognises"
-        )
-    if fix.needs_approval:
-        return FairAskVerdict(True, False, fix.text, f"'{fix.id}' needs a colleague's approval")
-    return FairAskVerdict(True, True, fix.text, f"'{fix.id}' is within the assistant's authority")

@@ -10,11 +10,28 @@ never both win a claim and a chat is never queued twice)::
                    queued ──carry_on──▶ bot
                    agent:<a> ──transfer──▶ agent:<b>
                    agent:<a> ──requeue──▶ queued (front of the queue)
+                   queued (reserved for <a>) ──lapse_reservation──▶ queued (anyone)
     any but closed ──close──▶ closed
 
 A script keeps the queue (``handoff-queue``) and each agent's set of chats
 (``agent-chats:<id>``) in step with ``owner:<session>``. No rasa import: the
 gateway and the action server both use this.
+
+**Reservations: a name is a promise.** When routing chose an agent, the chat is
+queued *reserved* for them: ``handoff:<session>`` holds ``routed_to`` and
+``reserved_until`` (Unix time; the window is ``HANDOFF_RESERVATION_SECONDS``, 90 s
+by default, bot/handoff/reservation.py). Until then the claim script refuses every
+other agent (``reserved``), in the same atomic step that checks the owner, so the
+customer who was told "Tom will join you" gets Tom or, once the window lapsed,
+hears so. The lapse is itself a transition (``lapse_reservation``: still queued,
+still reserved for that agent, window over or agent gone → ``routed_to`` and
+``reserved_until`` cleared, ``lapsed_from`` kept); only its winner tells the
+customer the chat is open to the next free colleague. A reservation never outlives
+the queue: requeue clears it, and a claim by the reserved agent ends it.
+
+This fits the existing scripts better than naming the agent only once assigned:
+the promise, its holder and its deadline live in the hash the claim script
+already reads, so no second key can disagree with the owner.
 """
 
 from __future__ import annotations
@@ -83,15 +100,24 @@ return {'ok', before}
 )
 
 # KEYS: owner, queue, handoff, agent's chats. ARGV: session, agent id, max chats, now.
+# While reserved for another agent (routed_to, reserved_until in the future) only they
+# may claim it.
 _CLAIM = (
     _CURRENT
     + """
 if before ~= 'queued' then return {'not_queued', before} end
+local reserved = redis.call('HMGET', KEYS[3], 'routed_to', 'reserved_until')
+local deadline = tonumber(reserved[2] or '0') or 0
+local other = reserved[1] and reserved[1] ~= '' and reserved[1] ~= ARGV[2]
+if other and tonumber(ARGV[4]) < deadline then
+  return {'reserved', before}
+end
 if redis.call('SCARD', KEYS[4]) >= tonumber(ARGV[3]) then return {'at_capacity', before} end
 redis.call('SET', KEYS[1], 'agent:' .. ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[1])
 redis.call('HSET', KEYS[3], 'agent_id', ARGV[2], 'claimed_at', ARGV[4])
+redis.call('HDEL', KEYS[3], 'reserved_until')
 return {'ok', before}
 """
 )
@@ -148,7 +174,8 @@ redis.call('SET', KEYS[1], 'queued')
 redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[2], score, ARGV[1])
 redis.call('HSET', KEYS[4], 'requeued_from', ARGV[2], 'requeued_at', ARGV[3], 'queued_ts', ARGV[3])
-redis.call('HDEL', KEYS[4], 'agent_id', 'claimed_at', 'routed_to', 'routing_reason')
+redis.call('HDEL', KEYS[4], 'agent_id', 'claimed_at', 'routed_to', 'routing_reason',
+  'reserved_until')
 return {'ok', before}
 """
 )
@@ -163,6 +190,23 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 """
     + _QUEUE_RESUME
     + """
+return {'ok', before}
+"""
+)
+
+# KEYS: owner, handoff. ARGV: agent id, now, '1' to lapse before the deadline (the agent
+# is gone). Ends the reservation for that agent, once.
+_LAPSE = (
+    _CURRENT
+    + """
+if before ~= 'queued' then return {'not_queued', before} end
+local reserved = redis.call('HMGET', KEYS[2], 'routed_to', 'reserved_until')
+if reserved[1] ~= ARGV[1] or not reserved[2] then return {'not_reserved', before} end
+if ARGV[3] ~= '1' and tonumber(ARGV[2]) < tonumber(reserved[2]) then
+  return {'not_yet', before}
+end
+redis.call('HDEL', KEYS[2], 'routed_to', 'reserved_until', 'routing_reason')
+redis.call('HSET', KEYS[2], 'lapsed_from', ARGV[1], 'lapsed_at', ARGV[2])
 return {'ok', before}
 """
 )
@@ -205,6 +249,7 @@ class Ownership:
         self._requeue = client.register_script(_REQUEUE)
         self._carry_on = client.register_script(_CARRY_ON)
         self._close = client.register_script(_CLOSE)
+        self._lapse = client.register_script(_LAPSE)
 
     @staticmethod
     def _result(raw: list[bytes | str]) -> Transition:
@@ -290,6 +335,17 @@ class Ownership:
                 resume.pending_key,
             ],
             args=[session_id, resume.payload, time.time()],
+        )
+        return self._result(raw)
+
+    async def lapse_reservation(
+        self, session_id: str, agent_id: str, agent_gone: bool = False
+    ) -> Transition:
+        """queued, reserved for ``agent_id`` → queued, open to anyone: the window is over
+        (or, with ``agent_gone``, the agent can no longer take it)."""
+        raw = await self._lapse(
+            keys=[redis_keys.owner_key(session_id), redis_keys.handoff_key(session_id)],
+            args=[agent_id, time.time(), "1" if agent_gone else ""],
         )
         return self._result(raw)
 

@@ -11,6 +11,7 @@ conversation of the same customer. The ownership moves themselves are the desk's
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import cast
@@ -42,6 +43,7 @@ from bot.gateway.agent_requests import (
     not_found,
     text_field,
 )
+from bot.handoff.reservation import reservation_in
 from bot.ownership import agent_owner
 
 logger = logging.getLogger(__name__)
@@ -243,6 +245,8 @@ class AgentApi(ChatRecordEndpoints):
     ) -> HTTPResponse:
         json_body(request, required=False)
         transition = await services.desk.claim(session_id, caller.agent)
+        if transition.status == "reserved":
+            raise ApiError(409, "reserved", await reserved_detail(services, session_id))
         if not transition.ok:
             raise ApiError(409, transition.status, "the chat cannot be claimed now")
         logger.info("agent_api.claimed session=%s agent=%s", session_id, caller.agent.agent_id)
@@ -344,6 +348,20 @@ class AgentApi(ChatRecordEndpoints):
             ("POST", f"{chat}/hand-back", self.hand_back, write),
             ("POST", f"{chat}/close", self.close, write),
         ]
+
+
+async def reserved_detail(services: AgentApiServices, session_id: str) -> str:
+    """Why a claim was refused: the customer was promised another agent, for how long."""
+    handoff = await services.desk.queue.handoff(session_id)
+    reservation = reservation_in(handoff, time.time())
+    if reservation is None:
+        return "the chat is reserved for the agent the customer was told about"
+    agent = services.desk.roster().get(reservation.agent_id)
+    name = agent.name if agent else reservation.agent_id
+    return (
+        f"the chat is reserved for {name} (the customer was told they will join) for "
+        f"another {reservation.seconds_left(time.time())} s; after that anyone may claim it"
+    )
 
 
 def create_agent_api(services: Callable[[], AgentApiServices]) -> Blueprint:

@@ -211,12 +211,14 @@ class AgentSocketHandlers:
                 logger.warning("agent_socket.heartbeat_failed", exc_info=True)
 
     async def requeue_forever(self) -> None:
-        """Chats of agents gone beyond the grace period go back to the queue (every
-        gateway runs this; the transitions are atomic, so each chat moves once)."""
+        """Chats of agents gone beyond the grace period go back to the queue, and
+        reservations past their window end (every gateway runs this; the transitions
+        are atomic, so each chat moves once)."""
         times = self.services.desk.presence.times
         while True:
             await asyncio.sleep(min(REQUEUE_SWEEP_SECONDS, times.grace / 2))
             try:
                 await self.services.desk.requeue_from_gone_agents()
+                await self.services.desk.lapse_reservations()
             except Exception:
                 logger.warning("agent_socket.requeue_failed", exc_info=True)

@@ -20,6 +20,8 @@ from bot import redis_keys
 from bot.agents.login_guard import LoginGuard
 from bot.agents.presence import Presence, presence_times_from_environment
 from bot.agents.roster import RosterCache, roster_file_path
+from bot.business import business_file_path
+from bot.business_hours import BusinessHoursCache
 from bot.console.canned_replies import CannedRepliesFile, canned_replies_path
 from bot.console.pages import create_console_pages
 from bot.gateway.agent_api import AgentApiServices, create_agent_api
@@ -35,6 +37,7 @@ from bot.gateway.settings import GatewaySettings
 from bot.gateway.visitor_socket import GatewayServices, VisitorSocketHandlers
 from bot.gateway.web_assets import create_web_assets
 from bot.handoff.desk import HandoffDesk
+from bot.handoff.reservation import reservation_seconds_from_environment
 from bot.transcript import Transcript
 
 logger = logging.getLogger(__name__)
@@ -111,6 +114,8 @@ def create_app(settings: GatewaySettings) -> Sanic:
             RosterCache(roster_file_path()),
             Presence(client, presence_times_from_environment()),
             kick=forwarder.kick,
+            hours=BusinessHoursCache(business_file_path()).get,
+            reservation_seconds=reservation_seconds_from_environment(),
         )
         agent_sessions = AgentSessions(client)
         app.ctx.agent_api = AgentApiServices(

@@ -24,11 +24,14 @@ def entry_event(entry: TranscriptEntry) -> tuple[str, dict[str, Any]]:
     """The event a client receives for a transcript entry."""
     stamp = {"seq": entry.seq, "at": entry.at}
     if entry.kind == "visitor":
-        return "visitor_uttered", {
+        uttered = {
             **stamp,
             "text": entry.text or "",
             "client_message_id": entry.body.get("client_message_id"),
         }
+        if isinstance(entry.body.get("payload"), str):
+            uttered["payload"] = entry.body["payload"]  # a quick reply; text is its title
+        return "visitor_uttered", uttered
     handoff = entry.body.get("handoff")
     if entry.kind == "system" and isinstance(handoff, dict):
         return "handoff", {**stamp, **handoff}
@@ -81,10 +84,11 @@ def reply_entry(reply: dict[str, Any]) -> tuple[EntryKind, dict[str, Any]]:
     return "bot", reply_body(reply)
 
 
-def offered_payloads(bodies: list[dict[str, Any]]) -> list[str]:
-    """The quick-reply payloads a bot turn offered (the visitor may send them back)."""
+def offered_quick_replies(bodies: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The quick replies (``title``, ``payload``) a bot turn offered: the visitor may send
+    a payload back, and is then recorded as having said its title."""
     return [
-        reply["payload"]
+        {"title": str(reply.get("title") or reply["payload"]), "payload": reply["payload"]}
         for body in bodies
         for reply in body.get("quick_replies", [])
         if reply.get("payload")

@@ -26,7 +26,7 @@ import redis.asyncio as redis
 
 from bot import redis_keys
 from bot.gateway.delivery import ConversationFanout
-from bot.gateway.events import BOT_SENDER, SYSTEM_SENDER, offered_payloads, reply_entry
+from bot.gateway.events import BOT_SENDER, SYSTEM_SENDER, offered_quick_replies, reply_entry
 from bot.gateway.rasa_client import RasaChannelClient, RasaUnavailable
 from bot.inbox import InboxMessage
 from bot.ownership import BOT, owner_of
@@ -46,6 +46,9 @@ NO_REPLY_NOTICE = (
     "I'm sorry, I'm having a technical problem and couldn't answer that. "
     "Your message is saved. Please try again in a moment, or ask for a person."
 )
+OFFERED_QUICK_REPLIES = "offered_quick_replies"
+"""The session field holding the quick replies of the bot's latest turn (JSON), so any
+gateway can tell a chosen quick reply from typed text."""
 REJECTED_NOTICE = "I'm sorry, I couldn't take that message in. Could you put it another way?"
 
 # KEYS: lease. ARGV: holder, milliseconds.
@@ -181,17 +184,18 @@ class BotForwarder:
                 return
             entries = [reply_entry(reply) for reply in replies]
             bodies = [body for kind, body in entries if kind == "bot"]
+            # Known before the visitor can see (and click) them.
+            await self.client.hset(
+                redis_keys.session_key(session_id),
+                OFFERED_QUICK_REPLIES,
+                json.dumps(offered_quick_replies(bodies)),
+            )
             await self.transcript.append_once(
                 session_id, entries, once_key=redis_keys.answered_key(message.message_id)
             )
             if not replies:
                 logger.warning("forwarder.no_reply message=%s", message.message_id)
                 await self._notice(session_id, NO_REPLY_NOTICE)
-            await self.client.hset(
-                redis_keys.session_key(session_id),
-                "offered_payloads",
-                json.dumps(offered_payloads(bodies)),
-            )
         finally:
             with contextlib.suppress(redis.RedisError):
                 await self.fanout.publish_live(

@@ -23,6 +23,7 @@ OPENAPI_PATH = "/api/openapi.json"
 
 CONFLICTS = (
     "not_queued",
+    "reserved",
     "at_capacity",
     "not_owner",
     "same_agent",
@@ -200,7 +201,8 @@ def _paths() -> dict[str, Schema]:
         f"{chat}/claim": {
             "post": _operation(
                 "claimChat",
-                "Take a queued chat (409 not_queued if someone was first, at_capacity if full)",
+                "Take a queued chat (409 not_queued if someone was first, reserved while "
+                "the customer was told another agent will join, at_capacity if full)",
                 {"200": moved, **conflict},
                 security=WRITE,
                 parameters=CHAT,
@@ -384,6 +386,10 @@ def _schemas() -> dict[str, Schema]:
                 "routed_to": nullable_text,
                 "email": nullable_text,
                 "requeued_from": nullable_text,
+                "reserved_until": {
+                    **nullable_text,
+                    "description": "while only routed_to may claim the chat",
+                },
             },
         ),
         "Chat": obj(

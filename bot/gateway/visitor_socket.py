@@ -18,13 +18,13 @@ from bot import redis_keys
 from bot.gateway import payloads
 from bot.gateway.delivery import ConversationFanout, SocketDelivery
 from bot.gateway.events import SYSTEM_SENDER, entry_event
-from bot.gateway.forwarder import BotForwarder
+from bot.gateway.forwarder import OFFERED_QUICK_REPLIES, BotForwarder
 from bot.gateway.payloads import PayloadError, neutralise_slash_command
+from bot.gateway.quick_replies import ChosenQuickReply, chosen_quick_reply, text_for_rasa
 from bot.gateway.rate_limit import ConversationRateLimit
 from bot.gateway.sessions import Session, SessionStore, verify_identity
 from bot.gateway.settings import GatewaySettings
-from bot.handoff import announcements
-from bot.handoff.desk import HandoffDesk, handoff_agent
+from bot.handoff.desk import HandoffDesk, QueuePlace, handoff_agent
 from bot.inbox import (
     QUEUE_CARRY_ON,
     QUEUE_EMAIL,
@@ -44,8 +44,6 @@ MESSAGE_ID_TTL = 24 * 3600
 """A client repeating the same typing state faster than this is not passed on each time."""
 
 CLOSED_TEXT = "You ended the chat. Thank you for talking to us."
-QUEUE_CHOICES = (QUEUE_WAIT, QUEUE_EMAIL, QUEUE_CARRY_ON)
-"""Handled here while queued; sent to the bot later (a stale button), they are text."""
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 ASK_FOR_EMAIL = (
     "Please type your email address, and I'll add it to your request so a colleague can "
@@ -68,6 +66,17 @@ NOTICES = {
     "conversation_closed": "This chat has ended. Please reload the page to start a new one.",
     "unavailable": "I'm having a technical problem. Please send that again in a moment.",
 }
+
+
+def queue_state(place: QueuePlace | None) -> dict[str, Any]:
+    """``session_state.queue`` / ``queue_update``: place and wait, and while the chat is
+    reserved for a named agent, that agent (the header says they will join, not a place)."""
+    if place is None:
+        return {"position": None, "wait_seconds": None}
+    state: dict[str, Any] = {"position": place.position, "wait_seconds": place.wait_seconds}
+    if place.reserved_for is not None:
+        state["agent"] = handoff_agent(place.reserved_for)
+    return state
 
 
 @dataclass
@@ -109,8 +118,8 @@ class VisitorSocketHandlers:
         """python-socketio runs each event in its own task; this keeps one socket's events
         in the order they were sent (asyncio locks are FIFO)."""
         self._services: GatewayServices | None = None
-        self._queue_told: dict[str, tuple[int | None, int | None]] = {}
-        """The queue position and wait last told to each queued conversation here."""
+        self._queue_told: dict[str, dict[str, Any]] = {}
+        """The ``queue_update`` last sent to each queued conversation here."""
 
     @property
     def services(self) -> GatewayServices:
@@ -210,8 +219,8 @@ class VisitorSocketHandlers:
             },
         }
         if owner == QUEUED:
-            position, wait = await self.services.desk.waiting_position(session.session_id)
-            state["queue"] = {"position": position, "wait_seconds": wait}
+            place = await self.services.desk.queue_place(session.session_id)
+            state["queue"] = queue_state(place)
         agent = self.services.desk.roster().get(owning_agent(owner) or "")
         if agent is not None:
             state["agent"] = handoff_agent(agent)
@@ -254,13 +263,15 @@ class VisitorSocketHandlers:
         if ref is not None and await self._already_recorded(sid, session_id, ref):
             return
         text = message.text.strip()
+        chosen = await self._chosen_quick_reply(session_id, owner, text)
         try:
             entry = await self.services.transcript.append(
                 session_id,
                 "visitor",
-                queue=await self._work_for_bot(socket, message.metadata, text),
-                text=text,
+                queue=await self._work_for_bot(socket, message.metadata, text, chosen),
+                text=chosen.title if chosen else text,
                 client_message_id=ref,
+                **({"payload": chosen.payload} if chosen else {}),
             )
         except BaseException:
             if ref is not None:  # not recorded: a resend must be accepted
@@ -290,16 +301,22 @@ class VisitorSocketHandlers:
         return True
 
     async def _work_for_bot(
-        self, socket: VisitorSocket, visitor_metadata: dict[str, Any], text: str
+        self,
+        socket: VisitorSocket,
+        visitor_metadata: dict[str, Any],
+        text: str,
+        chosen: ChosenQuickReply | None,
     ) -> QueuedWork:
         """A message for the bot to answer; if people own the conversation when it is
-        recorded (decided in the same step), one for the tracker only."""
+        recorded (decided in the same step), one for the tracker only (with the visitor's
+        words: a quick reply's title)."""
         session_id = socket.session.session_id
         message_id = new_message_id(session_id)
         metadata = {"customer_key": socket.session.customer_key, "visitor": visitor_metadata}
-        ask = InboxMessage(message_id, await self._text_for_rasa(session_id, text), metadata)
+        ask = InboxMessage(message_id, text_for_rasa(text, chosen), metadata)
+        said = chosen.title if chosen else text
         record = InboxMessage(
-            message_id, neutralise_slash_command(text), metadata, mode="record_visitor"
+            message_id, neutralise_slash_command(said), metadata, mode="record_visitor"
         )
         return replace(
             queued_for_bot(session_id, ask),
@@ -309,6 +326,19 @@ class VisitorSocketHandlers:
                 queued_for_bot(session_id, record).payload,
             ),
         )
+
+    async def _chosen_quick_reply(
+        self, session_id: str, owner: str, text: str
+    ) -> ChosenQuickReply | None:
+        """The quick reply of the bot's latest turn whose payload the visitor sent, if
+        any (read from Redis: the turn may have been answered by another gateway). While
+        a person owns the chat no bot buttons are showing, so none counts."""
+        if owner_kind(owner) == "agent":
+            return None
+        raw = await self.services.client.hget(
+            redis_keys.session_key(session_id), OFFERED_QUICK_REPLIES
+        )
+        return chosen_quick_reply(json.loads(raw) if raw else [], text)
 
     async def _while_queued(self, session_id: str, text: str) -> None:
         """What a waiting customer can do: keep waiting, leave an email, or carry on
@@ -321,45 +351,33 @@ class VisitorSocketHandlers:
                 session_id, "system", text=ASK_FOR_EMAIL, sender=SYSTEM_SENDER
             )
         elif text == QUEUE_WAIT:
-            position, wait = await desk.waiting_position(session_id)
-            if position is not None:
+            place = await desk.queue_place(session_id)
+            if place is not None:
                 await self.services.transcript.append(
-                    session_id, "system", text=announcements.waiting(position, wait),
-                    sender=SYSTEM_SENDER,
-                )  # fmt: skip
+                    session_id, "system", text=place.line, sender=SYSTEM_SENDER
+                )
         elif (found := EMAIL_PATTERN.search(text)) is not None:
             await desk.leave_email(session_id, found.group(0))
 
     async def refresh_queue_positions(self) -> None:
-        """Tell every waiting visitor connected here their new place and wait, if changed."""
+        """Tell every waiting visitor connected here their new place and wait (or who is
+        about to join them), if changed."""
         session_ids = {socket.session.session_id for socket in self.sockets.values()}
         for gone in set(self._queue_told) - session_ids:
             del self._queue_told[gone]
         if not session_ids or self._services is None:
             return
-        waiting = await self.services.desk.waiting_positions(session_ids)
-        for session_id in set(self._queue_told) - set(waiting):
+        places = await self.services.desk.queue_places(session_ids)
+        for session_id in set(self._queue_told) - set(places):
             del self._queue_told[session_id]  # no longer queued
-        for session_id, told in waiting.items():
-            if told == self._queue_told.get(session_id):
+        for session_id, place in places.items():
+            payload = {**queue_state(place), "text": place.line}
+            if payload == self._queue_told.get(session_id):
                 continue
-            self._queue_told[session_id] = told
-            payload = {"position": told[0], "wait_seconds": told[1],
-                       "text": announcements.waiting(told[0], told[1])}  # fmt: skip
+            self._queue_told[session_id] = payload
             for socket in list(self.sockets.values()):
                 if socket.session.session_id == session_id:
                     await socket.delivery.send_live("queue_update", payload)
-
-    async def _text_for_rasa(self, session_id: str, text: str) -> str:
-        """Quick-reply payloads the bot just offered go as they are; any other text
-        starting with '/' is neutralised."""
-        if text.startswith("/") and text not in QUEUE_CHOICES:
-            offered = await self.services.client.hget(
-                redis_keys.session_key(session_id), "offered_payloads"
-            )
-            if offered and text in json.loads(offered):
-                return text
-        return neutralise_slash_command(text)
 
     async def _slow_down(
         self, sid: str, socket: VisitorSocket, message: payloads.VisitorMessage, retry_ms: int

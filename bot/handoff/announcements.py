@@ -1,7 +1,11 @@
 """What the visitor is told when people take over, wait, hand over or leave.
 
 Every text names the person: the customer should always know who has their
-conversation. No rasa import (the gateway and the action server both use it).
+conversation, and is told a name only for the person who will take it (the chat
+is reserved for them meanwhile). The queue line is one situation at a time: agents
+online but busy, the team away until a time in the business's time zone
+(bot/business_hours.py), or nobody online. No rasa import (the gateway and the
+action server both use it).
 """
 
 from __future__ import annotations
@@ -27,12 +31,17 @@ _WHY = {
 }
 
 
-def passing_to(agent: NamedAgent, reason: RoutingReason) -> str:
-    return (
-        f"I'm passing you to {agent.first_name} from our {agent.team} team, {_WHY[reason]}. "
-        f"{agent.first_name} can see everything you've told me, so you won't have to "
-        "repeat anything."
-    )
+def passing_to(agent: NamedAgent, reason: RoutingReason, history: bool = True) -> str:
+    """The customer is told who will take the chat (reserved for that person: see
+    bot/ownership.py). ``history``: the customer told the bot more than that they want
+    a person, so there is something for the agent to see."""
+    text = f"I'm passing you to {agent.first_name} from our {agent.team} team, {_WHY[reason]}."
+    if history:
+        text += (
+            f" {agent.first_name} can see everything you've told me, so you won't have to "
+            "repeat anything."
+        )
+    return text
 
 
 def will_join(agent: NamedAgent) -> str:
@@ -50,17 +59,50 @@ def describe_wait(seconds: int | None) -> str:
     return f"The wait is about {minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def waiting(position: int, wait_seconds: int | None) -> str:
-    place = "next in line" if position == 1 else f"number {position} in the queue"
-    return f"You're {place}. {describe_wait(wait_seconds)}."
+def _place(position: int) -> str:
+    return "next in line" if position == 1 else f"number {position} in the queue"
 
 
-def nobody_free(position: int, wait_seconds: int | None, reply_time: str) -> str:
+def waiting(position: int, wait_seconds: int | None, back_at: str | None = None) -> str:
+    """The queue line for one situation: agents online (place and a realistic wait),
+    the team away until ``back_at`` ("on Monday at 9:00 (New York time)"), or open
+    hours with nobody online."""
+    if wait_seconds is None and back_at:
+        return (
+            f"You're {_place(position)}. Our team is back {back_at}, and a colleague will "
+            "pick your chat up then."
+        )
+    return f"You're {_place(position)}. {describe_wait(wait_seconds)}."
+
+
+def nobody_free(position: int, wait_seconds: int | None, back_at: str | None = None) -> str:
+    """Nobody can take the chat now: why (one situation, as in ``waiting``), the place
+    in the queue, and what the customer can do meanwhile (the quick replies)."""
+    place = _place(position)
+    if wait_seconds is not None:
+        situation = (
+            "Everyone on the team is busy with other customers right now. "
+            f"You're {place}. {describe_wait(wait_seconds)}."
+        )
+    elif back_at:
+        situation = (
+            f"Our team is away right now and back {back_at}. You're {place}, and a "
+            "colleague will pick your chat up then."
+        )
+    else:
+        situation = f"{describe_wait(None)}. You're {place}."
     return (
-        "Everyone on the team is busy or away at the moment. "
-        f"{waiting(position, wait_seconds)} People usually reply {reply_time}. "
-        "You can wait here, leave your email address so the first colleague who is free "
-        "writes to you, or carry on with me."
+        f"{situation} You can wait here, leave your email address so a colleague writes "
+        "to you, or carry on with me."
+    )
+
+
+def reservation_lapsed(position: int, wait_seconds: int | None, back_at: str | None = None) -> str:
+    """The colleague the customer was told about could not take the chat in time: it is
+    open to whoever is free next (nobody is named again)."""
+    return (
+        "I'm sorry, that's taking longer than I said. Your chat is now open to the next "
+        f"colleague who is free. {waiting(position, wait_seconds, back_at)}"
     )
 
 

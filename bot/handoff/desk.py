@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 import redis.asyncio as redis
@@ -21,8 +22,10 @@ import redis.asyncio as redis
 from bot import redis_keys
 from bot.agents.presence import Presence, Status
 from bot.agents.roster import AgentProfile, Roster, RosterCache
+from bot.business_hours import BusinessHours, BusinessHoursError
 from bot.handoff import announcements
 from bot.handoff.queue import HandoffQueue, estimate_wait_seconds
+from bot.handoff.reservation import DEFAULT_RESERVATION_SECONDS, reservation_in
 from bot.handoff.routing import Candidate, RoutingDecision, choose_agent
 from bot.inbox import InboxMessage, new_message_id, queued_for_bot
 from bot.ownership import Ownership, Transition, agent_owner, owning_agent
@@ -61,6 +64,35 @@ class Routed:
     """The decision's agent (``None`` when nobody has room)."""
 
 
+@dataclass(frozen=True)
+class QueuePlace:
+    """What a waiting customer is told about their wait."""
+
+    position: int
+    wait_seconds: int | None
+    """A realistic wait; ``None`` while nobody is online."""
+    back_at: str | None
+    """While nobody is online outside business hours: when the team is back
+    ("on Monday at 9:00 (New York time)")."""
+    reserved_for: AgentProfile | None
+    """The agent the chat is reserved for (the customer was told their name)."""
+
+    @property
+    def line(self) -> str:
+        """The one queue line for this situation (header updates, "I'll wait")."""
+        if self.reserved_for is not None:
+            return announcements.will_join(self.reserved_for)
+        return announcements.waiting(self.position, self.wait_seconds, self.back_at)
+
+
+def _no_hours() -> BusinessHours | None:
+    return None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class HandoffDesk:
     """Makes the handoff's moves; one per process (gateway or action server)."""
 
@@ -71,6 +103,8 @@ class HandoffDesk:
         roster: RosterCache,
         presence: Presence,
         kick: Callable[[str], None] | None = None,
+        hours: Callable[[], BusinessHours | None] = _no_hours,
+        reservation_seconds: float = DEFAULT_RESERVATION_SECONDS,
     ) -> None:
         self.client = client
         self.transcript = transcript
@@ -81,6 +115,11 @@ class HandoffDesk:
         self.kick = kick or (lambda _session_id: None)
         """Starts the bot's work on a conversation's inbox at once (the gateway's
         forwarder); without it, the gateways' sweepers find the work within seconds."""
+        self.hours = hours
+        """The business hours now (bot/business_hours.py; ``None``: no hours kept)."""
+        self.reservation_seconds = reservation_seconds
+        self.clock: Callable[[], datetime] = _utc_now
+        """The time business hours are read at (tests fix it)."""
 
     def roster(self) -> Roster:
         return self.roster_cache.get()
@@ -130,6 +169,7 @@ class HandoffDesk:
             "queued_ts": str(time.time()),
             "routed_to": routed.agent.agent_id if routed.agent else "",
             "routing_reason": routed.decision.reason if routed.decision else "",
+            "reserved_until": str(time.time() + self.reservation_seconds) if routed.agent else "",
         }
         transition = await self.ownership.queue(session_id, stored)
         if transition.ok:
@@ -150,6 +190,77 @@ class HandoffDesk:
         online = sum(1 for s in (await self.presence.statuses()).values() if s == "online")
         per_chat = await self.queue.typical_wait_per_chat()
         return {sid: (place, estimate_wait_seconds(place, online, per_chat)) for place, sid in mine}
+
+    async def queue_places(self, session_ids: set[str]) -> dict[str, QueuePlace]:
+        """What each queued one of ``session_ids`` is told: place, wait, when the team is
+        back if nobody is online out of hours, and the agent it is reserved for."""
+        positions = await self.waiting_positions(session_ids)
+        if not positions:
+            return {}
+        now = time.time()
+        reserved = await self.queue.reservations()
+        back_at = None
+        if any(wait is None for _, wait in positions.values()):
+            back_at = self.team_back_at()
+        places = {}
+        for session_id, (position, wait) in positions.items():
+            reservation = reservation_in(reserved.get(session_id, {}), now)
+            agent = self.roster().get(reservation.agent_id) if reservation else None
+            places[session_id] = QueuePlace(
+                position=position,
+                wait_seconds=wait,
+                back_at=back_at if wait is None else None,
+                reserved_for=agent,
+            )
+        return places
+
+    async def queue_place(self, session_id: str) -> QueuePlace | None:
+        return (await self.queue_places({session_id})).get(session_id)
+
+    def team_back_at(self) -> str | None:
+        """When the team is back, if the business is closed now (``None`` when open, or
+        when no hours are kept or the file is broken: no promise is better than a wrong one)."""
+        try:
+            hours = self.hours()
+            now = self.clock()
+            if hours is None or hours.is_open(now):
+                return None
+            return hours.back_at(now)
+        except BusinessHoursError:
+            logger.warning("desk.hours_unreadable", exc_info=True)
+            return None
+
+    async def lapse_reservations(self) -> int:
+        """Reservations past their window, or whose agent is no longer online, end: the
+        customer hears that the chat is open to the next free colleague (every gateway
+        runs this; the lapse is atomic, so each customer is told once)."""
+        reserved = await self.queue.reservations()
+        if not reserved:
+            return 0
+        now = time.time()
+        statuses = await self.presence.statuses()
+        lapsed = 0
+        for session_id, fields in reserved.items():
+            agent_id = fields["routed_to"]
+            gone = statuses.get(agent_id, "offline") != "online"
+            if reservation_in(fields, now) is not None and not gone:
+                continue
+            transition = await self.ownership.lapse_reservation(session_id, agent_id, gone)
+            if not transition.ok:
+                continue
+            lapsed += 1
+            place = await self.queue_place(session_id)
+            position, wait = (place.position, place.wait_seconds) if place else (1, None)
+            text = announcements.reservation_lapsed(
+                position, wait, place.back_at if place else None
+            )
+            await self._announce(
+                session_id, "queued", text, position=position, wait_seconds=wait,
+                reason="reservation_lapsed",
+            )  # fmt: skip
+            await self.publish("queue_changed", session_id=session_id)
+            logger.info("desk.reservation_lapsed session=%s agent=%s", session_id, agent_id)
+        return lapsed
 
     # The agents' moves (the agent API).
 

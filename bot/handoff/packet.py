@@ -37,9 +37,11 @@ TRIGGER_LABELS = {
 
 class ComplaintAsRestated(TypedDict):
     restated: str | None
-    """The bot's last restatement of the complaint, as said."""
+    """The complaint in one sentence written for the agent (the restatement's
+    ``case_summary``, never the bot's question)."""
     confirmed: bool | None
-    """The customer's answer to it: affirm → True, deny → False, anything else → None."""
+    """True: the customer confirmed it (affirm); False: they denied the latest
+    restatement; None: not answered, or derived from the categories."""
 
 
 class ComplaintEntities(TypedDict):
@@ -182,15 +184,73 @@ def _bot_texts(events: list[dict[str, Any]], phrases: frozenset[str]) -> list[tu
     ]
 
 
-def complaint_as_restated(events: list[dict[str, Any]]) -> ComplaintAsRestated:
-    restatements = _bot_texts(events, frozenset({"restate_complaint"}))
-    if not restatements:
-        return ComplaintAsRestated(restated=None, confirmed=None)
-    index, text = restatements[-1]
-    answer = _next_user(events, index)
-    intent = _intent(answer) if answer else None
-    confirmed = {"affirm": True, "deny": False}.get(intent or "")
-    return ComplaintAsRestated(restated=text, confirmed=confirmed)
+def _case_summary(event: dict[str, Any]) -> str | None:
+    summary = (event.get("metadata") or {}).get("case_summary")
+    return summary.strip() if isinstance(summary, str) and summary.strip() else None
+
+
+def complaint_as_restated(
+    events: list[dict[str, Any]], derived: str | None = None
+) -> ComplaintAsRestated:
+    """The complaint for the agent, one sentence: the ``case_summary`` of the latest
+    restatement the customer confirmed (the next user message was ``affirm``); else
+    the latest restatement's, unconfirmed (``False`` if denied); else ``derived``
+    (from the categories). Never the bot's question itself."""
+    restatements = [
+        (index, event)
+        for index, event in enumerate(events)
+        if _phrase(event) == "restate_complaint"
+    ]
+    answers = []
+    for index, event in restatements:
+        answer = _next_user(events, index)
+        intent = _intent(answer) if answer else None
+        answers.append((_case_summary(event), {"affirm": True, "deny": False}.get(intent or "")))
+    for summary, confirmed in reversed(answers):
+        if confirmed and summary:
+            return ComplaintAsRestated(restated=summary, confirmed=True)
+    for summary, confirmed in reversed(answers):
+        if summary:
+            return ComplaintAsRestated(
+                restated=summary, confirmed=False if confirmed is False else None
+            )
+    return ComplaintAsRestated(restated=derived, confirmed=None)
+
+
+def complaint_from_categories(
+    categories: list[str], category_names: dict[str, str], entities: ComplaintEntities
+) -> str | None:
+    """``"Damaged item and late delivery, order #48213 (blender)."``: the complaint when
+    the bot never restated it (``None`` without a category)."""
+    if not categories:
+        return None
+    names = [category_names.get(cat, cat.replace("_", " ")) for cat in categories]
+    head = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    sentence = head[:1].upper() + head[1:]
+    if entities["order_id"]:
+        sentence += f", order #{entities['order_id']}"
+        if entities["product"]:
+            sentence += f" ({entities['product']})"
+    elif entities["product"]:
+        sentence += f" ({entities['product']})"
+    return sentence + "."
+
+
+SMALL_TALK_INTENTS = frozenset(
+    {"request_human", "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"}
+)
+"""Messages that tell an agent nothing about the problem."""
+
+
+def customer_told_more(events: list[dict[str, Any]]) -> bool:
+    """Whether the customer wrote more than the request for a person (and small talk):
+    only then is there something for the agent to "see"."""
+    for event in events:
+        if event.get("event") != "user" or not _text(event).strip():
+            continue
+        if _intent(event) not in SMALL_TALK_INTENTS:
+            return True
+    return False
 
 
 def latest_entities(events: list[dict[str, Any]]) -> ComplaintEntities:
@@ -321,7 +381,9 @@ def build_packet(
         summary=queue_summary(categories, category_names, entities["order_id"], fair_ask, trigger),
         category=categories[0] if categories else None,
         categories=list(categories),
-        complaint=complaint_as_restated(events),
+        complaint=complaint_as_restated(
+            events, complaint_from_categories(categories, category_names, entities)
+        ),
         entities=entities,
         limits_stated=limits_stated(events),
         fixes_proposed=fixes_proposed(events),

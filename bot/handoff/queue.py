@@ -17,8 +17,10 @@ from typing import Any
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.handoff.reservation import reservation_in
 from bot.ownership import QUEUED
 from bot.redis_keys import decoded
+from bot.transcript import utc_timestamp
 
 DEFAULT_WAIT_PER_CHAT_SECONDS = 120.0
 """Until real waits were measured: how long an agent usually takes to pick up a chat."""
@@ -50,6 +52,9 @@ class QueueEntry:
     email: str | None
     """Left by the customer so the first agent who comes online can write to them."""
     requeued_from: str | None
+    reserved_until: str | None = None
+    """While only ``routed_to`` may claim the chat (the customer was told their name):
+    until when, ISO 8601 UTC; ``None`` once anyone may."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -57,7 +62,7 @@ class QueueEntry:
 
 QUEUE_ENTRY_FIELDS = (
     "queued_at", "queued_ts", "summary", "category", "customer_key", "trigger",
-    "routed_to", "email", "requeued_from",
+    "routed_to", "email", "requeued_from", "reserved_until",
 )  # fmt: skip
 
 
@@ -109,6 +114,7 @@ class HandoffQueue:
         queued = await self._fields_of_queued(QUEUE_ENTRY_FIELDS)
         for position, (session_id, fields) in enumerate(queued, start=1):
             queued_ts = float(fields["queued_ts"] or now)
+            reservation = reservation_in(fields, now)
             entries.append(
                 QueueEntry(
                     session_id=session_id,
@@ -122,6 +128,7 @@ class HandoffQueue:
                     routed_to=fields["routed_to"] or None,
                     email=fields["email"] or None,
                     requeued_from=fields["requeued_from"] or None,
+                    reserved_until=utc_timestamp(reservation.until) if reservation else None,
                 )
             )
         return entries
@@ -133,6 +140,16 @@ class HandoffQueue:
             if fields["routed_to"]:
                 counts[fields["routed_to"]] = counts.get(fields["routed_to"], 0) + 1
         return counts
+
+    async def reservations(self) -> dict[str, dict[str, str]]:
+        """The stored ``routed_to`` / ``reserved_until`` of every waiting chat that has a
+        reservation, open or past its window (the lapse sweep reads this)."""
+        names = ("routed_to", "reserved_until")
+        return {
+            session_id: fields
+            for session_id, fields in await self._fields_of_queued(names)
+            if fields["routed_to"] and fields["reserved_until"]
+        }
 
     async def record_wait(self, seconds: float) -> None:
         """How long a conversation waited before a person claimed it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -73,3 +74,15 @@ async def confirmed_subscription(client: redis.Redis, channel: str) -> redis.cli
     assert confirmation is not None
     assert confirmation["type"] == "subscribe"
     return pubsub
+
+
+MONDAY_MORNING_IN_NEW_YORK = datetime(2026, 3, 9, 14, 0, tzinfo=timezone.utc)
+"""10:00 on a Monday in New York: business.yml's team is at work."""
+
+
+@pytest.fixture
+def during_business_hours(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """Handoff desks made from now on read business hours at Monday 10:00 in New York
+    (business.yml's hours: open), so the queue line does not depend on when tests run."""
+    monkeypatch.setattr("bot.handoff.desk._utc_now", lambda: MONDAY_MORNING_IN_NEW_YORK)
+    return MONDAY_MORNING_IN_NEW_YORK

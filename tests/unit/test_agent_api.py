@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -582,6 +583,26 @@ async def test_claiming_beyond_capacity_is_409(tom, services, store) -> None:
     reply = await tom.call("POST", f"/chats/{second}/claim")
     assert reply.status == 409 and reply.body["error"] == "at_capacity"
     assert await services.desk.queue.session_ids() == [second]
+
+
+async def test_claiming_a_chat_reserved_for_another_agent_is_409_reserved(
+    maria, tom, services, store
+) -> None:
+    session_id = await queued_chat(services, store, "u1")
+    # Routing named Tom to the customer: the chat is Tom's for the reservation window.
+    await services.client.hset(
+        redis_keys.handoff_key(session_id),
+        mapping={"routed_to": "tom", "reserved_until": str(time.time() + 60)},
+    )
+
+    reply = await maria.call("POST", f"/chats/{session_id}/claim")
+
+    assert reply.status == 409 and reply.body["error"] == "reserved"
+    assert "reserved for Tom" in reply.body["detail"] and "told" in reply.body["detail"]
+    assert await services.desk.queue.session_ids() == [session_id]
+    [entry] = (await maria.call("GET", "/queue")).body
+    assert entry["routed_to"] == "tom" and entry["reserved_until"]
+    assert (await tom.call("POST", f"/chats/{session_id}/claim")).status == 200
 
 
 async def test_claiming_what_is_not_queued_is_409(maria, services, store) -> None:

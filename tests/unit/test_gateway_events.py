@@ -8,7 +8,7 @@ from bot.gateway.events import (
     BOT_SENDER,
     SYSTEM_SENDER,
     entry_event,
-    offered_payloads,
+    offered_quick_replies,
     reply_body,
 )
 from bot.transcript import TranscriptEntry
@@ -283,10 +283,10 @@ def test_a_reply_body_becomes_the_bot_uttered_event_rasas_channel_would_send():
     }
 
 
-# Offered payloads
+# Offered quick replies
 
 
-def test_offered_payloads_are_every_quick_reply_payload_of_the_turn_in_order():
+def test_offered_quick_replies_are_every_quick_reply_of_the_turn_in_order():
     bodies = [
         reply_body({"text": "Sorry about that."}),
         reply_body(
@@ -301,15 +301,43 @@ def test_offered_payloads_are_every_quick_reply_payload_of_the_turn_in_order():
         reply_body({"buttons": [{"title": "Talk to a person", "payload": "/human"}]}),
     ]
 
-    assert offered_payloads(bodies) == ["/refund", "/replace", "/human"]
+    assert offered_quick_replies(bodies) == [
+        {"title": "Refund", "payload": "/refund"},
+        {"title": "Replacement", "payload": "/replace"},
+        {"title": "Talk to a person", "payload": "/human"},
+    ]
 
 
 def test_empty_payloads_are_not_offered():
     bodies = [{"quick_replies": [{"title": "No payload", "payload": ""}, {"title": "None"}]}]
 
-    assert offered_payloads(bodies) == []
+    assert offered_quick_replies(bodies) == []
+
+
+def test_a_quick_reply_without_a_title_is_titled_by_its_payload():
+    assert offered_quick_replies([{"quick_replies": [{"payload": "/affirm"}]}]) == [
+        {"title": "/affirm", "payload": "/affirm"}
+    ]
 
 
 def test_a_turn_without_quick_replies_offers_nothing():
-    assert offered_payloads([reply_body({"text": "hi"}), {}]) == []
-    assert offered_payloads([]) == []
+    assert offered_quick_replies([reply_body({"text": "hi"}), {}]) == []
+    assert offered_quick_replies([]) == []
+
+
+def test_a_chosen_quick_reply_reaches_clients_as_its_title_with_the_payload_beside_it():
+    entry = TranscriptEntry(
+        seq=4, kind="visitor", at=AT, body={"text": "Yes", "payload": "/affirm"}
+    )
+
+    event, payload = entry_event(entry)
+
+    assert event == "visitor_uttered"
+    assert payload["text"] == "Yes"
+    assert payload["payload"] == "/affirm"
+
+
+def test_typed_text_has_no_payload_field():
+    _, payload = entry_event(TranscriptEntry(seq=4, kind="visitor", at=AT, body={"text": "hi"}))
+
+    assert "payload" not in payload

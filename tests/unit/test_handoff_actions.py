@@ -4,6 +4,7 @@ test_handoff_routing_actions.py."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from actions.handoff import ActionContinueWithBot, ActionHandOff, ActionResumeAf
 from actions.phrasing import phrasebook
 from actions.resolution import ActionAcceptProposedFix
 from actions.struggle import ActionHandleNluFallback, ActionRespondToVent
+from bot.agents.presence import Presence
 from bot.business import DEFAULT_BUSINESS_FILE, load_business_rules
 from bot.case_records import CaseRecords
 from bot.handoff import announcements
@@ -40,6 +42,8 @@ from tests.unit.builders import (
 RULES = load_business_rules(DEFAULT_BUSINESS_FILE)
 PAUSE = {"event": "pause", "timestamp": None}
 """rasa_sdk's ConversationPaused(): the bot stays silent while people own the chat."""
+
+pytestmark = pytest.mark.usefixtures("during_business_hours")
 
 
 def handoff_states(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
@@ -126,11 +130,13 @@ async def test_with_nobody_online_the_customer_is_told_the_honest_next_step(
 
     announcement, state_message = dispatcher.messages
     text = announcement["text"]
-    assert text == announcements.nobody_free(1, None, RULES.human_reply_time)
-    # Honest: no invented wait, where they stand, when people usually reply, the options.
+    assert text == announcements.nobody_free(1, None)
+    # Honest: one situation (open hours, nobody online), no invented wait, where they
+    # stand, the options.
     assert "next in line" in text
     assert "can't promise a time" in text
-    assert RULES.human_reply_time in text
+    assert "busy" not in text
+    assert announcement["phrase"] == "handoff_queued"
     assert "leave your email address" in text
     assert "carry on with me" in text
     assert [button["payload"] for button in announcement["buttons"]] == [
@@ -145,7 +151,6 @@ async def test_with_nobody_online_the_customer_is_told_the_honest_next_step(
             "state": "queued",
             "position": 1,
             "wait_seconds": None,
-            "text": announcements.waiting(1, None),
         }
     ]
     assert events[-1] == PAUSE
@@ -160,9 +165,7 @@ async def test_the_place_in_the_queue_counts_those_waiting_before(domain, redis_
 
     await ActionHandOff().run(dispatcher, make_tracker("request_human", sender_id="v-3"), domain)
 
-    assert dispatcher.messages[0]["text"] == announcements.nobody_free(
-        3, None, RULES.human_reply_time
-    )
+    assert dispatcher.messages[0]["text"] == announcements.nobody_free(3, None)
     assert "number 3 in the queue" in dispatcher.messages[0]["text"]
     [state] = handoff_states(dispatcher)
     assert (state["position"], state["wait_seconds"]) == (3, None)
@@ -322,9 +325,7 @@ async def test_frustration_rising_after_two_attempts_hands_off(
     assert request.categories == ["late_delivery"]
     assert slot_events(events) == {"dialogue_stage": "handed_off"}
     assert events[-1] == PAUSE
-    assert dispatcher.messages[0]["text"] == announcements.nobody_free(
-        1, None, RULES.human_reply_time
-    )
+    assert dispatcher.messages[0]["text"] == announcements.nobody_free(1, None)
     packet = await HandoffQueue(redis_client).packet("visitor-5")
     assert packet is not None
     assert packet["trigger"] == "frustration_rising"
@@ -491,3 +492,36 @@ async def test_declining_a_person_with_no_complaint_asks_what_happened(dispatche
     assert phrasebook().matches("continue_with_bot", texts(dispatcher)[0])
     assert dispatcher.messages[1]["response"] == "utter_ask_what_happened"
     assert slot_events(events) == {"human_offer_reason": None, "dialogue_stage": None}
+
+
+async def test_on_saturday_one_message_says_when_the_team_is_back_in_its_time_zone(
+    dispatcher, domain, redis_client, monkeypatch
+):
+    saturday_noon_in_new_york = datetime(2026, 3, 7, 17, 0, tzinfo=timezone.utc)
+    monkeypatch.setattr("bot.handoff.desk._utc_now", lambda: saturday_noon_in_new_york)
+
+    await ActionHandOff().run(dispatcher, make_tracker("request_human", "human please"), domain)
+
+    announcement, state_message = dispatcher.messages
+    text = announcement["text"]
+    assert announcement["phrase"] == "handoff_queued"
+    assert "back on Monday at 9:00 (New York time)" in text
+    # One situation, said once: not "busy" and "nobody online" together, no weekday hours.
+    assert "busy" not in text and "online" not in text
+    assert "Monday to Friday" not in text
+    assert text.count("next in line") == 1
+    # The handoff entry moves the header only: the line is not recorded a second time.
+    assert "text" not in state_message["custom"]["handoff"]
+
+
+async def test_a_bare_request_for_a_person_is_not_told_the_agent_can_see_everything(
+    dispatcher, domain, redis_client, client
+):
+    await Presence(client).heartbeat("tom")
+
+    await ActionHandOff().run(dispatcher, make_tracker("request_human", "human please"), domain)
+
+    announcement, _ = dispatcher.messages
+    assert announcement["phrase"] == "handoff_passing"
+    assert "I'm passing you to Tom" in announcement["text"]
+    assert "can see everything" not in announcement["text"]

@@ -18,6 +18,7 @@ from bot.handoff.packet import (
     HandoffPacket,
     ProposedFix,
     build_packet,
+    customer_told_more,
 )
 from bot.transcript import TranscriptEntry
 from tests.unit.builders import entity, user_event
@@ -30,6 +31,8 @@ RESTATED = (
     "Let me check I've understood: the blender from order #12345 hasn't arrived yet, "
     "and you've been waiting two weeks. Did I get that right?"
 )
+CASE_SUMMARY = "Order #12345 (the blender) hasn't arrived; waiting two weeks."
+"""What the restatement action writes for agents beside its question (metadata)."""
 LIMITS = (
     "Here's what I can do for a late delivery: I can check where the parcel is, refund the "
     "delivery fee, or send a replacement if the courier has lost it. What I can't do is make "
@@ -64,8 +67,11 @@ def user(intent: str, text: str, *entities: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def bot(phrase: str, text: str) -> dict[str, Any]:
-    return {"event": "bot", "text": text, "metadata": {"phrase": phrase}, "timestamp": 1795446001.0}
+def bot(phrase: str, text: str, case_summary: str | None = None) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"phrase": phrase}
+    if phrase == "restate_complaint":
+        metadata["case_summary"] = CASE_SUMMARY if case_summary is None else case_summary
+    return {"event": "bot", "text": text, "metadata": metadata, "timestamp": 1795446001.0}
 
 
 def slot(name: str, value: Any) -> dict[str, Any]:
@@ -180,7 +186,7 @@ def test_a_realistic_complaint_fills_every_field(meter):
     assert packet.summary == "Late delivery, order 12345 — asks: refund the whole order"
     assert packet.category == "late_delivery"
     assert packet.categories == ["late_delivery"]
-    assert packet.complaint == {"restated": RESTATED, "confirmed": True}
+    assert packet.complaint == {"restated": CASE_SUMMARY, "confirmed": True}
     assert packet.entities == {
         "order_id": "12345",
         "amount": None,
@@ -219,41 +225,106 @@ def test_the_transcript_keeps_order_kind_time_text_and_sender(meter):
 # --- the complaint as restated ---------------------------------------------------------
 
 
-def test_a_denied_restatement_is_not_confirmed(meter):
+def test_a_denied_restatement_is_given_as_its_summary_marked_not_confirmed(meter):
     packet = packet_for(complaint_events("deny"), meter)
 
-    assert packet.complaint == {"restated": RESTATED, "confirmed": False}
+    assert packet.complaint == {"restated": CASE_SUMMARY, "confirmed": False}
 
 
 def test_another_answer_to_the_restatement_leaves_it_open(meter):
     packet = packet_for(complaint_events("inform"), meter)
 
-    assert packet.complaint["confirmed"] is None
+    assert packet.complaint == {"restated": CASE_SUMMARY, "confirmed": None}
 
 
-def test_the_last_restatement_is_the_one_that_counts(meter):
+def test_the_bots_question_is_never_the_complaint(meter):
+    for answer in ("affirm", "deny", "inform"):
+        restated = packet_for(complaint_events(answer), meter).complaint["restated"]
+        assert restated is not None
+        assert "Did I get that right" not in restated
+        assert "Let me check" not in restated
+
+
+def test_the_latest_confirmed_restatement_counts(meter):
     corrected = RESTATED.replace("blender", "toaster")
     events = [
         user("complain_late_delivery", COMPLAINT),
-        bot("restate_complaint", RESTATED),
+        bot("restate_complaint", RESTATED, "Order #12345 (the blender) hasn't arrived."),
         user("deny", "no, it's the toaster"),
         bot("ask_what_was_missed", "I'm sorry I got that wrong. What did I miss?"),
         user("inform", "the toaster"),
-        bot("restate_complaint", corrected),
+        bot("restate_complaint", corrected, "Order #12345 (the toaster) hasn't arrived."),
         user("affirm", "/affirm"),
     ]
 
     packet = packet_for(events, meter)
 
-    assert packet.complaint == {"restated": corrected, "confirmed": True}
+    assert packet.complaint == {
+        "restated": "Order #12345 (the toaster) hasn't arrived.",
+        "confirmed": True,
+    }
 
 
-def test_no_restatement_and_no_answer_yet(meter):
-    no_restatement = [user("request_human", "let me talk to a person")]
+def test_a_confirmed_restatement_wins_over_a_later_unconfirmed_one(meter):
+    events = [
+        user("complain_late_delivery", COMPLAINT),
+        bot("restate_complaint", RESTATED, "Order #12345 (the blender) hasn't arrived."),
+        user("affirm", "yes"),
+        bot("restate_complaint", RESTATED, "Order #12345 (the blender) is late and damaged."),
+        user("inform", "hmm"),
+    ]
+
+    packet = packet_for(events, meter)
+
+    assert packet.complaint == {
+        "restated": "Order #12345 (the blender) hasn't arrived.",
+        "confirmed": True,
+    }
+
+
+def test_without_a_restatement_the_complaint_comes_from_the_categories(meter):
+    asked = [user("request_human", "let me talk to a person"), slot("order_id", "#48213")]
     unanswered = [user("complain_late_delivery", COMPLAINT), bot("restate_complaint", RESTATED)]
 
-    assert packet_for(no_restatement, meter).complaint == {"restated": None, "confirmed": None}
-    assert packet_for(unanswered, meter).complaint == {"restated": RESTATED, "confirmed": None}
+    from_categories = packet_for(asked, meter, categories=["damaged_item", "late_delivery"])
+    assert from_categories.complaint == {
+        "restated": "Damaged item and late delivery, order #48213.",
+        "confirmed": None,
+    }
+    assert packet_for(asked, meter, categories=[]).complaint == {
+        "restated": None,
+        "confirmed": None,
+    }
+    assert packet_for(unanswered, meter).complaint == {
+        "restated": CASE_SUMMARY,
+        "confirmed": None,
+    }
+
+
+def test_a_restatement_without_a_case_summary_falls_back_to_the_categories(meter):
+    events = [
+        user("complain_late_delivery", COMPLAINT),
+        bot("restate_complaint", RESTATED, ""),
+        user("affirm", "yes"),
+    ]
+
+    assert packet_for(events, meter).complaint == {"restated": "Late delivery.", "confirmed": None}
+
+
+# --- whether there is anything for the agent to see --------------------------------------
+
+
+def test_asking_for_a_person_and_small_talk_leave_nothing_to_see():
+    assert not customer_told_more([user("request_human", "can I talk to a person")])
+    assert not customer_told_more(
+        [user("greet", "hi"), user("request_human", "human please"), user("affirm", "yes")]
+    )
+    assert not customer_told_more([])
+
+
+def test_anything_about_the_problem_is_something_to_see():
+    assert customer_told_more([user("complain_late_delivery", COMPLAINT)])
+    assert customer_told_more([user("nlu_fallback", "qwxz plorb"), user("request_human", "human")])
 
 
 # --- entities, fixes, fair ask ---------------------------------------------------------

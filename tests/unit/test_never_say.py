@@ -124,6 +124,8 @@ def business_texts() -> list[tuple[str, str]]:
 AGENTS = load_roster(DEFAULT_AGENTS_FILE).active()
 WAITS = (None, 45, 60, 600)
 """Nobody online (no estimate), under a minute, one minute, several minutes."""
+BACK_AT = (None, "on Monday at 9:00 (New York time)")
+"""Open hours, and the team away until a time."""
 
 
 def announcement_texts() -> list[tuple[str, str]]:
@@ -131,25 +133,34 @@ def announcement_texts() -> list[tuple[str, str]]:
     pairs = [(a, b) for a in AGENTS for b in AGENTS if a != b]
     calls: dict[str, list[tuple[str, str]]] = {
         "passing_to": [
-            (f"{agent.agent_id},{reason}", announcements.passing_to(agent, reason))
+            (
+                f"{agent.agent_id},{reason},{history}",
+                announcements.passing_to(agent, reason, history),
+            )
             for agent in AGENTS
             for reason in get_args(RoutingReason)
+            for history in (True, False)
         ],
         "joined": [(agent.agent_id, announcements.joined(agent)) for agent in AGENTS],
         "will_join": [(agent.agent_id, announcements.will_join(agent)) for agent in AGENTS],
         "describe_wait": [(str(wait), announcements.describe_wait(wait)) for wait in WAITS],
         "waiting": [
-            (f"{position},{wait}", announcements.waiting(position, wait))
+            (f"{position},{wait},{back}", announcements.waiting(position, wait, back))
             for position in (1, 4)
             for wait in WAITS
+            for back in BACK_AT
         ],
         "nobody_free": [
-            (
-                f"{position},{wait}",
-                announcements.nobody_free(position, wait, RULES.human_reply_time),
-            )
+            (f"{position},{wait},{back}", announcements.nobody_free(position, wait, back))
             for position in (1, 4)
             for wait in WAITS
+            for back in BACK_AT
+        ],
+        "reservation_lapsed": [
+            (f"{position},{wait},{back}", announcements.reservation_lapsed(position, wait, back))
+            for position in (1, 4)
+            for wait in WAITS
+            for back in BACK_AT
         ],
         "transferred": [
             (f"{a.agent_id},{b.agent_id}", announcements.transferred(a, b)) for a, b in pairs
@@ -431,7 +442,8 @@ async def test_the_scenarios_together_say_every_phrase(domain, redis_client):
     maria = next(agent for agent in AGENTS if agent.agent_id == "maria")
     assert announcements.passing_to(maria, "skill") in said
     nobody_free = [
-        announcements.nobody_free(position, None, RULES.human_reply_time)
+        announcements.nobody_free(position, None, back)
         for position in range(1, len(SCENARIOS) + 1)
+        for back in (None, handoff_desk().team_back_at())
     ]
     assert any(text.endswith(tuple(nobody_free)) for text in said)

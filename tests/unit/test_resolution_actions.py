@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import QUEUE_CHOICES
 from actions.phrasing import phrasebook
 from actions.resolution import ActionAcceptProposedFix, ActionEvaluateFairAsk
+from actions.services import handoff_desk
 from bot import redis_keys
 from bot.business import DEFAULT_BUSINESS_FILE, load_business_rules
 from bot.case_records import CaseRecords
@@ -191,7 +192,7 @@ async def test_a_fair_ask_beyond_authority_goes_to_a_person_with_the_ask(
     [text, _] = texts(dispatcher)
     assert text == (
         "I've noted that you'd consider it fair if we refund $400. "
-        + announcements.nobody_free(1, None, RULES.human_reply_time)
+        + announcements.nobody_free(1, None, handoff_desk().team_back_at())
     )
     assert dispatcher.messages[0]["buttons"] == QUEUE_CHOICES
     assert dispatcher.messages[1]["custom"]["handoff"]["state"] == "queued"
@@ -245,7 +246,7 @@ async def test_a_second_unclear_ask_goes_to_a_person_with_the_customers_words(
     assert request.trigger == "fair_ask_needs_judgement"
     assert request.customer_ask == "just sort it out"
     [text, _] = texts(dispatcher)
-    assert text == announcements.nobody_free(1, None, RULES.human_reply_time)
+    assert text == announcements.nobody_free(1, None, handoff_desk().team_back_at())
     # Free text is attached to the request and the packet, not read back to the customer.
     assert "just sort it out" not in text
     assert "I've noted" not in text

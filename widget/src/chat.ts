@@ -46,7 +46,10 @@ export type PendingStatus = "waiting" | "sent" | "failed";
 /** A message the visitor wrote that the server has not recorded yet. */
 export interface PendingMessage {
   clientMessageId: string;
+  /** What is sent: the typed text, or a quick reply's payload. */
   text: string;
+  /** A quick reply's title: what the visitor sees they said (the server records it too). */
+  title?: string;
   status: PendingStatus;
   /** Why it failed, ready to show (status "failed"). */
   problem?: string;
@@ -58,6 +61,8 @@ export interface QueueInfo {
   position: number | null;
   waitSeconds: number | null;
   text: string | null;
+  /** The person the chat is reserved for (the visitor was told they will join). */
+  agent: AgentInfo | null;
 }
 
 export type RatingStatus = "none" | "sending" | "saved";
@@ -190,7 +195,7 @@ export class ChatSession {
 
   /** Sends a message (now, or as soon as the connection is back). Returns a problem
    * to show instead when it cannot be sent at all (the text stays with the visitor). */
-  send(text: string): string | null {
+  send(text: string, title?: string): string | null {
     const message = text.trim();
     if (!message) return PROBLEMS.empty_message;
     if (message.length > this.maxMessageChars) {
@@ -201,6 +206,7 @@ export class ChatSession {
       clientMessageId: this.newId(),
       text: message,
       status: "waiting",
+      ...(title ? { title } : {}),
     };
     this.pending = [...this.pending, pending];
     this.notice = null;
@@ -209,9 +215,10 @@ export class ChatSession {
     return null;
   }
 
-  /** Sends a quick reply's payload (the button's title is what the server records). */
+  /** Sends a quick reply's payload; its title is what the visitor sees they said (and
+   * what the server records). */
   choose(reply: QuickReply): void {
-    this.send(reply.payload);
+    this.send(reply.payload, reply.title || undefined);
   }
 
   /** Sends a failed message again. */
@@ -227,7 +234,7 @@ export class ChatSession {
     if (!message) return null;
     this.pending = this.pending.filter((item) => item !== message);
     this.changed();
-    return message.text;
+    return message.title ?? message.text;
   }
 
   setTyping(typing: boolean): void {
@@ -287,7 +294,12 @@ export class ChatSession {
     transport.on("bot_uttered", (data) => this.onBotUttered(data));
     transport.on("handoff", (data) => this.onHandoff(data));
     transport.on("queue_update", (data) => {
-      this.queue = { position: data.position, waitSeconds: data.wait_seconds, text: data.text };
+      this.queue = {
+        position: data.position,
+        waitSeconds: data.wait_seconds,
+        text: data.text,
+        agent: data.agent ?? null,
+      };
       this.changed();
     });
     transport.on("message_ack", (data) => this.onAck(data));
@@ -347,7 +359,12 @@ export class ChatSession {
     this.owner = state.owner;
     this.agent = state.agent ?? null;
     this.queue = state.queue
-      ? { position: state.queue.position, waitSeconds: state.queue.wait_seconds, text: null }
+      ? {
+          position: state.queue.position,
+          waitSeconds: state.queue.wait_seconds,
+          text: null,
+          agent: state.queue.agent ?? null,
+        }
       : null;
     this.maxMessageChars = state.limits?.max_message_chars ?? DEFAULT_MAX_MESSAGE_CHARS;
     for (const message of this.pending) {
@@ -406,6 +423,7 @@ export class ChatSession {
           position: data.position ?? null,
           waitSeconds: data.wait_seconds ?? null,
           text: null,
+          agent: data.agent ?? null,
         };
         break;
       case "assigned":

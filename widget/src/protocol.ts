@@ -43,7 +43,8 @@ export interface SessionState {
   resumed: boolean;
   last_seq: number;
   owner: Owner;
-  queue?: { position: number | null; wait_seconds: number | null };
+  /** `agent`: the chat is reserved for this person (the visitor was told they will join). */
+  queue?: { position: number | null; wait_seconds: number | null; agent?: AgentInfo };
   agent?: AgentInfo;
   limits: { max_message_chars: number; rate_limit: { messages: number; per_seconds: number } };
 }
@@ -59,8 +60,11 @@ export interface BotUttered {
 export interface VisitorUttered {
   seq: number;
   at: string;
+  /** What the visitor said: for a quick reply, its title. */
   text: string;
   client_message_id?: string | null;
+  /** Present when the visitor chose a quick reply: the payload that went to the bot. */
+  payload?: string;
 }
 
 export interface HandoffEvent {
@@ -80,6 +84,8 @@ export interface QueueUpdate {
   position: number;
   wait_seconds: number | null;
   text: string;
+  /** While the chat is reserved for the person the visitor was told about. */
+  agent?: AgentInfo;
 }
 
 export interface MessageAck {

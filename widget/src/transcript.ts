@@ -15,9 +15,20 @@ export function speakerOf(entry: ChatEntry, title: string): string {
   }
 }
 
+/** Whether a handoff line says nothing the conversation has not just said: one with no
+ * text (the bot's own message announced the move), or, in conversations recorded
+ * before that, a queued line right after the bot's message explaining the queue. The
+ * widget and the downloaded transcript both leave these out, so each line shows once. */
+export function repeatsTheBot(entry: ChatEntry, previous: ChatEntry | undefined): boolean {
+  if (entry.kind !== "handoff") return false;
+  if (!entry.text.trim()) return true;
+  return entry.handoff?.state === "queued" && !entry.handoff.reason && previous?.kind === "bot";
+}
+
 export function transcriptText(entries: readonly ChatEntry[], title: string): string {
   const lines = [`${title} — conversation transcript`, ""];
-  for (const entry of entries) {
+  for (const [index, entry] of entries.entries()) {
+    if (repeatsTheBot(entry, entries[index - 1])) continue;
     const when = entry.at.replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC");
     lines.push(`[${when}] ${speakerOf(entry, title)}: ${entry.text}`);
   }

@@ -8,7 +8,7 @@ import type { WidgetConfig } from "./config";
 import { element } from "./dom";
 import { renderText, safeHref } from "./linkify";
 import { widgetCss } from "./styles";
-import { transcriptFileName, transcriptText } from "./transcript";
+import { repeatsTheBot, transcriptFileName, transcriptText } from "./transcript";
 
 const TYPING_REPEAT_MS = 2000;
 const TYPING_IDLE_MS = 3000;
@@ -39,16 +39,13 @@ export function queueLine(position: number | null, waitSeconds: number | null): 
   return `${place} · about ${minutes} minute${minutes === 1 ? "" : "s"}`;
 }
 
-/** Whether a handoff line only repeats the bot's message just before it (the bot
- * explains the queue itself; the line is kept for later moves and for requeues). */
-export function repeatsTheBot(entry: ChatEntry, previous: ChatEntry | undefined): boolean {
-  return (
-    entry.kind === "handoff" &&
-    entry.handoff?.state === "queued" &&
-    !entry.handoff.reason &&
-    previous?.kind === "bot"
-  );
+/** The header's line while queued for a named person: the visitor was told they
+ * will join, so no place in the queue contradicts it. */
+export function joiningLine(name: string): string {
+  return `${name} will join you in a moment`;
 }
+
+export { repeatsTheBot } from "./transcript";
 
 export class WidgetView {
   private readonly doc: Document;
@@ -363,6 +360,8 @@ export class WidgetView {
     let subtitle: string;
     if (agent) {
       subtitle = agent.team ? `${agent.name} · ${agent.team}` : agent.name;
+    } else if (snapshot.owner === "queued" && snapshot.queue?.agent) {
+      subtitle = joiningLine(snapshot.queue.agent.name);
     } else if (snapshot.owner === "queued") {
       subtitle = queueLine(snapshot.queue?.position ?? null, snapshot.queue?.waitSeconds ?? null);
     } else if (snapshot.owner === "closed") {
@@ -464,7 +463,7 @@ export class WidgetView {
     const item = element(doc, "li", { class: "entry", "data-kind": "visitor", "data-pending": "true" });
     const body = element(doc, "div", { class: "entry-body" });
     const bubble = element(doc, "div", { class: "bubble" });
-    bubble.append(renderText(message.text, doc));
+    bubble.append(renderText(message.title ?? message.text, doc));
     body.append(bubble);
     if (message.status === "failed") {
       const failed = element(doc, "div", { class: "failed", role: "alert" });

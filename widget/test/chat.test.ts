@@ -233,7 +233,7 @@ describe("sessions", () => {
     snap = h.chat.snapshot();
     expect(snap.owner).toBe("queued");
     expect(snap.agent).toBeNull();
-    expect(snap.queue).toEqual({ position: 3, waitSeconds: 90, text: null });
+    expect(snap.queue).toEqual({ position: 3, waitSeconds: 90, text: null, agent: null });
   });
 
   it("subscribers get the current snapshot at once and every change after; unsubscribe stops them", () => {
@@ -550,6 +550,17 @@ describe("sending", () => {
     ready(h);
     h.chat.choose({ title: "Keep waiting", payload: "/queue_wait" });
     expect(h.transport.sent("user_uttered")).toEqual([{ message: "/queue_wait", client_message_id: "m1" }]);
+  });
+
+  it("choose() shows the quick reply's title as the visitor's words, never the payload", () => {
+    const h = setup();
+    ready(h);
+    h.chat.choose({ title: "I'll wait", payload: "/queue_wait" });
+    const [pending] = h.chat.snapshot().pending;
+    expect(pending.title).toBe("I'll wait");
+    expect(pending.text).toBe("/queue_wait");
+    h.transport.fire("error", { error: "unavailable", detail: "x", client_message_id: "m1" });
+    expect(h.chat.discard("m1")).toBe("I'll wait");
   });
 
   it("sending clears the notice", () => {
@@ -944,20 +955,44 @@ describe("handoff", () => {
     h.transport.fire("handoff", handoff(1, "queued", { position: 3, wait_seconds: 240 }));
     let snap = h.chat.snapshot();
     expect(snap.owner).toBe("queued");
-    expect(snap.queue).toEqual({ position: 3, waitSeconds: 240, text: null });
+    expect(snap.queue).toEqual({ position: 3, waitSeconds: 240, text: null, agent: null });
     expect(snap.agent).toBeNull();
 
     h.transport.fire("queue_update", { position: 1, wait_seconds: 30, text: "You're next" });
     snap = h.chat.snapshot();
     expect(snap.owner).toBe("queued");
-    expect(snap.queue).toEqual({ position: 1, waitSeconds: 30, text: "You're next" });
+    expect(snap.queue).toEqual({ position: 1, waitSeconds: 30, text: "You're next", agent: null });
+  });
+
+  it("queued for a named person keeps that person with the queue, until the reservation lapses", () => {
+    const h = setup();
+    ready(h);
+    const tom = { id: "tom", name: "Tom", team: "delivery" };
+    h.transport.fire("handoff", handoff(1, "queued", { position: 2, wait_seconds: 240, agent: tom }));
+    expect(h.chat.snapshot().queue?.agent).toEqual(tom);
+    expect(h.chat.snapshot().agent).toBeNull();
+    h.transport.fire("queue_update", { position: 1, wait_seconds: 120, text: "Tom will join you", agent: tom });
+    expect(h.chat.snapshot().queue?.agent).toEqual(tom);
+
+    h.transport.fire(
+      "handoff",
+      handoff(2, "queued", { position: 1, wait_seconds: 120, reason: "reservation_lapsed", text: "open" }),
+    );
+    expect(h.chat.snapshot().queue?.agent).toBeNull();
+    expect(h.chat.snapshot().owner).toBe("queued");
+  });
+
+  it("session_state of a chat reserved for a named person carries that person", () => {
+    const h = setup();
+    ready(h, "s1", { owner: "queued", queue: { position: 2, wait_seconds: 60, agent: { id: "tom", name: "Tom" } } });
+    expect(h.chat.snapshot().queue?.agent).toEqual({ id: "tom", name: "Tom" });
   });
 
   it("queued with nobody online keeps a null wait", () => {
     const h = setup();
     ready(h);
     h.transport.fire("handoff", handoff(1, "queued", { position: 1, wait_seconds: null }));
-    expect(h.chat.snapshot().queue).toEqual({ position: 1, waitSeconds: null, text: null });
+    expect(h.chat.snapshot().queue).toEqual({ position: 1, waitSeconds: null, text: null, agent: null });
   });
 
   it("assigned and transferred set owner agent and the agent; the queue goes", () => {

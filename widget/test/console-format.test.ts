@@ -5,6 +5,7 @@ import {
   categoryLabel,
   customerLabel,
   frustrationLine,
+  reservedFor,
   secondsSince,
   speaker,
   waitingFor,
@@ -74,5 +75,22 @@ describe("renderPacket", () => {
     expect(section.querySelector(".restated")?.textContent).toBe("Late parcel");
     expect(section.querySelector(".confirmed")?.textContent).toBe("Not confirmed by the customer");
     expect(section.querySelector(".fair-ask")?.textContent).toBe("Not said yet.");
+  });
+});
+
+describe("reservedFor", () => {
+  const now = Date.parse("2026-03-09T14:00:00Z");
+  const reserved = { routed_to: "tom", reserved_until: "2026-03-09T14:01:00Z" };
+
+  it("names the colleague a running reservation is for, to everyone else", () => {
+    expect(reservedFor(reserved, "maria", now)).toBe("tom");
+    expect(reservedFor(reserved, null, now)).toBe("tom");
+  });
+
+  it("is null for the reserved colleague, after the window, and without a reservation", () => {
+    expect(reservedFor(reserved, "tom", now)).toBeNull();
+    expect(reservedFor(reserved, "maria", Date.parse("2026-03-09T14:01:00Z"))).toBeNull();
+    expect(reservedFor({ routed_to: "tom", reserved_until: null }, "maria", now)).toBeNull();
+    expect(reservedFor({ routed_to: null }, "maria", now)).toBeNull();
   });
 });

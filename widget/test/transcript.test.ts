@@ -76,6 +76,30 @@ describe("transcriptText", () => {
     expect(text.endsWith("\n")).toBe(true);
   });
 
+  it("writes each line once: a handoff line without text, or repeating the bot's queue message, is left out", () => {
+    const queueMessage = "Everyone on the team is busy with other customers right now. You're next in line.";
+    const text = transcriptText(
+      [
+        entry({ seq: 1, kind: "visitor", text: "I'll wait" }),
+        entry({ seq: 2, kind: "bot", text: queueMessage, sender: { kind: "bot" } }),
+        entry({ seq: 3, kind: "handoff", text: "", handoff: { seq: 3, at: "2026-11-23T15:05:00Z", state: "queued" } }),
+      ],
+      TITLE,
+    );
+    expect(text.split(queueMessage)).toHaveLength(2);
+    expect(text).toContain("You: I'll wait");
+    expect(text.split("\n").filter((line) => line.startsWith("["))).toHaveLength(2);
+
+    const recordedBefore = transcriptText(
+      [
+        entry({ seq: 1, kind: "bot", text: queueMessage, sender: { kind: "bot" } }),
+        entry({ seq: 2, kind: "handoff", text: "You're next in line.", handoff: { seq: 2, at: "2026-11-23T15:05:00Z", state: "queued" } }),
+      ],
+      TITLE,
+    );
+    expect(recordedBefore.match(/You're next in line\./g)).toHaveLength(1);
+  });
+
   it("keeps the entries' order as given", () => {
     const text = transcriptText(
       [entry({ seq: 1, kind: "visitor", text: "first" }), entry({ seq: 2, kind: "visitor", text: "second" })],

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ChatEntry } from "../src/chat";
 import { ChatSession } from "../src/chat";
 import { readConfig } from "../src/config";
-import { queueLine, repeatsTheBot, WidgetView } from "../src/view";
+import { joiningLine, queueLine, repeatsTheBot, WidgetView } from "../src/view";
 import { FakeTransport, MemoryStorage } from "./fakes";
 
 function mounted(): { transport: FakeTransport; shadow: ShadowRoot; chat: ChatSession } {
@@ -86,6 +86,13 @@ describe("queueLine", () => {
   });
 });
 
+describe("joiningLine", () => {
+  it("names the person the chat is reserved for instead of a place in the queue", () => {
+    expect(joiningLine("Tom")).toBe("Tom will join you in a moment");
+    expect(joiningLine("Tom")).not.toMatch(/queue|Number/);
+  });
+});
+
 describe("repeatsTheBot", () => {
   const queued = (reason?: string): ChatEntry => ({
     seq: 2,
@@ -99,6 +106,12 @@ describe("repeatsTheBot", () => {
 
   it("hides the queued line right after the bot explained the queue", () => {
     expect(repeatsTheBot(queued(), bot)).toBe(true);
+  });
+
+  it("hides a handoff line without text (the bot's own message announced the move)", () => {
+    const silent: ChatEntry = { ...queued(), text: "" };
+    expect(repeatsTheBot(silent, undefined)).toBe(true);
+    expect(repeatsTheBot({ ...silent, handoff: { seq: 2, at: AT, state: "assigned" } }, bot)).toBe(true);
   });
 
   it("keeps it for a requeue and when no bot message comes before it", () => {

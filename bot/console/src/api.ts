@@ -20,6 +20,8 @@ export interface QueueEntry {
   routed_to: string | null;
   email: string | null;
   requeued_from: string | null;
+  /** While only `routed_to` may claim it (the customer was told that person will join). */
+  reserved_until?: string | null;
 }
 
 export interface ChatListItem {

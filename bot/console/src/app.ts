@@ -19,7 +19,7 @@ import type {
   TranscriptEntry,
 } from "./api";
 import { AgentApi, ApiError } from "./api";
-import { categoryLabel, clock, customerLabel, secondsSince, speaker, waitingFor } from "./format";
+import { categoryLabel, clock, customerLabel, reservedFor, secondsSince, speaker, waitingFor } from "./format";
 import { type Packet, renderPacket } from "./packet";
 
 const FORMS = ["transfer", "hand-back", "close"] as const;
@@ -202,9 +202,18 @@ export class ConsoleApp {
         element(document, "span", { class: "position" }, `#${entry.position}`),
       );
       if (forMe) meta.append(element(document, "span", { class: "tag" }, "routed to you"));
+      const reservedForOther = reservedFor(entry, this.me?.id ?? null, Date.now());
+      if (reservedForOther) {
+        const name = this.agentNames.get(reservedForOther) ?? reservedForOther;
+        meta.append(element(document, "span", { class: "tag reserved" }, `reserved for ${name}`));
+      }
       if (entry.requeued_from) meta.append(element(document, "span", { class: "tag" }, "back in the queue"));
       if (entry.email) meta.append(element(document, "span", {}, `email: ${entry.email}`));
       const claim = element(document, "button", { type: "button", class: "primary claim" }, "Claim");
+      if (reservedForOther) {
+        claim.disabled = true;
+        claim.title = "The customer was told another colleague will join; anyone may claim it once that time is up.";
+      }
       claim.addEventListener("click", () => void this.claim(entry.session_id, claim));
       item.append(meta, claim);
       list.append(item);
@@ -258,6 +267,8 @@ export class ConsoleApp {
       button.disabled = false;
       if (error instanceof ApiError && error.code === "not_queued") {
         this.toast("Someone else took that chat.");
+      } else if (error instanceof ApiError && error.code === "reserved") {
+        this.toast("That chat is reserved for the colleague the customer was told about.");
       } else this.report(error);
     } finally {
       this.claiming = null;
@@ -340,6 +351,8 @@ export class ConsoleApp {
     if (this.shownSeqs.has(entry.seq)) return;
     this.shownSeqs.add(entry.seq);
     this.lastSeq = Math.max(this.lastSeq, entry.seq);
+    // A handoff without a line of its own: the bot's message just before said it.
+    if (entry.handoff && !entry.handoff.text) return;
     const transcript = byId<HTMLOListElement>("transcript");
     const node = this.entryNode(entry);
     const later = [...transcript.children].find(

@@ -60,3 +60,15 @@ export function customerLabel(customerKey: string): string {
   if (customerKey.startsWith("user:")) return `Customer ${customerKey.slice(5)}`;
   return "Website visitor";
 }
+
+/** The colleague a queued chat is reserved for, when that is not `me` and the
+ * reservation is still running at `now` (ms); null when anyone may claim it. */
+export function reservedFor(
+  entry: { routed_to: string | null; reserved_until?: string | null },
+  me: string | null,
+  now: number,
+): string | null {
+  if (!entry.routed_to || !entry.reserved_until || entry.routed_to === me) return null;
+  const until = Date.parse(entry.reserved_until);
+  return Number.isNaN(until) || until <= now ? null : entry.routed_to;
+}

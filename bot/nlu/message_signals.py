@@ -1,0 +1,134 @@
+"""The last word on a message's intent, from what is *in* it (bot/nlu/signals.py).
+
+Runs after every classifier. In order, the first that applies sets the intent:
+
+1. no language in it (markup, code, only emoji or symbols, keyboard mash) → ``nlu_fallback``;
+2. another language → ``nlu_fallback``;
+3. abuse aimed at the staff or the bot → ``insult`` (a request for a person in the same
+   message still wins: → ``request_human``, the abuse noted);
+4. a request for a person anywhere in it → ``request_human``;
+5. a message that opens by saying no ("No. It arrived fine") → ``deny``;
+6. a long emotional message the classifier could not place → ``vent``.
+
+What was found goes to the actions in the parse data's ``signals`` (``no_language``,
+``language``, ``abuse``, ``person_request``, ``denial``, ``denied`` categories, and
+``classified_as``: the classifier's own intent, so a complaint made alongside a request
+for a person is not lost).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.corrections import denied_categories, opens_with_denial
+from bot.nlu import signals as detect
+
+SIGNALS = "signals"
+"""The parse data key the actions read (``tracker.latest_message["signals"]``)."""
+UNSURE_BELOW = 0.6
+"""A classifier confidence below this leaves room for the venting check."""
+KEEPS_INTENT_ON_DENIAL = frozenset({"deny", "insult", "request_human", "affirm", "goodbye"})
+
+
+def read_signals(
+    text: str, intent: str | None, confidence: float
+) -> tuple[str | None, dict[str, Any]]:
+    """The intent a message should have (``None``: keep the classifier's) and its signals."""
+    found: dict[str, Any] = {"classified_as": intent}
+    kind = detect.no_language(text)
+    if kind is not None:
+        found["no_language"] = kind
+        return DEFAULT_NLU_FALLBACK_INTENT_NAME, found
+    language = detect.other_language(text)
+    if language is not None:
+        found["language"] = language
+        return DEFAULT_NLU_FALLBACK_INTENT_NAME, found
+    denied = denied_categories(text)
+    if denied:
+        found["denied"] = denied
+    abusive = detect.is_abusive(text)
+    if abusive:
+        found["abuse"] = True
+    if detect.asks_for_person(text):
+        found["person_request"] = True
+        return "request_human", found
+    if abusive:
+        return "insult", found
+    if opens_with_denial(text):
+        found["denial"] = True
+        return (None if intent in KEEPS_INTENT_ON_DENIAL else "deny"), found
+    unsure = intent == DEFAULT_NLU_FALLBACK_INTENT_NAME or confidence < UNSURE_BELOW
+    if unsure and detect.sounds_like_venting(text):
+        return "vent", found
+    return None, found
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class MessageSignals(GraphComponent, IntentClassifier):
+    """Sets the intent from what is in the message, when that is clearer than the classifier."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return []
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> MessageSignals:
+        return cls()
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> MessageSignals:
+        detect.warm_up()
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            classified = message.get(INTENT) or {}
+            intent, found = read_signals(
+                message.get(TEXT) or "",
+                classified.get(INTENT_NAME_KEY),
+                float(classified.get(PREDICTED_CONFIDENCE_KEY) or 0.0),
+            )
+            message.set(SIGNALS, found, add_to_output=True)
+            if intent is None or intent == classified.get(INTENT_NAME_KEY):
+                continue
+            chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+            ranking = [
+                entry
+                for entry in message.get(INTENT_RANKING_KEY) or []
+                if entry.get(INTENT_NAME_KEY) != intent
+            ]
+            message.set(INTENT, chosen, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+        return messages

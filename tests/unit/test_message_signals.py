@@ -1,0 +1,152 @@
+"""bot/nlu/signals.py and the intent MessageSignals sets from them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.message_signals import read_signals
+from bot.nlu.signals import (
+    asks_for_person,
+    is_abusive,
+    no_language,
+    other_language,
+    sounds_like_venting,
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my order 48213 is 2 weeks late and nobody answers, can I speak to a real person please",
+        "I have explained this three times already. I just want a human",
+        "this bot is going in circles, get me a person",
+        "human please",
+        "Can I talk to your manager?",
+        "put me through to someone from billing",
+    ],
+)
+def test_a_request_for_a_person_is_found_anywhere_in_a_message(text):
+    assert asks_for_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I spoke to a person yesterday who was rude",
+        "I need a person to sign for the parcel",
+        "Does the TV support HDMI 2.1?",
+        "the delivery person left it outside",
+    ],
+)
+def test_people_mentioned_without_asking_for_one_are_not_a_request(text):
+    assert not asks_for_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["you are all useless idiots", "stupid bot", "your staff are a bunch of clowns",
+     "f*** you", "screw you guys", "you morons"],
+)  # fmt: skip
+def test_insults_at_the_staff_or_the_bot_are_abuse(text):
+    assert is_abusive(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["this is fucking ridiculous, my order is late", "you sent me the wrong fucking item",
+     "why did you charge me twice", "the worst service I have ever had"],
+)  # fmt: skip
+def test_swearing_about_the_situation_is_not_abuse(text):
+    assert not is_abusive(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("<div>", "markup"), ("<b></b>", "markup"), ("😡😡😡", "emoji"), ("!!!???", "symbols"),
+     ('console.log("hi")', "code"), ("SELECT * FROM orders;", "code"), ("asdfgh jkl", "mash")],
+)  # fmt: skip
+def test_text_with_no_language_in_it_is_recognised(text, kind):
+    assert no_language(text) == kind
+
+
+@pytest.mark.parametrize("text", ["48213", "hello", "<p>my order is late</p>", "ok", "$20"])
+def test_words_and_numbers_are_language(text):
+    assert no_language(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("Hola, mi pedido no ha llegado y estoy muy enfadado", "es"),
+     ("je veux un remboursement", "fr"), ("wo ist meine Bestellung", "de")],
+)  # fmt: skip
+def test_another_language_is_detected(text, code):
+    assert other_language(text) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my order is late", "hola", "the jacket is too small", "item never came mate",
+     "refund please now", "wheres my stuff"],
+)  # fmt: skip
+def test_english_and_short_greetings_are_not_another_language(text):
+    assert other_language(text) is None
+
+
+def test_a_long_capitalised_rant_sounds_like_venting():
+    rant = (
+        "I HAVE EMAILED YOU FIVE TIMES IN THREE WEEKS AND NOBODY HAS EVER ANSWERED. "
+        "THIS IS THE WORST COMPANY I HAVE EVER DEALT WITH"
+    )
+    assert sounds_like_venting(rant)
+    assert not sounds_like_venting("this is ridiculous")
+
+
+# --- the intent MessageSignals sets ---------------------------------------------------------
+
+
+def test_a_person_request_inside_a_complaint_becomes_request_human_and_keeps_the_complaint():
+    intent, found = read_signals(
+        "my parcel is late, can I speak to a real person please", "complain_late_delivery", 0.9
+    )
+    assert intent == "request_human"
+    assert found["classified_as"] == "complain_late_delivery"
+    assert found["person_request"]
+
+
+def test_markup_is_never_a_complaint():
+    intent, found = read_signals("<div>", "complain_service", 0.8)
+    assert intent == "nlu_fallback"
+    assert found["no_language"] == "markup"
+
+
+def test_spanish_is_answered_as_another_language():
+    intent, found = read_signals("Hola, mi pedido no ha llegado", "complain_late_delivery", 0.7)
+    assert intent == "nlu_fallback"
+    assert found["language"] == "es"
+
+
+def test_an_insult_becomes_insult_and_an_insult_with_a_request_still_hands_off():
+    assert read_signals("you are useless idiots", "vent", 0.8)[0] == "insult"
+    intent, found = read_signals("you idiots, get me a human", "vent", 0.8)
+    assert intent == "request_human"
+    assert found["abuse"]
+
+
+def test_a_no_with_a_correction_is_a_denial_with_what_it_denies():
+    intent, found = read_signals(
+        "No. It arrived fine and it's not late", "complain_late_delivery", 0.8
+    )
+    assert intent == "deny"
+    assert found["denied"] == ["late_delivery", "damaged_item"]
+
+
+def test_a_rant_the_classifier_could_not_place_is_venting():
+    rant = "I HAVE WAITED WEEKS AND NOBODY EVER ANSWERS ANY OF MY EMAILS, THIS IS A DISGRACE"
+    assert read_signals(rant, "nlu_fallback", 0.3)[0] == "vent"
+    assert read_signals(rant, "complain_service", 0.95)[0] is None
+
+
+def test_an_ordinary_complaint_keeps_its_intent():
+    assert (
+        read_signals("my order 48213 is two weeks late", "complain_late_delivery", 0.97)[0] is None
+    )
