@@ -45,7 +45,16 @@ WHAT_WAS_WRONG = [
 
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
 
-DETAIL_SLOTS = ("order_id", "product", "amount", "email", "waited", "colour", "size")
+DETAIL_SLOTS = (
+    "order_id",
+    "product",
+    "amount",
+    "email",
+    "waited",
+    "colour",
+    "size",
+    "received_colour",
+)
 """Slots filled from the entity of the same name; a new complaint starts without them."""
 
 CORRECTING_STAGES = frozenset({"complaint_restated", "correcting"})
@@ -153,7 +162,7 @@ class ActionRestateComplaint(Action):
     ) -> list[EventType]:
         part = next(iter(latest_entity_values(tracker, "correction_part")), None)
         if part is not None:
-            say(dispatcher, f"ask_correct_{part if part in CORRECTION_KEYS else 'details'}")
+            say(dispatcher, CORRECTION_PHRASES.get(part, CORRECTION_PHRASES["details"]))
             return [SlotSet("dialogue_stage", "correcting")]
         rules = business_rules()
         events = detail_slot_events(tracker)
@@ -174,7 +183,13 @@ class ActionRestateComplaint(Action):
         return [*events, SlotSet("dialogue_stage", "complaint_restated")]
 
 
-CORRECTION_KEYS = frozenset({"problem", "order_id", "product", "details"})
+CORRECTION_PHRASES = {
+    "problem": "ask_correct_problem",
+    "order_id": "ask_correct_order_id",
+    "product": "ask_correct_product",
+    "details": "ask_correct_details",
+}
+"""What the bot asks when the customer picks the part of the restatement it got wrong."""
 
 
 class ActionAskWhatWasMissed(Action):

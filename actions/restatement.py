@@ -8,6 +8,9 @@ from actions.phrasing import YES_NO, say
 from bot.business import BusinessRules
 from bot.complaints import ComplaintDetails, case_summary, restate_complaint
 
+RESTATEMENT_PHRASES = ("restate_complaint", "restate_before_offering_human")
+"""The phrases a restatement is said with (the second when a person is offered with it)."""
+
 
 def restate(
     dispatcher: CollectingDispatcher,

@@ -13,11 +13,14 @@ from actions.phrasing import say
 from actions.services import business_rules, frustration_meter
 from actions.tracker_reading import latest_text, signals, trailing_intent_count
 
-NO_LANGUAGE_PHRASES = {
-    "markup": "no_language_markup",
-    "code": "no_language_markup",
+NO_LANGUAGE_SEEN = {
+    "markup": "That looks like code or markup rather than a message.",
+    "code": "That looks like code or markup rather than a message.",
+    "emoji": "I can see how you feel, but I couldn't find any words in that.",
+    "symbols": "I couldn't find any words in that.",
+    "mash": "I couldn't make out any words in that.",
 }
-"""How the bot answers a message with no language in it (others: ``no_language``)."""
+"""What the bot says it saw in a message with no language in it."""
 SOUNDS_UPSET = 0.5
 """A frustration score from which a message the bot did not place is answered as venting."""
 
@@ -54,7 +57,8 @@ class ActionHandleNluFallback(Action):
     ) -> list[EventType]:
         found = signals(tracker)
         if found.get("no_language"):
-            say(dispatcher, NO_LANGUAGE_PHRASES.get(found["no_language"], "no_language"))
+            seen = NO_LANGUAGE_SEEN.get(found["no_language"], NO_LANGUAGE_SEEN["symbols"])
+            say(dispatcher, "no_language", seen=seen)
             return []
         if found.get("language"):
             say(dispatcher, "other_language")

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 
 from bot.authority import parse_money
 from bot.complaints import ComplaintDetails, normalise_order_id
-from bot.corrections import standing_value
+from bot.corrections import ordered_and_received, standing_value
 
 DETAIL_ENTITIES = ("order_id", "product", "amount", "email", "waited", "colour", "size")
 """Entities that fill the slot of the same name (domain.yml)."""
@@ -61,6 +61,7 @@ def complaint_details(tracker: Tracker) -> ComplaintDetails:
         waited=slot_text("waited"),
         colour=slot_text("colour"),
         size=_size(slot_text("size")),
+        received_colour=slot_text("received_colour"),
     )
 
 
@@ -87,6 +88,10 @@ def standing_details(tracker: Tracker) -> dict[str, str]:
         value = standing_value(text, latest_entity_values(tracker, name))
         if value is not None:
             found[name] = value
+    ordered, received = ordered_and_received(text, latest_entity_values(tracker, "colour"))
+    if ordered and received and ordered != received:
+        found["colour"] = ordered
+        found["received_colour"] = received
     return found
 
 

@@ -50,7 +50,10 @@ class ComplaintDetails:
     waited: str | None = None
     """How long the customer has waited, in their words ("two weeks")."""
     colour: str | None = None
+    """The colour of the item the complaint is about (for a wrong item: the one ordered)."""
     size: str | None = None
+    received_colour: str | None = None
+    """For a wrong item: the colour that arrived instead."""
 
 
 def categories_in_message(
@@ -130,6 +133,8 @@ def restate_complaint(
     parts = []
     for category in categories:
         template = PROBLEM_PHRASES.get(category)
+        if category == "wrong_item" and details.received_colour:
+            template = f"you received a {details.received_colour} one instead of {{subject}}"
         if template is None:
             template = f"there's a {rules.category(category).name} with {{subject}}"
         parts.append(template.format(subject=subject, email=email))
@@ -171,6 +176,10 @@ def case_summary(rules: BusinessRules, categories: list[str], details: Complaint
         template = AGENT_PHRASES.get(category) or (
             f"{rules.category(category).name} with {{subject}}"
         )
+        if category == "wrong_item" and details.received_colour:
+            template = (
+                f"the customer received a {details.received_colour} one instead of {{subject}}"
+            )
         parts.append(template.format(subject=subject, email=email))
         if "{subject}" in template:
             subject = "it"

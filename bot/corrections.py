@@ -122,3 +122,31 @@ def standing_value(text: str, values: Iterable[str]) -> str | None:
     """Of the values a message names (in text order), the last one it does not deny."""
     standing = [value for value in values if not is_negated(text, value)]
     return standing[-1] if standing else None
+
+
+_ORDERED_BEFORE = re.compile(
+    r"\b(?:ordered|wanted|asked for|bought|paid for|chose|picked|selected|instead of"
+    r"|rather than|should be|should have been|supposed to be|meant to be)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_RECEIVED_BEFORE = re.compile(
+    r"\b(?:got|received|sent(?: me)?|came(?: in)?|arrived(?: in)?|delivered|turned up(?: in)?"
+    r"|it'?s|they'?re|it is|they are)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def ordered_and_received(text: str, values: Iterable[str]) -> tuple[str | None, str | None]:
+    """For a wrong item: the value the customer ordered and the one they received ("I
+    ordered a black strap and got a pink one" → black, pink); ``None`` where unclear."""
+    ordered: str | None = None
+    received: str | None = None
+    for value in values:
+        pattern = rf"(?<!\w){re.escape(value.strip())}(?!\w)"
+        for mention in re.finditer(pattern, text, re.IGNORECASE):
+            before = text[: mention.start()]
+            if ordered is None and _ORDERED_BEFORE.search(before):
+                ordered = value
+            elif received is None and _RECEIVED_BEFORE.search(before):
+                received = value
+    return ordered, received

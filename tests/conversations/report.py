@@ -4,7 +4,7 @@ the global checks, and the failing turns. Rendered as Markdown (for the terminal
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tests.conversations.model import STEPS
@@ -72,8 +72,10 @@ def render(
     results: Sequence[CheckResult],
     violations: Sequence[Violation],
     header: str = "",
+    shop_of: Mapping[str, str] | None = None,
 ) -> str:
-    """The whole report as Markdown."""
+    """The whole report as Markdown; ``shop_of`` (conversation id -> shop) adds a table
+    per kind of shop."""
     lines = ["# Conversation test set: scores", ""]
     if header:
         lines += [header, ""]
@@ -107,6 +109,8 @@ def render(
         f"All targets met: **{'yes' if scores.targets_met else 'no'}**.",
         "",
     ]
+    if shop_of:
+        lines += _by_shop(results, shop_of)
     if violations:
         lines += ["## Global violations", ""]
         lines += [
@@ -127,6 +131,23 @@ def render(
             )
         lines.append("")
     return "\n".join(lines)
+
+
+def _by_shop(results: Sequence[CheckResult], shop_of: Mapping[str, str]) -> list[str]:
+    lines = [
+        "| shop | conversations | checks passed | % | outcomes met |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for shop in sorted(set(shop_of.values())):
+        mine = [r for r in results if shop_of.get(r.conversation_id) == shop]
+        outcomes = [r for r in mine if r.step == "outcome"]
+        passed = sum(r.passed for r in mine)
+        percent = 100.0 * passed / len(mine) if mine else 0.0
+        lines.append(
+            f"| {shop} | {len(outcomes)} | {passed}/{len(mine)} | {percent:.1f} | "
+            f"{sum(r.passed for r in outcomes)}/{len(outcomes)} |"
+        )
+    return [*lines, ""]
 
 
 def _quote(text: str, limit: int = 400) -> str:

@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     scores = tally(results, violations, len(conversations), len({c.shop for c in conversations}))
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = f"Measured {stamp} in {time.monotonic() - started:.0f} s (`make eval`)."
-    text = render(scores, results, violations, header)
+    text = render(scores, results, violations, header, {c.id: c.shop for c in conversations})
     print(text)
     arguments.report.parent.mkdir(parents=True, exist_ok=True)
     arguments.report.write_text(text, encoding="utf-8")

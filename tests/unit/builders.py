@@ -31,6 +31,7 @@ def make_tracker(
     earlier_intents: list[str] | None = None,
     sender_id: str = "visitor-1",
     earlier_events: list[dict[str, Any]] | None = None,
+    signals: dict[str, Any] | None = None,
 ) -> Tracker:
     """A tracker whose latest message has this intent, text and entities.
 
@@ -48,6 +49,7 @@ def make_tracker(
             "intent": {"name": intent, "confidence": 0.99},
             "entities": entities,
             "text": text,
+            "signals": signals or {},
         },
         events=events,
         paused=False,
@@ -74,7 +76,7 @@ def with_slots(slots: dict[str, Any], events: list[dict[str, Any]]) -> dict[str,
     return {**slots, **slot_events(events)}
 
 
-ENTITY_SLOTS = ("order_id", "product", "amount", "email")
+ENTITY_SLOTS = ("order_id", "product", "amount", "email", "waited", "colour", "size")
 """Slots domain.yml fills from the entity of the same name."""
 
 
@@ -94,6 +96,7 @@ class Conversation:
         self.said: list[str] = []
         self.responses: list[str] = []
         self.latest: tuple[str, str, list[dict[str, Any]] | None] = ("greet", "", None)
+        self.signals: dict[str, Any] = {}
         """The latest user message: intent, text, entities."""
 
     async def turn(
@@ -102,8 +105,11 @@ class Conversation:
         text: str,
         *actions: Any,
         entities: list[dict[str, Any]] | None = None,
+        signals: dict[str, Any] | None = None,
     ) -> list[str]:
-        """Run ``actions`` for this message; returns the texts they said."""
+        """Run ``actions`` for this message; returns the texts they said. ``signals`` are
+        what bot/nlu/message_signals.py would have found in it."""
+        self.signals = signals or {}
         for item in entities or []:
             name = item["entity"]
             if name in ENTITY_SLOTS and not (name == "amount" and intent == "propose_resolution"):
@@ -137,6 +143,7 @@ class Conversation:
                 slots=self.slots,
                 earlier_intents=earlier_intents,
                 sender_id=self.sender_id,
+                signals=self.signals,
             )
             events = await action.run(dispatcher, tracker, self.domain)
             self.slots = with_slots(self.slots, events)

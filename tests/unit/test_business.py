@@ -88,6 +88,7 @@ def test_the_real_business_file_loads_with_its_company_and_categories():
         "refund",
         "account_access",
         "service",
+        "faulty_item",
     }
     assert rules.category("late_delivery").fixes[0].id == "refund_delivery_fee"
     assert rules.category("late_delivery").fixes[2].needs_approval is True

@@ -11,6 +11,7 @@ from bot.corrections import (
     denied_categories,
     is_negated,
     opens_with_denial,
+    ordered_and_received,
     standing_value,
 )
 
@@ -111,3 +112,22 @@ def test_the_case_summary_is_one_sentence_for_the_agent():
         "incorrectly for it; waiting 2 weeks."
     )
     assert "?" not in summary and "you" not in summary.split()
+
+
+def test_a_wrong_item_names_what_was_ordered_and_what_came():
+    assert ordered_and_received(
+        "I ordered a black watch strap and got a pink one", ["black", "pink"]
+    ) == ("black", "pink")
+    assert ordered_and_received("got red instead of blue", ["red", "blue"]) == ("blue", "red")
+    assert ordered_and_received("it was the blue one, not the red", ["blue", "red"]) == (None, None)
+
+
+def test_a_wrong_colour_is_restated_with_both_colours():
+    details = ComplaintDetails(order_id="39021", colour="black", received_colour="pink")
+
+    assert restate_complaint(RULES, ["wrong_item"], details) == (
+        "you received a pink one instead of the black one from order #39021"
+    )
+    assert case_summary(RULES, ["wrong_item"], details) == (
+        "The customer received a pink one instead of order #39021 (the black one)."
+    )

@@ -438,10 +438,10 @@ async def test_carrying_on_does_not_reopen_a_complaint_already_resolved(domain, 
     chat = Conversation(domain, sender_id="visitor-resolved")
     await chat.turn(
         "complain_billing",
-        "you charged me $80 twice for order #48213",
+        "you charged me $30 twice for order #48213",
         ActionAcknowledgeComplaint(),
         ActionRestateComplaint(),
-        entities=[entity("order_id", "#48213"), entity("amount", "$80")],
+        entities=[entity("order_id", "#48213"), entity("amount", "$30")],
     )
     await chat.turn("affirm", "yes", ActionStateLimits(), ActionProposeFix())
     await chat.turn("affirm", "yes, do that", ActionAcceptProposedFix())

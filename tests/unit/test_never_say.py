@@ -10,6 +10,7 @@ from typing import get_args
 import pytest
 import yaml
 
+from actions.boundaries import ActionSetBoundary
 from actions.complaint import (
     ActionAcknowledgeComplaint,
     ActionAskWhatWasMissed,
@@ -21,6 +22,7 @@ from actions.complaint import (
 from actions.handoff import ActionContinueWithBot, ActionHandOff, ActionResumeAfterHandoff
 from actions.orders import ActionCancelOrder, ActionHandleCancelOrder, ActionKeepOrder
 from actions.phrasing import phrasebook
+from actions.questions import ActionAnswerTimeline, ActionRepeatOptions
 from actions.resolution import ActionAcceptProposedFix, ActionEvaluateFairAsk
 from actions.services import handoff_desk
 from actions.struggle import ActionDefaultFallback, ActionHandleNluFallback, ActionRespondToVent
@@ -394,6 +396,82 @@ async def keep_an_order(chat: Conversation) -> None:
     await chat.turn("deny", "actually no", ActionKeepOrder())
 
 
+async def corrected_with_new_content(chat: Conversation) -> None:
+    await complain(chat)
+    await chat.turn(
+        "deny", "No. It arrived fine, it's the wrong colour", ActionAskWhatWasMissed(),
+        entities=[entity("problem", "wrong_item")],
+    )  # fmt: skip
+    await chat.turn("deny", "no, the blue one not the red", ActionAskWhatWasMissed(),
+                    entities=[entity("colour", "blue"), entity("colour", "red")])  # fmt: skip
+
+
+async def corrected_part_by_part(chat: Conversation) -> None:
+    await complain(chat)
+    await chat.turn("deny", "no", ActionAskWhatWasMissed())
+    for part in ("problem", "order_id", "product", "details"):
+        await chat.turn(
+            "inform", "", ActionRestateComplaint(), entities=[entity("correction_part", part)]
+        )
+    await chat.turn("deny", "no", ActionAskWhatWasMissed())
+
+
+async def everything_denied(chat: Conversation) -> None:
+    await complain(chat)
+    await chat.turn("deny", "No. It arrived fine and it's not late", ActionAskWhatWasMissed())
+
+
+async def amount_unknown_then_beyond_authority(chat: Conversation) -> None:
+    await chat.turn("complain_billing", "you charged me twice", ActionAcknowledgeComplaint(),
+                    ActionRestateComplaint())  # fmt: skip
+    await chat.turn("affirm", "yes", ActionStateLimits(), ActionProposeFix())
+    await chat.turn("inform", "$89.90", ActionRestateComplaint(),
+                    entities=[entity("amount", "$89.90")])  # fmt: skip
+    await chat.turn("affirm", "yes", ActionStateLimits(), ActionProposeFix())
+
+
+async def two_part_counter_ask(chat: Conversation) -> None:
+    await complain_and_propose(chat)
+    await chat.turn(
+        "propose_resolution", "refund the delivery fee and give me 40% off", ActionEvaluateFairAsk()
+    )
+
+
+async def questions_along_the_way(chat: Conversation) -> None:
+    await chat.turn("ask_options", "what can you do?", ActionRepeatOptions())
+    await chat.turn("ask_timeline", "how long will it take?", ActionAnswerTimeline())
+    await complain_and_propose(chat, "damaged_item")
+    await chat.turn("ask_options", "what are my options", ActionRepeatOptions())
+    await chat.turn("affirm", "ok do that", ActionAcceptProposedFix())
+    await chat.turn("ask_timeline", "when will it come? will I get an email?",
+                    ActionAnswerTimeline())  # fmt: skip
+
+
+async def abuse_then_more_abuse(chat: Conversation) -> None:
+    await chat.turn("insult", "you idiots", ActionSetBoundary())
+    await complain(chat)
+    await chat.turn("insult", "stupid bot", ActionSetBoundary())
+
+
+async def abuse_at_each_stage(chat: Conversation) -> None:
+    await complain_and_propose(chat)
+    await chat.turn("insult", "you morons", ActionSetBoundary())
+    chat.slots["abuse_warnings"] = 0
+    chat.slots["dialogue_stage"] = "human_offered"
+    await chat.turn("insult", "you clowns", ActionSetBoundary())
+    await chat.turn("request_human", "you idiots, get me a human", ActionHandOff(),
+                    signals={"abuse": True, "person_request": True})  # fmt: skip
+
+
+async def no_language_and_other_languages(chat: Conversation) -> None:
+    await chat.turn("nlu_fallback", "<div>", ActionHandleNluFallback(),
+                    signals={"no_language": "markup"})  # fmt: skip
+    await chat.turn("nlu_fallback", "😡😡", ActionHandleNluFallback(),
+                    signals={"no_language": "emoji"})  # fmt: skip
+    await chat.turn("nlu_fallback", "Hola, mi pedido no ha llegado", ActionHandleNluFallback(),
+                    signals={"language": "es"})  # fmt: skip
+
+
 SCENARIOS: dict[str, Scenario] = {
     **{f"complaint_{category}": category_scenario(category) for category in COMPLAINT_MESSAGES},
     "several_problems": several_problems,
@@ -413,6 +491,15 @@ SCENARIOS: dict[str, Scenario] = {
     "carry_on_without_a_complaint": carry_on_without_a_complaint,
     "cancel_an_order": cancel_an_order,
     "keep_an_order": keep_an_order,
+    "corrected_with_new_content": corrected_with_new_content,
+    "corrected_part_by_part": corrected_part_by_part,
+    "everything_denied": everything_denied,
+    "amount_unknown_then_beyond_authority": amount_unknown_then_beyond_authority,
+    "two_part_counter_ask": two_part_counter_ask,
+    "questions_along_the_way": questions_along_the_way,
+    "abuse_then_more_abuse": abuse_then_more_abuse,
+    "abuse_at_each_stage": abuse_at_each_stage,
+    "no_language_and_other_languages": no_language_and_other_languages,
 }
 
 

@@ -8,8 +8,10 @@ import re
 
 import pytest
 
+from actions.complaint import CORRECTION_PHRASES
 from actions.handoff import OFFER_PHRASES
 from actions.phrasing import Phrasebook, phrasebook
+from actions.restatement import RESTATEMENT_PHRASES
 from tests.conftest import ROOT
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -45,7 +47,12 @@ def say_calls() -> list[tuple[str, str, set[str]]]:
 
 
 SAY_CALLS = say_calls()
-USED_KEYS = sorted({key for _, key, _ in SAY_CALLS} | set(OFFER_PHRASES.values()))
+USED_KEYS = sorted(
+    {key for _, key, _ in SAY_CALLS}
+    | set(OFFER_PHRASES.values())
+    | set(CORRECTION_PHRASES.values())
+    | set(RESTATEMENT_PHRASES)
+)
 ALL_VARIANTS = [
     pytest.param(key, variant, id=f"{key}[{index}]")
     for key, variants in phrasebook().phrases.items()

@@ -83,6 +83,7 @@ async def test_an_accepted_proposal_is_confirmed_with_the_reference(
     assert "the kettle from order #48213" in text
     assert slot_events(events) == {
         "last_reference": reference,
+        "granted_fix": "refund_delivery_fee",
         "complaint_open": False,
         "dialogue_stage": "resolved",
     }
