@@ -14,6 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.complaint import ActionAcknowledgeComplaint, details_after, raised_categories
 from actions.phrasing import YES_NO, say
 from actions.restatement import restate
 from actions.services import business_rules, case_records
@@ -42,8 +43,15 @@ class ActionSetBoundary(Action):
         if warnings >= WARNINGS_BEFORE_ENDING:
             return await end_civilly(dispatcher, tracker)
         say(dispatcher, "abuse_boundary")
+        counted: list[EventType] = [SlotSet("abuse_warnings", warnings + 1)]
+        if raised_categories(tracker, business_rules()):
+            # "your staff are idiots. my boots are 10 days late": the complaint is heard.
+            events = await ActionAcknowledgeComplaint().run(dispatcher, tracker, domain)
+            categories = next(e["value"] for e in events if e.get("name") == "complaint_categories")
+            restate(dispatcher, business_rules(), categories, details_after(tracker, events))
+            return [*counted, *events, SlotSet("dialogue_stage", "complaint_restated")]
         carry_on(dispatcher, tracker)
-        return [SlotSet("abuse_warnings", warnings + 1)]
+        return counted
 
 
 def carry_on(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_off_if_frustration_rising, offer_human
 from actions.phrasing import say
+from actions.resolution import asks_for_a_fix, evaluate_fair_ask, fair_ask_answered_this_turn
 from actions.restatement import restate
 from actions.services import business_rules
 from actions.tracker_reading import (
@@ -25,13 +26,14 @@ from actions.tracker_reading import (
 from bot.authority import ask_for_fix, may_grant
 from bot.business import BusinessRules
 from bot.complaints import (
+    INTENT_CATEGORIES,
     ComplaintDetails,
     apologies_for,
     categories_in_message,
     corrected_categories,
     merge_categories,
 )
-from bot.corrections import adds_to_complaint, denied_categories
+from bot.corrections import adds_to_complaint, denied_categories, ordered_and_received
 
 DomainDict = dict[str, Any]
 
@@ -65,13 +67,35 @@ OVERRIDDEN_INTENTS = frozenset({"deny", "request_human", "insult"})
 def raised_categories(tracker: Tracker, rules: BusinessRules) -> list[str]:
     """The categories the latest message raises, less any it denies in the same breath."""
     intent = latest_intent(tracker)
+    denied = set(denied_in(tracker, rules))
+    found = signals(tracker)
     if intent in OVERRIDDEN_INTENTS:
-        # The classifier's own reading still says what the complaint is about.
-        intent = signals(tracker).get("classified_as") or intent
+        # The classifier's own reading still says what the complaint is about; when it
+        # read the message as the denial or the insult itself, its likeliest complaint
+        # that the message does not deny.
+        names_something = any(
+            latest_entity_values(tracker, name) for name in ("order_id", "problem", "product")
+        )
+        says_more = len(latest_text(tracker).split()) > 3
+        complains = names_something or (latest_intent(tracker) != "insult" and says_more)
+        intent = found.get("classified_as") or intent
+        if complains and INTENT_CATEGORIES.get(intent or "") in (None, *denied):
+            intent = next(
+                (
+                    guess
+                    for guess in found.get("complaint_guesses") or []
+                    if INTENT_CATEGORIES.get(guess) not in denied
+                ),
+                intent,
+            )
     raised = categories_in_message(
         intent, latest_entity_values(tracker, "problem"), rules.categories
     )
-    denied = set(denied_in(tracker, rules))
+    ordered, received = ordered_and_received(
+        latest_text(tracker), latest_entity_values(tracker, "colour")
+    )
+    if ordered and received and ordered != received and "wrong_item" not in raised:
+        raised.append("wrong_item")  # "red instead of navy" is a wrong item
     return [category for category in raised if category not in denied]
 
 
@@ -101,6 +125,17 @@ def details_after(tracker: Tracker, events: list[EventType]) -> ComplaintDetails
     return ComplaintDetails(**fields)
 
 
+def refund_asked_in_open_complaint(tracker: Tracker, earlier: list[str]) -> bool:
+    """ "refund the $59.99" while a complaint is open asks for a fix (judged against the
+    authority); it is not a new complaint about a refund."""
+    return (
+        bool(earlier)
+        and latest_intent(tracker) == "request_refund"
+        and "refund" not in earlier
+        and asks_for_a_fix(tracker)
+    )
+
+
 class ActionAcknowledgeComplaint(Action):
     """Apologise for each problem the message raises, naming every one.
 
@@ -119,6 +154,12 @@ class ActionAcknowledgeComplaint(Action):
         denied = denied_in(tracker, rules)
         earlier = open_categories(tracker)
         new = [category for category in raised if category not in earlier]
+        if refund_asked_in_open_complaint(tracker, earlier) or (
+            not new and not denied and asks_for_a_fix(tracker)
+        ):
+            # "send me a fresh reset link then" in an open complaint is the fair ask,
+            # not the same complaint again.
+            return await evaluate_fair_ask(dispatcher, tracker)
         apologies = apologies_for(rules, new or raised)
         if len(apologies) == 1:
             say(dispatcher, "acknowledge_complaint", apology=apologies[0])
@@ -160,6 +201,10 @@ class ActionRestateComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if fair_ask_answered_this_turn(tracker):
+            return []
+        if latest_intent(tracker) == "inform" and asks_for_a_fix(tracker):
+            return await evaluate_fair_ask(dispatcher, tracker)
         part = next(iter(latest_entity_values(tracker, "correction_part")), None)
         if part is not None:
             say(dispatcher, CORRECTION_PHRASES.get(part, CORRECTION_PHRASES["details"]))
@@ -210,12 +255,14 @@ class ActionAskWhatWasMissed(Action):
         if handed_off is not None:
             return handed_off
         rules = business_rules()
+        raised = raised_categories(tracker, rules)
+        categories = open_categories(tracker)
+        if not categories:
+            return await self.without_a_complaint(dispatcher, tracker, domain, raised)
         rejections = int(tracker.get_slot("restatement_rejections") or 0) + 1
         events: list[EventType] = [SlotSet("restatement_rejections", rejections)]
-        raised = raised_categories(tracker, rules)
         denied = denied_in(tracker, rules)
         details = detail_slot_events(tracker)
-        categories = open_categories(tracker)
         if raised or denied or details:
             additive = adds_to_complaint(latest_text(tracker))
             categories = corrected_categories(categories, denied, raised, additive)
@@ -244,6 +291,19 @@ class ActionAskWhatWasMissed(Action):
             return [*events, *offer_human(dispatcher, tracker, "repeated_correction")]
         say(dispatcher, "ask_what_was_missed", buttons=WHAT_WAS_WRONG)
         return [*events, SlotSet("dialogue_stage", "correcting")]
+
+    @staticmethod
+    async def without_a_complaint(
+        dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, raised: list[str]
+    ) -> list[EventType]:
+        """A "no" with no complaint open: one that names a problem ("no, I ordered it in
+        large, not medium") is heard as the complaint; otherwise the bot offers help."""
+        if not raised:
+            dispatcher.utter_message(response="utter_ask_how_can_i_help")
+            return [SlotSet("dialogue_stage", None)]
+        events = await ActionAcknowledgeComplaint().run(dispatcher, tracker, domain)
+        restate(dispatcher, business_rules(), raised, details_after(tracker, events))
+        return [*events, SlotSet("dialogue_stage", "complaint_restated")]
 
 
 class ActionStateLimits(Action):

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.phrasing import say
 from actions.services import business_rules, case_records
-from actions.tracker_reading import complaint_details, customer_key
+from actions.tracker_reading import complaint_details, customer_key, latest_entity_values
 from bot.case_records import CancellationRequest, utc_now
 
 DomainDict = dict[str, Any]
@@ -33,6 +33,11 @@ class ActionHandleCancelOrder(Action):
         order_id = complaint_details(tracker).order_id
         if order_id is None:
             return ask_which_order(dispatcher)
+        if tracker.get_slot("dialogue_stage") == "cancel_confirming" and not new_order_named(
+            tracker
+        ):
+            # "yes please cancel it" while confirming is the confirmation.
+            return await cancel(dispatcher, tracker, order_id)
         say(
             dispatcher,
             "confirm_cancellation",
@@ -54,22 +59,34 @@ class ActionCancelOrder(Action):
         order_id = complaint_details(tracker).order_id
         if order_id is None:
             return ask_which_order(dispatcher)
-        records = case_records()
-        reference = await records.next_reference(business_rules().reference_prefix)
-        await records.save_cancellation(
-            CancellationRequest(
-                reference=reference,
-                session_id=tracker.sender_id,
-                customer_key=customer_key(tracker),
-                order_id=order_id,
-                requested_at=utc_now().isoformat(),
-            )
+        return await cancel(dispatcher, tracker, order_id)
+
+
+def new_order_named(tracker: Tracker) -> bool:
+    """Whether the latest message names an order number (then it is confirmed anew)."""
+    return bool(latest_entity_values(tracker, "order_id"))
+
+
+async def cancel(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str
+) -> list[EventType]:
+    """Record the cancellation and confirm it with a reference."""
+    records = case_records()
+    reference = await records.next_reference(business_rules().reference_prefix)
+    await records.save_cancellation(
+        CancellationRequest(
+            reference=reference,
+            session_id=tracker.sender_id,
+            customer_key=customer_key(tracker),
+            order_id=order_id,
+            requested_at=utc_now().isoformat(),
         )
-        say(dispatcher, "order_cancelled", order_id=order_id, reference=reference)
-        return [
-            SlotSet("last_reference", reference),
-            SlotSet("dialogue_stage", "resolved"),
-        ]
+    )
+    say(dispatcher, "order_cancelled", order_id=order_id, reference=reference)
+    return [
+        SlotSet("last_reference", reference),
+        SlotSet("dialogue_stage", "resolved"),
+    ]
 
 
 class ActionKeepOrder(Action):

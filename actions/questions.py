@@ -67,11 +67,17 @@ class ActionAnswerTimeline(Action):
         rules = business_rules()
         granted = tracker.get_slot("granted_fix")
         reference = tracker.get_slot("last_reference")
+        # The agreed complaint's own categories first: fix ids repeat across categories
+        # ("replacement" for a lost parcel is not the one for a damaged item).
+        agreed = [
+            c for c in tracker.get_slot("complaint_categories") or [] if c in rules.categories
+        ]
+        order = [*agreed, *(c for c in rules.categories if c not in agreed)]
         timeline = next(
             (
                 fix.timeline
-                for category in rules.categories.values()
-                for fix in category.fixes
+                for category in order
+                for fix in rules.category(category).fixes
                 if fix.id == granted and fix.timeline
             ),
             None,

@@ -6,6 +6,7 @@ from the amounts, percentages and kinds of fix known in the conversation.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -112,13 +113,114 @@ class ActionAcceptProposedFix(Action):
         )
 
 
-class ActionEvaluateFairAsk(Action):
+ASKING_STAGES = frozenset(
+    {"complaint_restated", "fix_proposed", "fair_ask_requested", "human_offered"}
+)
+"""Where a message that asks for a fix is taken as the customer's fair ask."""
+_ASK_SHAPED = re.compile(
+    r"\b(?:refund|refunded|give|send|resend|replace|replacement|swap|exchange|credit|unlock|"
+    r"change|repair|fix|return|cancel|"
+    r"reset|issue|want|wanted|would like|'d like|need|can you|could you|please|pls|back|off|"
+    r"instead|voucher|discount|fine with|happy with|ok with|okay with|i'?ll take|do that|"
+    r"go with)\b",
+    re.IGNORECASE,
+)
+
+
+ANSWERED_PHRASES = frozenset(
+    {"confirm_resolution", "partial_grant", "clarify_fair_ask", "handoff_passing", "handoff_queued"}
+)
+
+
+def fair_ask_answered_this_turn(tracker: Tracker) -> bool:
+    """Whether an earlier action of this turn already answered the message as a fair ask."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if (event.get("metadata") or {}).get("phrase") in ANSWERED_PHRASES:
+            return True
+    return False
+
+
+def asks_for_a_fix(tracker: Tracker) -> bool:
+    """Whether the latest message, in an open complaint, asks for a fix ("just the $4.20
+    back is fine", "send me a fresh reset link then") rather than adding details."""
+    categories = open_categories(tracker)
+    if not categories or tracker.get_slot("dialogue_stage") not in ASKING_STAGES:
+        return False
+    text = latest_text(tracker)
+    if not _ASK_SHAPED.search(text):
+        return False
+    return bool(parse_asks(text, business_rules(), categories, amount_in_question(tracker)))
+
+
+async def evaluate_fair_ask(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Grant what the customer considers fair if the assistant may; else hand off.
 
     An ask in several parts ("refund the delivery fee and give me 10% off") is judged
     part by part: the parts within authority are granted and confirmed, the rest go to
     a person with those parts attached.
     """
+    rules = business_rules()
+    categories = open_categories(tracker)
+    if not categories:
+        dispatcher.utter_message(response="utter_ask_what_happened")
+        return [SlotSet("dialogue_stage", None)]
+    text = latest_text(tracker)
+    amounts = latest_entity_values(tracker, "amount")
+    asks = parse_asks(
+        " ".join([text, *[a for a in amounts if a not in text]]),
+        rules,
+        categories,
+        amount_in_question(tracker),
+    )
+    verdicts = judge(asks, rules)
+    granted = [verdict.ask for verdict in verdicts if verdict.within_authority]
+    refused = [verdict for verdict in verdicts if not verdict.within_authority]
+    if granted and not refused:
+        return await confirm_resolution(dispatcher, tracker, granted)
+    if granted:
+        reference = await record_grant(tracker, granted)
+        rest = joined([verdict.ask.text for verdict in refused])
+        say(
+            dispatcher,
+            "partial_grant",
+            fix=joined([ask.text for ask in granted]),
+            reference=reference,
+            rest=rest,
+        )
+        handed = await hand_off(
+            dispatcher,
+            tracker,
+            trigger="fair_ask_beyond_authority",
+            reason="; ".join(verdict.reason for verdict in refused),
+            customer_ask=rest,
+        )
+        return [*granted_events(reference, granted)[:2], *handed]
+    if refused:
+        return await hand_off(
+            dispatcher,
+            tracker,
+            trigger="fair_ask_beyond_authority",
+            reason="; ".join(verdict.reason for verdict in refused),
+            customer_ask=joined([verdict.ask.text for verdict in refused]),
+            repeat_ask=True,
+        )
+    if tracker.get_slot("dialogue_stage") != "fair_ask_requested":
+        examples = [fix.text for fix in rules.category(categories[0]).fixes][:2]
+        say(dispatcher, "clarify_fair_ask", examples=" or ".join(examples))
+        return [SlotSet("dialogue_stage", "fair_ask_requested")]
+    return await hand_off(
+        dispatcher,
+        tracker,
+        trigger="fair_ask_needs_judgement",
+        reason="the customer's ask was not one the assistant recognises",
+        customer_ask=text,
+    )
+
+
+class ActionEvaluateFairAsk(Action):
+    """The customer said what they would consider fair (``evaluate_fair_ask``)."""
 
     def name(self) -> str:
         return "action_evaluate_fair_ask"
@@ -126,59 +228,4 @@ class ActionEvaluateFairAsk(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        rules = business_rules()
-        categories = open_categories(tracker)
-        if not categories:
-            dispatcher.utter_message(response="utter_ask_what_happened")
-            return [SlotSet("dialogue_stage", None)]
-        text = latest_text(tracker)
-        amounts = latest_entity_values(tracker, "amount")
-        asks = parse_asks(
-            " ".join([text, *[a for a in amounts if a not in text]]),
-            rules,
-            categories,
-            amount_in_question(tracker),
-        )
-        verdicts = judge(asks, rules)
-        granted = [verdict.ask for verdict in verdicts if verdict.within_authority]
-        refused = [verdict for verdict in verdicts if not verdict.within_authority]
-        if granted and not refused:
-            return await confirm_resolution(dispatcher, tracker, granted)
-        if granted:
-            reference = await record_grant(tracker, granted)
-            rest = joined([verdict.ask.text for verdict in refused])
-            say(
-                dispatcher,
-                "partial_grant",
-                fix=joined([ask.text for ask in granted]),
-                reference=reference,
-                rest=rest,
-            )
-            handed = await hand_off(
-                dispatcher,
-                tracker,
-                trigger="fair_ask_beyond_authority",
-                reason="; ".join(verdict.reason for verdict in refused),
-                customer_ask=rest,
-            )
-            return [*granted_events(reference, granted)[:2], *handed]
-        if refused:
-            return await hand_off(
-                dispatcher,
-                tracker,
-                trigger="fair_ask_beyond_authority",
-                reason="; ".join(verdict.reason for verdict in refused),
-                customer_ask=joined([verdict.ask.text for verdict in refused]),
-                repeat_ask=True,
-            )
-        if tracker.get_slot("dialogue_stage") != "fair_ask_requested":
-            examples = [fix.text for fix in rules.category(categories[0]).fixes][:2]
-            say(dispatcher, "clarify_fair_ask", examples=" or ".join(examples))
-            return [SlotSet("dialogue_stage", "fair_ask_requested")]
-        return await hand_off(
-            dispatcher,
-            tracker,
-            trigger="fair_ask_needs_judgement",
-            reason="the customer's ask was not one the assistant recognises",
-            customer_ask=text,
-        )
+        return await evaluate_fair_ask(dispatcher, tracker)

@@ -10,8 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_off_if_frustration_rising, offer_human
 from actions.phrasing import say
+from actions.resolution import asks_for_a_fix, evaluate_fair_ask
 from actions.services import business_rules, frustration_meter
 from actions.tracker_reading import latest_text, signals, trailing_intent_count
+from bot.nlu.signals import sounds_like_venting
 
 NO_LANGUAGE_SEEN = {
     "markup": "That looks like code or markup rather than a message.",
@@ -63,10 +65,14 @@ class ActionHandleNluFallback(Action):
         if found.get("language"):
             say(dispatcher, "other_language")
             return offer_human(dispatcher, tracker, "other_language")
+        if asks_for_a_fix(tracker):
+            # "please unlock it" after a proposal: short, but it names the fix.
+            return await evaluate_fair_ask(dispatcher, tracker)
         handed_off = await hand_off_if_frustration_rising(dispatcher, tracker)
         if handed_off is not None:
             return handed_off
-        if frustration_meter().turn_score(latest_text(tracker), None) >= SOUNDS_UPSET:
+        text = latest_text(tracker)
+        if sounds_like_venting(text) or frustration_meter().turn_score(text, None) >= SOUNDS_UPSET:
             # Never "I didn't understand" to someone who is upset: they are heard first.
             say(dispatcher, "acknowledge_vent")
             return []

@@ -118,6 +118,14 @@ def matching_fix(rules: BusinessRules, categories: list[str], text: str) -> Fix 
     return max(matches, key=lambda match: (match[0], match[1]))[2]
 
 
+_STATEMENT = re.compile(
+    r"^\W*(?:and\s+)?(?:it|that|they|this|the total|the price|the charge|each)\s+"
+    r"(?:was|were|is|are|cost|costs|came to|comes to)\b",
+    re.IGNORECASE,
+)
+"""A part that states an amount ("it was $29") rather than asking for one."""
+
+
 def parse_ask(
     text: str,
     rules: BusinessRules,
@@ -162,9 +170,18 @@ def parse_asks(
         return [whole]
     asks: list[Ask] = []
     for part in split_parts(text):
+        if _STATEMENT.match(part):
+            continue
         ask = parse_ask(part, rules, categories, amount_in_question)
-        if ask is not None and not (ask.fix is not None and ask in asks):
-            asks.append(ask)
+        if ask is None or (ask.fix is not None and ask in asks):
+            continue
+        if (
+            ask.fix is None
+            and ask.money is not None
+            and any(earlier.fix is not None and earlier.money == ask.money for earlier in asks)
+        ):
+            continue  # "issue the refund, $29": the $29 is that refund's amount
+        asks.append(ask)
     if asks:
         return asks
     return [whole] if whole is not None else []

@@ -40,7 +40,8 @@ DENIALS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "damaged_item": re.compile(
-        r"\b(?:not|isn'?t|wasn'?t|aren'?t|weren'?t|never)\s+(?:\w+\s+)?"
+        r"\b(?:not|isn'?t|wasn'?t|aren'?t|weren'?t|never|nothing (?:is|was|got|arrived)"
+        r"|none of (?:it|them) (?:is|was|were))\s+(?:\w+\s+)?"
         r"(?:damaged|broken|smashed|cracked|dented|scratched|ripped|torn)\b"
         r"|\bno damage\b|\bundamaged\b|\bintact\b|\bin one piece\b|\bin perfect condition\b"
         rf"|\b{_ARRIVED_FINE}",
@@ -149,4 +150,10 @@ def ordered_and_received(text: str, values: Iterable[str]) -> tuple[str | None, 
                 ordered = value
             elif received is None and _RECEIVED_BEFORE.search(before):
                 received = value
+    distinct = list(dict.fromkeys(value.lower() for value in values))
+    if ordered and not received and len(distinct) == 2:
+        # "the dress is red instead of navy": the other one is what came (but not "I
+        # ordered green, not black", which denies black).
+        other = next(v for v in values if v.lower() != ordered.lower())
+        received = None if is_negated(text, other) else other
     return ordered, received

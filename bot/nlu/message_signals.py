@@ -8,7 +8,9 @@ Runs after every classifier. In order, the first that applies sets the intent:
    message still wins: → ``request_human``, the abuse noted);
 4. a request for a person anywhere in it → ``request_human``;
 5. a message that opens by saying no ("No. It arrived fine") → ``deny``;
-6. a long emotional message the classifier could not place → ``vent``.
+6. a complaint the classifier ranked first but not surely enough, in a message with an
+   order number or a problem phrase → that complaint;
+7. a long emotional message with no such details the classifier could not place → ``vent``.
 
 What was found goes to the actions in the parse data's ``signals`` (``no_language``,
 ``language``, ``abuse``, ``person_request``, ``denial``, ``denied`` categories, and
@@ -27,6 +29,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
+    ENTITIES,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -35,6 +38,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.complaints import INTENT_CATEGORIES
 from bot.corrections import denied_categories, opens_with_denial
 from bot.nlu import signals as detect
 
@@ -42,14 +46,33 @@ SIGNALS = "signals"
 """The parse data key the actions read (``tracker.latest_message["signals"]``)."""
 UNSURE_BELOW = 0.6
 """A classifier confidence below this leaves room for the venting check."""
+DETAIL_ENTITIES = frozenset({"order_id", "problem", "product", "waited", "amount"})
+RESCUE_FROM = 0.3
+"""A complaint intent the classifier ranked first with at least this confidence, in a
+message with details, is taken even though it fell short of the fallback threshold."""
+GUESS_FROM = 0.2
+"""The least confidence at which a complaint intent is passed on as a guess."""
 KEEPS_INTENT_ON_DENIAL = frozenset({"deny", "insult", "request_human", "affirm", "goodbye"})
 
 
 def read_signals(
-    text: str, intent: str | None, confidence: float
+    text: str,
+    intent: str | None,
+    confidence: float,
+    runner_up: tuple[str, float] | None = None,
+    entities: frozenset[str] = frozenset(),
+    complaint_guesses: tuple[str, ...] = (),
 ) -> tuple[str | None, dict[str, Any]]:
-    """The intent a message should have (``None``: keep the classifier's) and its signals."""
+    """The intent a message should have (``None``: keep the classifier's) and its signals.
+
+    ``runner_up`` is the classifier's likeliest real intent when it fell back,
+    ``entities`` the names of the entities found in the message, and
+    ``complaint_guesses`` the complaint intents it ranked with some confidence, likeliest
+    first (a correction or an insult that also complains says what about).
+    """
     found: dict[str, Any] = {"classified_as": intent}
+    if complaint_guesses:
+        found["complaint_guesses"] = list(complaint_guesses)
     kind = detect.no_language(text)
     if kind is not None:
         found["no_language"] = kind
@@ -72,8 +95,17 @@ def read_signals(
     if opens_with_denial(text):
         found["denial"] = True
         return (None if intent in KEEPS_INTENT_ON_DENIAL else "deny"), found
+    has_details = bool(entities & DETAIL_ENTITIES)
+    names_the_order = bool(entities & {"order_id", "problem", "product"})
+    if intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and runner_up and has_details:
+        name, score = runner_up
+        if name in INTENT_CATEGORIES and score >= RESCUE_FROM:
+            # An unsure complaint with an order number or a problem phrase in it is still
+            # that complaint ("my shopping came 3 hours late!! order 61730").
+            found["rescued_from_fallback"] = True
+            return name, found
     unsure = intent == DEFAULT_NLU_FALLBACK_INTENT_NAME or confidence < UNSURE_BELOW
-    if unsure and detect.sounds_like_venting(text):
+    if unsure and not names_the_order and detect.sounds_like_venting(text):
         return "vent", found
     return None, found
 
@@ -115,10 +147,29 @@ class MessageSignals(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             classified = message.get(INTENT) or {}
+            ranked = [
+                entry
+                for entry in message.get(INTENT_RANKING_KEY) or []
+                if entry.get(INTENT_NAME_KEY) != DEFAULT_NLU_FALLBACK_INTENT_NAME
+            ]
+            runner_up = (
+                (str(ranked[0][INTENT_NAME_KEY]), float(ranked[0][PREDICTED_CONFIDENCE_KEY]))
+                if ranked
+                else None
+            )
+            guesses = tuple(
+                str(entry[INTENT_NAME_KEY])
+                for entry in ranked
+                if entry[INTENT_NAME_KEY] in INTENT_CATEGORIES
+                and float(entry[PREDICTED_CONFIDENCE_KEY]) >= GUESS_FROM
+            )
             intent, found = read_signals(
                 message.get(TEXT) or "",
                 classified.get(INTENT_NAME_KEY),
                 float(classified.get(PREDICTED_CONFIDENCE_KEY) or 0.0),
+                runner_up,
+                frozenset(str(e.get("entity")) for e in message.get(ENTITIES) or []),
+                guesses,
             )
             message.set(SIGNALS, found, add_to_output=True)
             if intent is None or intent == classified.get(INTENT_NAME_KEY):

@@ -80,12 +80,14 @@ _INTENSIFIERS = (
     r"(?:are|r|is|were|such|a|an|bunch|of|complete|total|absolute|utter|f\w*ing|bloody|damn"
     r"|all|just|so|the|most|lot|totally|completely|really|being)"
 )
+_SAID_ABOUT = r"((?:[a-z']+\s+){0,2}[a-z']+)"
+"""Up to three words said about the person addressed; each is judged."""
 _ABOUT_YOU = re.compile(
     r"\b(?:you|u|ya|you're|youre|ur|you guys|you lot|you people|you all|y'all)\s+"
-    rf"(?:{_INTENSIFIERS}\s+){{0,4}}([a-z]+)"
-    r"|\b(?:your|the|these|those)\s+(?:staff|agents?|employees|people|team|workers|reps"
-    r"|support staff|support team|drivers?|couriers?)\s+(?:are|is|were|r)\s+"
-    rf"(?:{_INTENSIFIERS}\s+){{0,3}}([a-z]+)"
+    rf"(?:{_INTENSIFIERS}\s+){{0,4}}{_SAID_ABOUT}"
+    r"|\b(?:your|the|these|those)\s+(?:[a-z]+\s+){0,2}(?:staff|agents?|employees|people|team"
+    r"|workers|reps|drivers?|couriers?|guys|lot)\s+(?:are|is|were|r)\s+"
+    rf"(?:{_INTENSIFIERS}\s+){{0,3}}{_SAID_ABOUT}"
     r"|\b([a-z]+)\s+(?:bot|robot|machine|chatbot|staff|agents|company)\b",
     re.IGNORECASE,
 )
@@ -131,8 +133,8 @@ def is_abusive(text: str) -> bool:
     if _DIRECTED_PROFANITY.search(text):
         return True
     for match in _ABOUT_YOU.finditer(text):
-        word = next(group for group in match.groups() if group)
-        if is_insult(word):
+        said = next(group for group in match.groups() if group)
+        if any(is_insult(word) for word in said.split()):
             return True
     return False
 
@@ -142,10 +144,13 @@ def is_abusive(text: str) -> bool:
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>|<!--.*?-->", re.DOTALL)
 _CODE_CHARS = re.compile(r"[{}()\[\];=<>$\\|`]")
 _CODE_SHAPES = re.compile(
-    r"^\s*(?:select\s.+\sfrom\s|insert\s+into|drop\s+table|function\s*\(|def\s+\w+\(|import\s+\w"
-    r"|console\.log|var\s+\w+\s*=|let\s+\w+\s*=|const\s+\w+\s*=|#include|\{\s*\"|<\?php)",
+    r"^\s*(?:select\s.+\sfrom\s|insert\s+into|def\s+\w+\(|import\s+\w|var\s+\w+\s*=|let\s+\w+\s*="
+    r"|const\s+\w+\s*=|#include|\{\s*\"|<\?php)"
+    r"|\b(?:drop\s+table|union\s+select|console\.log|document\.\w+|alert\s*\(|function\s*\("
+    r"|=>|\bfor\s*\(\s*(?:let|var|int)\b)|<\s*script\b|;\s*--",
     re.IGNORECASE,
 )
+_ONLY_NUMBERS = re.compile(r"[\s#$€£.,:%/-]*(?:\d[\s\d#$€£.,:%/-]*)")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 _VOWELS = set("aeiouy")
@@ -159,6 +164,12 @@ def _is_mash(word: str) -> bool:
     return not (_VOWELS & set(lowered)) or consonant_run >= 5
 
 
+def mostly_mash(words: list[str]) -> bool:
+    """At least half of the words (and one of them) look like keyboard mash."""
+    mashed = sum(_is_mash(word) for word in words)
+    return mashed > 0 and mashed * 2 >= len(words)
+
+
 def no_language(text: str) -> NoLanguage | None:
     """What a message with no language in it is made of, or ``None`` if it has words.
 
@@ -167,9 +178,9 @@ def no_language(text: str) -> NoLanguage | None:
     stripped = text.strip()
     if not stripped:
         return "symbols"
-    if any(char.isdigit() for char in stripped) and not _TAG.search(stripped):
+    if _ONLY_NUMBERS.fullmatch(stripped):
         return None  # an order number or an amount on its own says something
-    if _CODE_SHAPES.match(stripped):
+    if _CODE_SHAPES.search(stripped):
         return "code"
     without_tags = html.unescape(_TAG.sub(" ", stripped))
     had_tags = without_tags.strip() != html.unescape(stripped).strip()
@@ -183,11 +194,7 @@ def no_language(text: str) -> NoLanguage | None:
     code_chars = len(_CODE_CHARS.findall(without_tags))
     if code_chars >= 3 and code_chars * 4 >= len(without_tags.replace(" ", "")) * 1:
         return "code"
-    if (
-        sum(map(len, words)) >= 6
-        and all(_is_mash(word) or len(word) < 3 for word in words)
-        and any(_is_mash(word) for word in words)
-    ):
+    if sum(map(len, words)) >= 6 and mostly_mash(words):
         return "mash"
     if had_tags and len(words) <= 2 and _TAG.fullmatch(stripped) is not None:
         return "markup"

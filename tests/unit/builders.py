@@ -32,16 +32,19 @@ def make_tracker(
     sender_id: str = "visitor-1",
     earlier_events: list[dict[str, Any]] | None = None,
     signals: dict[str, Any] | None = None,
+    this_turn: list[dict[str, Any]] | None = None,
 ) -> Tracker:
     """A tracker whose latest message has this intent, text and entities.
 
     ``earlier_intents`` are user messages before it, oldest first; ``earlier_events``
-    (e.g. from ``user_event`` and ``bot_event``) come after those, just before it.
+    (e.g. from ``user_event`` and ``bot_event``) come after those, just before it;
+    ``this_turn`` (bot events) after it, said by earlier actions of the same turn.
     """
     entities = entities or []
     events = [user_event(name, f"({name})") for name in earlier_intents or []]
     events.extend(earlier_events or [])
     events.append(user_event(intent, text, entities))
+    events.extend(this_turn or [])
     return Tracker(
         sender_id=sender_id,
         slots=dict(slots or {}),
@@ -134,6 +137,7 @@ class Conversation:
         earlier_intents: list[str],
     ) -> list[str]:
         said: list[str] = []
+        this_turn: list[dict[str, Any]] = []
         for action in actions:
             dispatcher = CollectingDispatcher()
             tracker = make_tracker(
@@ -144,8 +148,14 @@ class Conversation:
                 earlier_intents=earlier_intents,
                 sender_id=self.sender_id,
                 signals=self.signals,
+                this_turn=this_turn,
             )
             events = await action.run(dispatcher, tracker, self.domain)
+            this_turn.extend(
+                bot_event(message["phrase"], message.get("text"))
+                for message in dispatcher.messages
+                if message.get("phrase")
+            )
             self.slots = with_slots(self.slots, events)
             said.extend(texts(dispatcher))
             self.responses.extend(

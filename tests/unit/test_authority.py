@@ -214,3 +214,11 @@ def test_no_fix_of_any_category_is_granted_beyond_authority(category, amount, li
         if may_grant(ask, rules):
             assert not each.needs_approval
             assert ask.money is not None and ask.money <= limit
+
+
+def test_an_amount_stated_alongside_the_ask_is_not_a_second_ask():
+    asks = parse_asks("ok issue the refund now please, it was $29", RULES, ["refund"], 29)
+
+    [verdict] = judge(asks, RULES)
+    assert verdict.within_authority
+    assert verdict.ask.fix is not None and verdict.ask.fix.id == "issue_refund"

@@ -194,11 +194,37 @@ async def test_restating_with_no_complaint_asks_what_happened(dispatcher, domain
 
 
 async def test_the_correction_question_moves_to_correcting(dispatcher, domain):
-    events = await ActionAskWhatWasMissed().run(dispatcher, make_tracker("deny"), domain)
+    slots = {"complaint_open": True, "complaint_categories": ["late_delivery"]}
+    events = await ActionAskWhatWasMissed().run(
+        dispatcher, make_tracker("deny", slots=slots), domain
+    )
 
     [text] = texts(dispatcher)
     assert phrasebook().matches("ask_what_was_missed", text)
     assert slot_events(events) == {"dialogue_stage": "correcting", "restatement_rejections": 1}
+
+
+async def test_a_bare_no_with_no_complaint_open_offers_help(dispatcher, domain):
+    events = await ActionAskWhatWasMissed().run(dispatcher, make_tracker("deny", "no"), domain)
+
+    assert dispatcher.messages[0]["response"] == "utter_ask_how_can_i_help"
+    assert slot_events(events) == {"dialogue_stage": None}
+
+
+async def test_a_no_that_names_a_problem_with_no_complaint_open_is_the_complaint(
+    dispatcher, domain
+):
+    tracker = make_tracker(
+        "deny",
+        "no, I ordered it in large, not medium",
+        signals={"classified_as": "deny", "complaint_guesses": ["complain_wrong_item"]},
+    )
+
+    events = await ActionAskWhatWasMissed().run(dispatcher, tracker, domain)
+
+    assert phrasebook().matches("acknowledge_complaint", texts(dispatcher)[0])
+    assert phrasebook().matches("restate_complaint", texts(dispatcher)[1])
+    assert slot_events(events)["dialogue_stage"] == "complaint_restated"
 
 
 # --- limits and proposal -------------------------------------------------------------

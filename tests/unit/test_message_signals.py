@@ -150,3 +150,38 @@ def test_an_ordinary_complaint_keeps_its_intent():
     assert (
         read_signals("my order 48213 is two weeks late", "complain_late_delivery", 0.97)[0] is None
     )
+
+
+def test_an_unsure_complaint_with_an_order_number_is_that_complaint():
+    intent, found = read_signals(
+        "my shopping came 3 hours late and the strawberries weren't even in the bags!! order 61730",
+        "nlu_fallback",
+        0.4,
+        runner_up=("complain_late_delivery", 0.4),
+        entities=frozenset({"order_id", "waited"}),
+    )
+    assert intent == "complain_late_delivery"
+    assert found["rescued_from_fallback"]
+
+
+def test_an_unsure_guess_without_details_stays_a_fallback():
+    intent, _ = read_signals(
+        "hmm well about that thing", "nlu_fallback", 0.3, runner_up=("complain_billing", 0.3)
+    )
+    assert intent is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["for (let i = 0; i < 10; i++) { console.log(i); }", "<script>alert(1)</script>",
+     "'; DROP TABLE orders;--", "SELECT * FROM USERS WHERE ID=1"],
+)  # fmt: skip
+def test_code_with_numbers_in_it_is_still_code(text):
+    assert no_language(text) == "code"
+    assert read_signals(text, "vent", 0.9)[0] == "nlu_fallback"
+
+
+def test_keyboard_mash_is_not_another_language():
+    _, found = read_signals("asdkjhaskdjh qwpoeiru zxmcnv", "nlu_fallback", 0.2)
+    assert found.get("no_language") == "mash"
+    assert "language" not in found
