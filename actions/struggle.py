@@ -49,7 +49,13 @@ class ActionRespondToVent(Action):
 
 
 class ActionHandleNluFallback(Action):
-    """Ask to rephrase; after repeated misunderstandings, offer a person."""
+    """A message the bot could not place.
+
+    Another language is answered honestly (English only for now, a person offered); a
+    short ask after a proposal is the fair ask; an upset message is heard (never "I
+    didn't understand"); otherwise ask to rephrase, or say there was no language in it.
+    After repeated misses (any of these), offer a person.
+    """
 
     def name(self) -> str:
         return "action_handle_nlu_fallback"
@@ -58,7 +64,11 @@ class ActionHandleNluFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         found = signals(tracker)
+        patience = business_rules().fallbacks_before_offering_human
+        missed_again = trailing_intent_count(tracker, "nlu_fallback") >= patience
         if found.get("no_language"):
+            if missed_again:
+                return offer_human(dispatcher, tracker, "repeated_misunderstanding")
             seen = NO_LANGUAGE_SEEN.get(found["no_language"], NO_LANGUAGE_SEEN["symbols"])
             say(dispatcher, "no_language", seen=seen)
             return []
@@ -76,8 +86,7 @@ class ActionHandleNluFallback(Action):
             # Never "I didn't understand" to someone who is upset: they are heard first.
             say(dispatcher, "acknowledge_vent")
             return []
-        patience = business_rules().fallbacks_before_offering_human
-        if trailing_intent_count(tracker, "nlu_fallback") >= patience:
+        if missed_again:
             return offer_human(dispatcher, tracker, "repeated_misunderstanding")
         say(dispatcher, "ask_to_rephrase")
         return []

@@ -292,8 +292,8 @@ def other_language(text: str) -> str | None:
     non_latin = any(not word.isascii() and not _latin(word) for word in words)
     if len(words) < 3 and not non_latin:
         return None
-    if sum(word in _ENGLISH_WORDS for word in words) >= 2:
-        return None
+    if sum(word in _ENGLISH_WORDS for word in words) >= 2 or any(_is_mash(w) for w in words):
+        return None  # English words in it, or mash ("zzkq fnarp blee") that no language has
     values = _detector().compute_language_confidence_values(text)
     if not values:
         return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,30 @@ from tests.e2e.handoff_helpers import agents, desk_reset  # noqa: F401 (fixtures
 from tests.e2e.visitor import RasaApi, Visitor
 
 
+def without_hours(business_yml: str) -> str:
+    """The business file's text with its top-level ``hours:`` section left out."""
+    kept: list[str] = []
+    skipping = False
+    for line in business_yml.splitlines(keepends=True):
+        if line.startswith("hours:"):
+            skipping = True
+            continue
+        if skipping and line.strip() and not line.startswith((" ", "#")):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
+
+
 @pytest.fixture(scope="session")
 def business_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of business.yml the stack reads, so a test can edit it while it runs."""
+    """A copy of business.yml the stack reads, so a test can edit it while it runs.
+
+    Its ``hours:`` are taken out (the team keeps no hours, so it is always open): what the
+    bot says when nobody is free must not depend on the day the tests run. The hours
+    themselves are tested with fixed clocks (tests/unit/test_business_hours.py)."""
     path = tmp_path_factory.mktemp("business") / "business.yml"
-    shutil.copy(ROOT / "business.yml", path)
+    path.write_text(without_hours((ROOT / "business.yml").read_text(encoding="utf-8")))
     return path
 
 

@@ -23,8 +23,13 @@ def phrase_of(text: str) -> str:
 def assert_handed_off(visitor: Visitor, replies: list[str]) -> None:
     """The bot named the person taking over, or said honestly that nobody is free, and
     the conversation is queued."""
-    assert replies and (
-        "I'm passing you to" in replies[-1] or "Everyone on the team is busy" in replies[-1]
+    assert replies and any(
+        situation in replies[-1]
+        for situation in (
+            "I'm passing you to",
+            "Everyone on the team is busy",
+            "Nobody from the team is online",
+        )
     ), replies
     states = [data["state"] for event, data in visitor.received if event == "handoff"]
     assert states[-1:] == ["queued"]
@@ -47,7 +52,13 @@ async def test_a_complaint_is_acknowledged_restated_limited_then_settled(visitor
     assert "arrived damaged" in restatement and "charged incorrectly" in restatement
 
     replies = await visitor.say("yes, that's right")
-    assert [phrase_of(text) for text in replies] == ["state_limits", "state_limits", "propose_fix"]
+    # No amount was given, so the refund (whose cost is unknown) is not offered: the
+    # replacement is the one fix the bot may grant (bot/authority.py).
+    assert [phrase_of(text) for text in replies] == [
+        "state_limits",
+        "state_limits",
+        "propose_only_fix",
+    ]
     assert rules.category("damaged_item").can in replies[0]
     assert rules.category("billing").cannot in replies[1]
     first_fix = rules.category("damaged_item").fixes[0].text
@@ -118,7 +129,8 @@ async def test_continued_venting_leads_to_the_offer_of_a_person(visitor, records
 
 
 async def test_two_misunderstandings_in_a_row_lead_to_the_offer_of_a_person(visitor):
-    assert [phrase_of(t) for t in await visitor.say("qwxz plorb vrrt")] == ["ask_to_rephrase"]
+    # Keyboard mash has no language in it: the bot says so (and it counts as a miss).
+    assert [phrase_of(t) for t in await visitor.say("qwxz plorb vrrt")] == ["no_language"]
     replies = await visitor.say("zzkq fnarp blee")
     assert [phrase_of(text) for text in replies] == ["offer_human_after_fallbacks"]
     replies = await visitor.say("no")

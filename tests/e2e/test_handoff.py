@@ -24,7 +24,7 @@ async def test_complaint_goes_to_a_named_agent_and_back_to_the_bot(
     maria = await agents("maria")
     await maria.connect_socket(stack.config.gateway_urls[1])  # agent on the other gateway
 
-    await visitor.say("I was charged twice for order 61234")
+    await visitor.say("I was charged $30 twice for order 61234")
     await visitor.say("yes")
     replies = await visitor.say("I want to talk to a person")
     assert any("Maria from our billing team" in text for text in replies), replies
@@ -52,7 +52,7 @@ async def test_complaint_goes_to_a_named_agent_and_back_to_the_bot(
     assert packet["limits_stated"] and packet["fixes_proposed"]
     assert packet["trigger"] == "customer_request"
     assert [line["text"] for line in packet["transcript"] if line["kind"] == "visitor"][:2] == [
-        "I was charged twice for order 61234",
+        "I was charged $30 twice for order 61234",
         "yes",
     ]
 

@@ -31,11 +31,11 @@ QUEUE_PAYLOADS = ["/queue_wait", "/queue_email", "/queue_carry_on"]
 
 
 def offer_of_the_queue(visitor: Visitor) -> dict:
-    """The bot's "everyone is busy" message, with its quick replies."""
+    """The bot's "nobody is free" message, with its quick replies."""
     offers = [
         data
         for event, data in visitor.entries()
-        if event == "bot_uttered" and "Everyone on the team is busy" in data.get("text", "")
+        if event == "bot_uttered" and "Nobody from the team is online" in data.get("text", "")
     ]
     assert len(offers) == 1, bot_texts(visitor, "bot")
     return offers[0]

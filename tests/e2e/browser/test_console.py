@@ -166,7 +166,7 @@ async def test_signing_in_with_a_wrong_then_the_right_password(
 # --- The queue, live on two consoles -------------------------------------------------
 
 
-async def test_a_handoff_shows_in_every_queue_live_and_goes_to_whoever_claims_it(
+async def test_a_handoff_shows_in_every_queue_live_and_goes_to_the_agent_it_is_reserved_for(
     consoles: OpenConsole, new_visitor: NewVisitor
 ) -> None:
     maria = await consoles("maria")
@@ -183,8 +183,10 @@ async def test_a_handoff_shows_in_every_queue_live_and_goes_to_whoever_claims_it
         await expect(item.locator(".summary")).to_contain_text(ORDER)
         await expect(item.locator(".category")).to_have_text("billing")
         await expect(item.locator(".waiting")).to_have_text("waiting < 1 min")
-        await expect(item.locator("button.claim")).to_be_enabled()
         await expect(console.queue_empty).to_be_hidden()
+    # The customer was told Maria will join: only she may claim it for now.
+    await expect(maria.queue_item(session_id).locator("button.claim")).to_be_enabled()
+    await expect(tom.queue_item(session_id).locator("button.claim")).to_be_disabled()
     await expect(maria.queue_item(session_id)).to_have_class(re.compile(r"\bfor-me\b"))
     await expect(tom.queue_item(session_id)).not_to_have_class(re.compile(r"\bfor-me\b"))
     await shot(maria.page, "console-queue-waiting")

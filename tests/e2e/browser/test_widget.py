@@ -107,7 +107,7 @@ async def test_a_complaint_conversation_on_the_demo_page(
     await widget.say(ASK_FOR_A_PERSON)
 
     # Nobody is online: the bot says so and offers three choices as quick replies.
-    await expect(widget.of_kind("bot").last).to_contain_text("Everyone on the team is busy")
+    await expect(widget.of_kind("bot").last).to_contain_text("Nobody from the team is online")
     await expect(widget.quick_replies).to_have_text(QUEUE_CHOICES)
     await expect(widget.subtitle).to_have_text(re.compile("queue|next in line", re.IGNORECASE))
     await shot(page, "widget-open-conversation")
