@@ -25,16 +25,17 @@ INTENT_CATEGORIES: dict[str, str] = {
 """Each complaint intent and the category (a key of business.yml) it raises."""
 
 PROBLEM_PHRASES: dict[str, str] = {
-    "late_delivery": "{subject} hasn't arrived yet",
+    "late_delivery": "{subject} {hasnt} arrived yet",
     "damaged_item": "{subject} arrived damaged",
-    "wrong_item": "{subject} wasn't what you ordered",
+    "wrong_item": "you were sent the wrong item instead of {subject}",
     "billing": "you were charged incorrectly for {subject}",
     "refund": "you'd like your money back for {subject}",
     "faulty_item": "{subject} stopped working",
     "account_access": "you can't get into your account{email}",
     "service": "you weren't treated the way you should have been",
 }
-"""How the restatement words each category; unknown categories use their name."""
+"""How the restatement words each category; unknown categories use their name. The
+verbs agree with the subject ("the kettle hasn't", "the strawberries haven't")."""
 
 _DIGITS = re.compile(r"\d+")
 
@@ -119,6 +120,16 @@ def describe_subject(details: ComplaintDetails) -> str:
     return f"your {order}" if order else "your order"
 
 
+def is_plural(details: ComplaintDetails) -> bool:
+    """Whether the subject of the restatement is plural ("the strawberries", "the jeans");
+    an order number alone is one order."""
+    product = (details.product or "").strip().lower()
+    if not product:
+        return False
+    last = product.split()[-1]
+    return last.endswith("s") and not last.endswith(("ss", "us", "is"))
+
+
 def restate_complaint(
     rules: BusinessRules, categories: list[str], details: ComplaintDetails
 ) -> str:
@@ -130,6 +141,8 @@ def restate_complaint(
     amount = f" ({details.amount})" if details.amount else ""
     email = f" ({details.email})" if details.email else ""
     subject = describe_subject(details) + amount
+    plural = is_plural(details)
+    named = False
     parts = []
     for category in categories:
         template = PROBLEM_PHRASES.get(category)
@@ -137,9 +150,22 @@ def restate_complaint(
             template = f"you received a {details.received_colour} one instead of {{subject}}"
         if template is None:
             template = f"there's a {rules.category(category).name} with {{subject}}"
-        parts.append(template.format(subject=subject, email=email))
-        if "{subject}" in template:
-            subject = "it"
+        said = subject
+        if named:  # later problems refer back to it: "it"/"they" as subject, "it"/"them" after
+            said = (
+                ("they" if plural else "it")
+                if template.startswith("{subject}")
+                else ("them" if plural else "it")
+            )
+        parts.append(
+            template.format(
+                subject=said,
+                email=email,
+                hasnt="haven't" if plural else "hasn't",
+                wasnt="weren't" if plural else "wasn't",
+            )
+        )
+        named = named or "{subject}" in template
     if not parts:
         return f"something went wrong with {subject}"
     if details.waited:

@@ -168,7 +168,10 @@ async def test_the_restatement_names_every_open_problem(dispatcher, domain):
 
     [text] = texts(dispatcher)
     assert "your order #48213 hasn't arrived yet" in text
-    assert "your order #48213 hasn't arrived yet, and it wasn't what you ordered" in text
+    assert (
+        "your order #48213 hasn't arrived yet, and you were sent the wrong item instead of it"
+        in text
+    )
 
 
 async def test_the_restatement_uses_the_latest_value_of_a_list_slot(dispatcher, domain):

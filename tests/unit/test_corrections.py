@@ -84,7 +84,10 @@ def test_the_restatement_carries_colour_and_size():
 
     summary = restate_complaint(RULES, ["wrong_item"], details)
 
-    assert summary == "the blue jumper in size M from order #48213 wasn't what you ordered"
+    assert (
+        summary
+        == "you were sent the wrong item instead of the blue jumper in size M from order #48213"
+    )
 
 
 def test_a_faulty_product_is_restated_as_stopped_working():
