@@ -14,7 +14,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.complaint import ActionAcknowledgeComplaint, details_after, raised_categories
+from actions.complaint import ActionAcknowledgeComplaint
+from actions.complaint_reading import details_after, raised_categories
 from actions.phrasing import YES_NO, say
 from actions.restatement import restate
 from actions.services import business_rules, case_records

@@ -8,6 +8,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.complaint_reading import (
+    CORRECTING_STAGES,
+    DETAIL_SLOTS,
+    denied_in,
+    detail_slot_events,
+    details_after,
+    raised_categories,
+)
 from actions.handoff import hand_off_if_frustration_rising, offer_human
 from actions.phrasing import say
 from actions.resolution import asks_for_a_fix, evaluate_fair_ask, fair_ask_answered_this_turn
@@ -15,25 +23,14 @@ from actions.restatement import restate
 from actions.services import business_rules
 from actions.tracker_reading import (
     amount_in_question,
-    complaint_details,
     latest_entity_values,
     latest_intent,
     latest_text,
     open_categories,
-    signals,
-    standing_details,
 )
 from bot.authority import ask_for_fix, may_grant
-from bot.business import BusinessRules
-from bot.complaints import (
-    INTENT_CATEGORIES,
-    ComplaintDetails,
-    apologies_for,
-    categories_in_message,
-    corrected_categories,
-    merge_categories,
-)
-from bot.corrections import adds_to_complaint, denied_categories, ordered_and_received
+from bot.complaints import apologies_for, corrected_categories, merge_categories
+from bot.corrections import adds_to_complaint
 
 DomainDict = dict[str, Any]
 
@@ -46,83 +43,6 @@ WHAT_WAS_WRONG = [
 """The likely wrong parts of a restatement, offered after a bare "no"."""
 
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
-
-DETAIL_SLOTS = (
-    "order_id",
-    "product",
-    "amount",
-    "email",
-    "waited",
-    "colour",
-    "size",
-    "received_colour",
-)
-"""Slots filled from the entity of the same name; a new complaint starts without them."""
-
-CORRECTING_STAGES = frozenset({"complaint_restated", "correcting"})
-OVERRIDDEN_INTENTS = frozenset({"deny", "request_human", "insult"})
-"""Intents bot/nlu/message_signals.py may set over a complaint the classifier saw."""
-
-
-def raised_categories(tracker: Tracker, rules: BusinessRules) -> list[str]:
-    """The categories the latest message raises, less any it denies in the same breath."""
-    intent = latest_intent(tracker)
-    denied = set(denied_in(tracker, rules))
-    found = signals(tracker)
-    if intent in OVERRIDDEN_INTENTS:
-        # The classifier's own reading still says what the complaint is about; when it
-        # read the message as the denial or the insult itself, its likeliest complaint
-        # that the message does not deny.
-        names_something = any(
-            latest_entity_values(tracker, name) for name in ("order_id", "problem", "product")
-        )
-        says_more = len(latest_text(tracker).split()) > 3
-        complains = names_something or (latest_intent(tracker) != "insult" and says_more)
-        intent = found.get("classified_as") or intent
-        if complains and INTENT_CATEGORIES.get(intent or "") in (None, *denied):
-            intent = next(
-                (
-                    guess
-                    for guess in found.get("complaint_guesses") or []
-                    if INTENT_CATEGORIES.get(guess) not in denied
-                ),
-                intent,
-            )
-    raised = categories_in_message(
-        intent, latest_entity_values(tracker, "problem"), rules.categories
-    )
-    ordered, received = ordered_and_received(
-        latest_text(tracker), latest_entity_values(tracker, "colour")
-    )
-    if ordered and received and ordered != received and "wrong_item" not in raised:
-        raised.append("wrong_item")  # "red instead of navy" is a wrong item
-    return [category for category in raised if category not in denied]
-
-
-def denied_in(tracker: Tracker, rules: BusinessRules) -> list[str]:
-    return signals(tracker).get("denied") or denied_categories(
-        latest_text(tracker), rules.categories
-    )
-
-
-def detail_slot_events(tracker: Tracker) -> list[EventType]:
-    """The details of the latest message as slots, each its value that still stands
-    ("the blue one, not the red" sets blue, where Rasa's mapping may have kept red)."""
-    return [SlotSet(name, value) for name, value in standing_details(tracker).items()]
-
-
-def details_after(tracker: Tracker, events: list[EventType]) -> ComplaintDetails:
-    """The complaint's details once ``events`` (SlotSet) are applied."""
-    details = complaint_details(tracker)
-    changes = {
-        event["name"]: event["value"]
-        for event in events
-        if event.get("event") == "slot" and event["name"] in DETAIL_SLOTS
-    }
-    fields = {name: changes.get(name, getattr(details, name)) for name in DETAIL_SLOTS}
-    if changes.get("order_id"):
-        fields["order_id"] = "".join(ch for ch in str(changes["order_id"]) if ch.isdigit()) or None
-    return ComplaintDetails(**fields)
 
 
 def refund_asked_in_open_complaint(tracker: Tracker, earlier: list[str]) -> bool:

@@ -41,6 +41,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.complaints import INTENT_CATEGORIES
 from bot.corrections import denied_categories, opens_with_denial
 from bot.nlu import signals as detect
+from bot.nlu.intent_choice import choose_intent
 
 SIGNALS = "signals"
 """The parse data key the actions read (``tracker.latest_message["signals"]``)."""
@@ -172,14 +173,6 @@ class MessageSignals(GraphComponent, IntentClassifier):
                 guesses,
             )
             message.set(SIGNALS, found, add_to_output=True)
-            if intent is None or intent == classified.get(INTENT_NAME_KEY):
-                continue
-            chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = [
-                entry
-                for entry in message.get(INTENT_RANKING_KEY) or []
-                if entry.get(INTENT_NAME_KEY) != intent
-            ]
-            message.set(INTENT, chosen, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+            if intent is not None and intent != classified.get(INTENT_NAME_KEY):
+                choose_intent(message, intent)
         return messages

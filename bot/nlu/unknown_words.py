@@ -28,14 +28,12 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     ENTITIES,
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.intent_choice import choose_intent
 
 VOCABULARY_FILE = "vocabulary.json"
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
@@ -122,15 +120,5 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
         for message in messages:
             if message.get(ENTITIES) or not no_known_word(message.get(TEXT) or "", self.vocabulary):
                 continue
-            fallback = {
-                INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
-                PREDICTED_CONFIDENCE_KEY: 1.0,
-            }
-            ranking = [
-                entry
-                for entry in message.get(INTENT_RANKING_KEY) or []
-                if entry.get(INTENT_NAME_KEY) != DEFAULT_NLU_FALLBACK_INTENT_NAME
-            ]
-            message.set(INTENT, fallback, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
+            choose_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME)
         return messages

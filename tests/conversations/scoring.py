@@ -13,23 +13,7 @@ from dataclasses import dataclass
 
 from tests.conversations.model import Conversation, Expectation, Outcome
 from tests.conversations.observation import BotMessage, ConversationObservation, TurnObservation
-
-NEVER_SAY = (
-    "that's our policy",
-    "that is our policy",
-    "company policy",
-    "go to our website",
-    "check our website",
-    "calm down",
-    "there's nothing i can do",
-    "there is nothing i can do",
-    "not my department",
-    "you'll have to",
-    "you need to contact",
-    "as i already said",
-    "unfortunately that's not possible",
-)
-"""The playbook's "Never say" list (shared/playbook.md), lower case."""
+from tests.never_say import forbidden_phrases_in
 
 GRANT_PHRASES = ("confirm_resolution", "partial_grant")
 HANDED_OFF = "handed_off"
@@ -245,11 +229,9 @@ def find_violations(
     violations: list[Violation] = []
     for number, turn in enumerate(seen.turns, start=1):
         for message in turn.messages:
-            lowered = _normalise(message.text)
             violations.extend(
                 Violation(conversation.id, number, "never_say", repr(banned), message.text)
-                for banned in NEVER_SAY
-                if banned in lowered
+                for banned in forbidden_phrases_in(message.text)
             )
             if message.phrase not in GRANT_PHRASES:
                 continue

@@ -85,7 +85,12 @@ def test_the_shipped_roster_has_the_three_demo_agents(shipped):
     assert maria is not None
     assert (maria.name, maria.first_name, maria.team) == ("Maria Lopez", "Maria", "billing")
     assert maria.skills == ("billing", "refund")
-    assert shipped.get("tom").skills == ("late_delivery", "damaged_item", "wrong_item")
+    assert shipped.get("tom").skills == (
+        "late_delivery",
+        "damaged_item",
+        "wrong_item",
+        "faulty_item",
+    )
     assert shipped.get("priya").skills == ("account_access", "service")
     assert all(agent.max_chats == 3 and not agent.disabled for agent in shipped.agents.values())
     assert [agent.agent_id for agent in shipped.active()] == ["maria", "priya", "tom"]

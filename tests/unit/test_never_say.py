@@ -32,31 +32,10 @@ from bot.handoff import announcements
 from bot.handoff.routing import RoutingReason
 from bot.inbox import RESUME_POINTS
 from tests.conftest import ROOT
+from tests.never_say import forbidden_phrases_in
 from tests.unit.builders import Conversation, entity
 
-NEVER_SAY = (
-    "that's our policy",
-    "that is our policy",
-    "company policy",
-    "go to our website",
-    "check our website",
-    "calm down",
-    "there's nothing i can do",
-    "there is nothing i can do",
-    "not my department",
-    "you'll have to",
-    "you need to contact",
-    "as i already said",
-    "unfortunately that's not possible",
-)
-"""From the playbook (shared/playbook.md, "Never say"), lower case."""
-
 RULES = load_business_rules(DEFAULT_BUSINESS_FILE)
-
-
-def forbidden_phrases_in(text: str) -> list[str]:
-    normalised = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    return [phrase for phrase in NEVER_SAY if phrase in normalised]
 
 
 # --- the scanner ---------------------------------------------------------------------
