@@ -17,6 +17,13 @@ from actions import services
 from tests.conftest import ROOT
 
 
+@pytest.fixture(autouse=True)
+def the_shipped_business_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests read the repository's business.yml, whatever the end-to-end stack (which
+    runs first in `make test`, for the whole session) set BUSINESS_FILE to."""
+    monkeypatch.setenv("BUSINESS_FILE", str(ROOT / "business.yml"))
+
+
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
     return Domain.load(str(ROOT / "domain.yml")).as_dict()
