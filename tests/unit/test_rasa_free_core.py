@@ -25,6 +25,11 @@ SHARED_MODULES = [
     "bot.agents.presence",
     "bot.agents.login_guard",
     "bot.gateway.app",
+    "bot.authority",
+    "bot.corrections",
+    "bot.complaints",
+    "bot.business_hours",
+    "bot.nlu.signals",
 ]
 
 
