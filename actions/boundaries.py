@@ -17,10 +17,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.complaint import ActionAcknowledgeComplaint
 from actions.complaint_reading import details_after, raised_categories
 from actions.phrasing import YES_NO, say
+from actions.questions import repeat_options
 from actions.restatement import restate
 from actions.services import business_rules, case_records
 from actions.tracker_reading import complaint_details, customer_key, open_categories
-from bot.authority import offers_within_authority
 from bot.case_records import HandoffRequest, utc_now
 from bot.complaints import restate_complaint
 
@@ -63,14 +63,7 @@ def carry_on(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     if categories and stage in {"complaint_restated", "correcting"}:
         restate(dispatcher, rules, categories, complaint_details(tracker))
     elif categories and stage in {"fix_proposed", "fair_ask_requested"}:
-        category = rules.category(categories[0])
-        offers = offers_within_authority(category, rules, None)
-        say(
-            dispatcher,
-            "repeat_options",
-            options=" or ".join(offers) if offers else "bring in a colleague who can approve more",
-            cannot=category.cannot,
-        )
+        repeat_options(dispatcher, tracker, categories[0])
     elif stage == "human_offered":
         say(dispatcher, "ask_again_about_person", buttons=YES_NO)
     else:

@@ -62,6 +62,7 @@ async def hand_off(
     reason: str,
     customer_ask: str | None = None,
     repeat_ask: bool = False,
+    categories: list[str] | None = None,
 ) -> list[EventType]:
     """Hand the conversation to a named person, with the packet, and pause the bot.
 
@@ -71,10 +72,11 @@ async def hand_off(
     time, nobody online) and what they can do meanwhile. ``customer_ask`` (what the
     customer would consider fair) goes with the request; with ``repeat_ask`` it is also
     read back, which suits a recognised fix ("refund $80"), not free text.
+    ``categories`` (default: the open complaint's) are what the request is about.
     """
     desk = handoff_desk()
     session_id = tracker.sender_id
-    categories = open_categories(tracker)
+    categories = categories if categories is not None else open_categories(tracker)
     key = customer_key(tracker)
     routed = await desk.route(categories[0] if categories else None, key)
     rules = business_rules()
@@ -181,7 +183,7 @@ class ActionHandOff(Action):
         found = signals(tracker)
         if found.get("abuse"):
             say(dispatcher, "abuse_boundary_before_handoff")
-        events = complaint_alongside_request(tracker)
+        raised = complaint_alongside_request(tracker)
         stage = tracker.get_slot("dialogue_stage")
         ask = None
         if stage == "human_offered" and latest_intent(tracker) != "request_human":
@@ -196,28 +198,34 @@ class ActionHandOff(Action):
             trigger = "customer_request"
             reason = "the customer asked for a person"
         handed = await hand_off(
-            dispatcher, tracker, trigger, reason, customer_ask=ask, repeat_ask=ask is not None
+            dispatcher,
+            tracker,
+            trigger,
+            reason,
+            customer_ask=ask,
+            repeat_ask=ask is not None,
+            categories=raised or None,
         )
-        return [*events, *handed]
+        opened: list[EventType] = (
+            [SlotSet("complaint_categories", raised), SlotSet("complaint_open", True)]
+            if raised
+            else []
+        )
+        return [*opened, *handed]
 
 
-def complaint_alongside_request(tracker: Tracker) -> list[EventType]:
-    """A complaint made in the same message as the request for a person ("my order is
-    late, get me a human") goes with the handoff: its categories are set on the tracker
-    the handoff reads, and returned as slots."""
+def complaint_alongside_request(tracker: Tracker) -> list[str]:
+    """The categories of a complaint made in the same message as the request for a person
+    ("my order is late, get me a human"), when no complaint is open yet: it goes with
+    the handoff."""
     if open_categories(tracker):
         return []
     intent = signals(tracker).get("classified_as")
-    raised = categories_in_message(
+    return categories_in_message(
         intent if isinstance(intent, str) else None,
         latest_entity_values(tracker, "problem"),
         business_rules().categories,
     )
-    if not raised:
-        return []
-    tracker.slots["complaint_categories"] = raised
-    tracker.slots["complaint_open"] = True
-    return [SlotSet("complaint_categories", raised), SlotSet("complaint_open", True)]
 
 
 class ActionContinueWithBot(Action):

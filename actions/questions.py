@@ -21,6 +21,20 @@ DomainDict = dict[str, Any]
 _ABOUT_EMAIL = re.compile(r"\b(?:e-?mail|confirmation|confirm|in writing|receipt)\b", re.I)
 
 
+def repeat_options(dispatcher: CollectingDispatcher, tracker: Tracker, category_id: str) -> None:
+    """The fixes for the category within authority now (with the amount in question),
+    what needs a colleague, and the fair ask again."""
+    rules = business_rules()
+    category = rules.category(category_id)
+    offers = offers_within_authority(category, rules, amount_in_question(tracker))
+    say(
+        dispatcher,
+        "repeat_options",
+        options=" or ".join(offers) if offers else "bring in a colleague who can approve more",
+        cannot=category.cannot,
+    )
+
+
 class ActionRepeatOptions(Action):
     """The customer asks what the assistant can do: the options for the open complaint
     (within authority, with their cost), what needs a colleague, and the fair ask again."""
@@ -43,14 +57,7 @@ class ActionRepeatOptions(Action):
             )
             say(dispatcher, "what_i_can_do", kinds=", ".join(kinds[:-1]) + " or " + kinds[-1])
             return []
-        category = rules.category(categories[0])
-        offers = offers_within_authority(category, rules, amount_in_question(tracker))
-        say(
-            dispatcher,
-            "repeat_options",
-            options=" or ".join(offers) if offers else "bring in a colleague who can approve more",
-            cannot=category.cannot,
-        )
+        repeat_options(dispatcher, tracker, categories[0])
         return []
 
 

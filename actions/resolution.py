@@ -56,11 +56,19 @@ async def record_grant(tracker: Tracker, asks: list[Ask]) -> str:
     return reference
 
 
-def granted_events(reference: str, asks: list[Ask]) -> list[EventType]:
+def grant_recorded(reference: str, asks: list[Ask]) -> list[EventType]:
+    """What was granted, for questions afterwards ("how long will it take?")."""
     fix_ids = [ask.fix.id for ask in asks if ask.fix is not None]
     return [
         SlotSet("last_reference", reference),
         SlotSet("granted_fix", fix_ids[0] if fix_ids else "money"),
+    ]
+
+
+def resolved(reference: str, asks: list[Ask]) -> list[EventType]:
+    """The grant settles the complaint."""
+    return [
+        *grant_recorded(reference, asks),
         SlotSet("complaint_open", False),
         SlotSet("dialogue_stage", "resolved"),
     ]
@@ -78,7 +86,7 @@ async def confirm_resolution(
         subject=describe_subject(complaint_details(tracker)),
         reference=reference,
     )
-    return granted_events(reference, asks)
+    return resolved(reference, asks)
 
 
 class ActionAcceptProposedFix(Action):
@@ -196,7 +204,7 @@ async def evaluate_fair_ask(dispatcher: CollectingDispatcher, tracker: Tracker) 
             reason="; ".join(verdict.reason for verdict in refused),
             customer_ask=rest,
         )
-        return [*granted_events(reference, granted)[:2], *handed]
+        return [*grant_recorded(reference, granted), *handed]
     if refused:
         return await hand_off(
             dispatcher,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import shutil
 import sys
@@ -68,17 +67,15 @@ def running_stack(workers: int) -> Iterator[tuple[str, str, str]]:
     """A fresh stack on free ports: yields (gateway URL, Rasa URL, API token)."""
     from bot.embedded_redis import free_port
     from bot.stack import Stack, StackConfig
+    from tests.stack_environment import environment, write_business_file_without_hours
 
     state = Path(tempfile.mkdtemp(prefix="eval-stack-"))
-    business = state / "business.yml"
-    shutil.copy(ROOT / "business.yml", business)
+    business = write_business_file_without_hours(state / "business.yml")
     settings = {
         "BUSINESS_FILE": str(business),
         # Conversations are scripted and fast; the product's 12 messages / 20 s is for people.
         "GATEWAY_RATE_LIMIT": "100/10",
     }
-    previous = {name: os.environ.get(name) for name in settings}
-    os.environ.update(settings)
     config = StackConfig(
         rasa_port=free_port(),
         action_port=free_port(),
@@ -91,15 +88,13 @@ def running_stack(workers: int) -> Iterator[tuple[str, str, str]]:
     )
     stack = Stack(config, report=lambda line: print(line, file=sys.stderr))
     try:
-        stack.start()
-        yield config.gateway_urls[0], config.rasa_url, config.api_token
+        with environment(settings):
+            stack.start()
+            try:
+                yield config.gateway_urls[0], config.rasa_url, config.api_token
+            finally:
+                stack.stop()
     finally:
-        stack.stop()
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
         shutil.rmtree(state, ignore_errors=True)
 
 

@@ -3,7 +3,6 @@ gateways and Rasa, on free ports."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -17,36 +16,16 @@ from bot.embedded_redis import free_port
 from bot.stack import Stack, StackConfig
 from bot.training import MODEL_PATH
 from bot.transcript import Transcript
-from tests.conftest import ROOT
 from tests.e2e.handoff_helpers import agents, desk_reset  # noqa: F401 (fixtures)
 from tests.e2e.visitor import RasaApi, Visitor
-
-
-def without_hours(business_yml: str) -> str:
-    """The business file's text with its top-level ``hours:`` section left out."""
-    kept: list[str] = []
-    skipping = False
-    for line in business_yml.splitlines(keepends=True):
-        if line.startswith("hours:"):
-            skipping = True
-            continue
-        if skipping and line.strip() and not line.startswith((" ", "#")):
-            skipping = False
-        if not skipping:
-            kept.append(line)
-    return "".join(kept)
+from tests.stack_environment import environment, write_business_file_without_hours
 
 
 @pytest.fixture(scope="session")
 def business_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of business.yml the stack reads, so a test can edit it while it runs.
-
-    Its ``hours:`` are taken out (the team keeps no hours, so it is always open): what the
-    bot says when nobody is free must not depend on the day the tests run. The hours
-    themselves are tested with fixed clocks (tests/unit/test_business_hours.py)."""
-    path = tmp_path_factory.mktemp("business") / "business.yml"
-    path.write_text(without_hours((ROOT / "business.yml").read_text(encoding="utf-8")))
-    return path
+    """A copy of business.yml the stack reads, so a test can edit it while it runs; it
+    keeps no hours (tests/stack_environment.py)."""
+    return write_business_file_without_hours(tmp_path_factory.mktemp("business") / "business.yml")
 
 
 ALLOWED_ORIGIN = "http://shop.example"
@@ -71,8 +50,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory, business_file: Path) -> Iter
         "AGENT_HEARTBEAT_TIMEOUT_SECONDS": "3",
         "AGENT_OFFLINE_GRACE_SECONDS": "2",
     }
-    previous = {name: os.environ.get(name) for name in settings}
-    os.environ.update(settings)
     config = StackConfig(
         rasa_port=free_port(),
         action_port=free_port(),
@@ -84,16 +61,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory, business_file: Path) -> Iter
         gateway_ports=(free_port(), free_port()),
     )
     stack = Stack(config, report=lambda line: None)
-    stack.start()
-    try:
-        yield stack
-    finally:
-        stack.stop()
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with environment(settings):
+        stack.start()
+        try:
+            yield stack
+        finally:
+            stack.stop()
 
 
 @pytest.fixture

@@ -11,10 +11,12 @@ from actions.complaint import (
     ActionRestateComplaint,
     ActionStateLimits,
 )
+from actions.handoff import ActionHandOff
 from actions.orders import ActionHandleCancelOrder
 from actions.phrasing import phrasebook
 from actions.questions import ActionAnswerTimeline, ActionRepeatOptions
 from actions.resolution import ActionAcceptProposedFix, ActionEvaluateFairAsk
+from actions.services import case_records
 from actions.struggle import ActionHandleNluFallback
 from tests.unit.builders import Conversation, entity
 
@@ -271,3 +273,30 @@ async def test_a_long_rant_the_classifier_missed_is_heard_not_rephrased(domain, 
 
     assert said(chat, "acknowledge_vent")
     assert not said(chat, "ask_to_rephrase")
+
+
+async def test_after_a_boundary_the_options_repeated_know_the_amount(domain, redis_client):
+    chat = Conversation(domain, "boundary-options")
+    await complain_billing(chat, "$20")
+    await chat.turn("affirm", "yes", ActionStateLimits(), ActionProposeFix())
+
+    await chat.turn("insult", "you morons", ActionSetBoundary())
+
+    [options] = said(chat, "repeat_options")
+    assert "($20)" in options
+
+
+async def test_a_complaint_beside_a_request_for_a_person_goes_with_the_handoff(
+    domain, redis_client
+):
+    chat = Conversation(domain, "alongside")
+
+    await chat.turn(
+        "request_human", "my parcel is late, can I speak to a real person please",
+        ActionHandOff(), signals={"classified_as": "complain_late_delivery"},
+    )  # fmt: skip
+
+    [request] = await case_records().handoff_requests("alongside")
+    assert request.categories == ["late_delivery"]
+    assert chat.slots["complaint_categories"] == ["late_delivery"]
+    assert chat.slots["dialogue_stage"] == "handed_off"
