@@ -13,6 +13,7 @@ from actions.phrasing import say
 from actions.resolution import asks_for_a_fix, evaluate_fair_ask
 from actions.services import business_rules, frustration_meter
 from actions.tracker_reading import latest_text, signals, trailing_intent_count
+from bot.complaints import INTENT_CATEGORIES
 from bot.nlu.signals import sounds_like_venting
 
 NO_LANGUAGE_SEEN = {
@@ -27,6 +28,29 @@ SOUNDS_UPSET = 0.5
 """A frustration score from which a message the bot did not place is answered as venting."""
 
 DomainDict = dict[str, Any]
+
+MOST_CATEGORY_BUTTONS = 3
+
+
+def likeliest_categories(intents: list[str]) -> list[str]:
+    """The categories (of business.yml) of the complaint intents the classifier ranked,
+    likeliest first, at most three."""
+    known = business_rules().categories
+    categories = [INTENT_CATEGORIES[i] for i in intents if INTENT_CATEGORIES.get(i) in known]
+    return list(dict.fromkeys(categories))[:MOST_CATEGORY_BUTTONS]
+
+
+def category_buttons(categories: list[str]) -> list[dict[str, str]]:
+    """One button per category: its name as the title, its complaint intent as the payload."""
+    intent_of = {category: intent for intent, category in INTENT_CATEGORIES.items()}
+    rules = business_rules()
+    return [
+        {
+            "title": rules.category(c).name[:1].upper() + rules.category(c).name[1:],
+            "payload": f"/{intent_of[c]}",
+        }
+        for c in categories
+    ]
 
 
 class ActionRespondToVent(Action):
@@ -88,6 +112,11 @@ class ActionHandleNluFallback(Action):
             return []
         if missed_again:
             return offer_human(dispatcher, tracker, "repeated_misunderstanding")
+        guesses = likeliest_categories(found.get("complaint_guesses") or [])
+        if guesses:
+            # Unsure which problem it is: ask, never restate a guess.
+            say(dispatcher, "clarify_category", buttons=category_buttons(guesses))
+            return []
         say(dispatcher, "ask_to_rephrase")
         return []
 

@@ -22,13 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.business import BusinessRules, Category, Fix
+from bot.nlu.details import find_amounts, is_percentage, number_value
 
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:[.,]\d{1,2})?"
-_MONEY = re.compile(
-    rf"(?:[$€£]\s?({_NUMBER}))|(?:\b({_NUMBER})\s?(?:dollars|bucks|euros|pounds|usd|eur|gbp)\b)",
-    re.IGNORECASE,
-)
-_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
 _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _PART_SEPARATORS = re.compile(
     r"\s*(?:;|,?\s+\band also\b|,?\s+\bplus\b|,?\s+\bas well as\b|,?\s+\band\b|,(?!\d))\s*",
@@ -37,14 +32,12 @@ _PART_SEPARATORS = re.compile(
 
 
 def parse_money(texts: Iterable[str]) -> float | None:
-    """The first money amount in the texts (``$49.99``, ``30 euros``, ``$1,200``), if any."""
+    """The first money amount in the texts (``$49.99``, ``30 euros``, ``£1,200``, ``40 quid``,
+    ``EUR 40``, ``€1.299,00``), if any."""
     for text in texts:
-        match = _MONEY.search(text)
-        if match:
-            number = match.group(1) or match.group(2)
-            if _THOUSANDS.fullmatch(number):
-                return float(number.replace(",", ""))
-            return float(number.replace(",", "."))
+        for found in find_amounts(text):
+            if not is_percentage(found.value):
+                return number_value(found.value)
     return None
 
 

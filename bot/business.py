@@ -74,6 +74,10 @@ class BusinessRules:
     confirmation_email: str
     refund_timeline: str
     """When money the assistant refunds reaches the customer (``company.refund_timeline``)."""
+    help_centre: str
+    """Where questions that are not complaints are answered (``company.help_centre``)."""
+    enquiries_contact: str
+    """Where press, job and partnership enquiries go (``company.enquiries_contact``)."""
     max_refund: float
     max_discount_percent: float
     vent_turns_before_offering_human: int
@@ -279,6 +283,12 @@ def parse_business_rules(source: str, path: Path) -> BusinessRules:
         refund_timeline=company_text("refund_timeline")
         if "refund_timeline" in company
         else "The money goes back to your original payment method within 3-5 working days",
+        help_centre=company_text("help_centre")
+        if "help_centre" in company
+        else "the help pages on our website",
+        enquiries_contact=company_text("enquiries_contact")
+        if "enquiries_contact" in company
+        else "the contact page on our website",
         max_refund=max_refund,
         max_discount_percent=max_discount_percent,
         vent_turns_before_offering_human=escalation_turns("vent_turns_before_offering_human"),

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.business import BusinessRules
+from bot.nlu.details import find_order_ids
 
 INTENT_CATEGORIES: dict[str, str] = {
     "complain_late_delivery": "late_delivery",
@@ -21,6 +22,13 @@ INTENT_CATEGORIES: dict[str, str] = {
     "complain_account_access": "account_access",
     "complain_service": "service",
     "complain_faulty_item": "faulty_item",
+    "complain_lost_parcel": "lost_parcel",
+    "complain_missing_item": "missing_item",
+    "complain_not_as_described": "not_as_described",
+    "complain_price_not_applied": "price_not_applied",
+    "complain_subscription_charge": "subscription_charge",
+    "complain_refund_not_received": "refund_not_received",
+    "complain_delivery_experience": "delivery_experience",
 }
 """Each complaint intent and the category (a key of business.yml) it raises."""
 
@@ -31,13 +39,22 @@ PROBLEM_PHRASES: dict[str, str] = {
     "billing": "you were charged incorrectly for {subject}",
     "refund": "you'd like your money back for {subject}",
     "faulty_item": "{subject} stopped working",
+    "lost_parcel": "{subject} got lost on its way to you",
+    "missing_item": "something was missing from {subject}",
+    "not_as_described": "{subject} {isnt} as described",
+    "price_not_applied": "the price or discount you expected wasn't applied to {subject}",
+    "subscription_charge": "you were charged for a subscription you didn't expect to pay for",
+    "refund_not_received": "the refund for {subject} hasn't reached you",
+    "delivery_experience": "the delivery of {subject} wasn't handled properly",
     "account_access": "you can't get into your account{email}",
     "service": "you weren't treated the way you should have been",
 }
 """How the restatement words each category; unknown categories use their name. The
 verbs agree with the subject ("the kettle hasn't", "the strawberries haven't")."""
 
-_DIGITS = re.compile(r"\d+")
+_ID_CHARACTERS = re.compile(r"[A-Za-z0-9-]+")
+_ORD_PREFIX = re.compile(r"ORD-?(\d+)")
+"""``ORD-`` before the digits is a prefix like ``#``, not part of the number."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +112,18 @@ def corrected_categories(
 
 
 def normalise_order_id(raw: str | None) -> str | None:
-    """``"#48213"``, ``"ORD-48213"``, ``"order 48213"`` → ``"48213"``."""
+    """``"#48213"``, ``"order 48213"``, ``"ORD-48213"`` → ``"48213"``; ``"a7x-99"`` → ``"A7X-99"``;
+    leading zeros and dashes stay (``"0000458812"``, ``"112-4567890-1234567"``)."""
     if not raw:
         return None
-    digits = _DIGITS.findall(str(raw))
-    return digits[-1] if digits else None
+    found = find_order_ids(str(raw))
+    value = found[-1].value.upper() if found else str(raw).strip().lstrip("#").strip().upper()
+    if not (4 <= len(value) <= 20 and any(ch.isdigit() for ch in value)):
+        return None
+    if not _ID_CHARACTERS.fullmatch(value):
+        return None
+    prefixed = _ORD_PREFIX.fullmatch(value)
+    return prefixed.group(1) if prefixed else value
 
 
 def describe_product(details: ComplaintDetails) -> str | None:
@@ -163,6 +187,7 @@ def restate_complaint(
                 email=email,
                 hasnt="haven't" if plural else "hasn't",
                 wasnt="weren't" if plural else "wasn't",
+                isnt="aren't" if plural else "isn't",
             )
         )
         named = named or "{subject}" in template
@@ -184,6 +209,13 @@ AGENT_PHRASES: dict[str, str] = {
     "account_access": "the customer cannot get into their account{email}",
     "service": "the customer was not treated as they should have been",
     "faulty_item": "{subject} stopped working",
+    "lost_parcel": "{subject} was lost on its way to the customer",
+    "missing_item": "something was missing from {subject}",
+    "not_as_described": "{subject} was not as described",
+    "price_not_applied": "a price or discount was not applied to {subject}",
+    "subscription_charge": "the customer was charged for a subscription they did not expect",
+    "refund_not_received": "the refund for {subject} has not reached the customer",
+    "delivery_experience": "the delivery of {subject} was handled badly",
 }
 """How the case summary for agents words each category (third person)."""
 

@@ -187,7 +187,7 @@ def test_list_shows_the_agents_without_hashes(roster_file):
         "Maria",
         "Lopez",
         "billing",
-        "billing,refund",
+        "billing,refund,refund_not_received,price_not_applied,subscription_charge",
         "3",
         "active",
     ]

@@ -89,6 +89,13 @@ def test_the_real_business_file_loads_with_its_company_and_categories():
         "account_access",
         "service",
         "faulty_item",
+        "lost_parcel",
+        "missing_item",
+        "not_as_described",
+        "price_not_applied",
+        "subscription_charge",
+        "refund_not_received",
+        "delivery_experience",
     }
     assert rules.category("late_delivery").fixes[0].id == "refund_delivery_fee"
     assert rules.category("late_delivery").fixes[2].needs_approval is True

@@ -394,7 +394,7 @@ def test_no_fair_ask(meter):
 
 
 def test_the_summary_names_every_category_and_the_trigger_without_a_fair_ask(meter):
-    events = [slot("order_id", "ORD-777")]
+    events = [slot("order_id", "ORD-777")]  # the ORD- prefix is dropped, as a "#" is
 
     packet = packet_for(
         events, meter, trigger="frustration_rising", categories=["late_delivery", "damaged_item"]

@@ -20,6 +20,7 @@ from actions.complaint import (
     ActionStateLimits,
 )
 from actions.handoff import ActionContinueWithBot, ActionHandOff, ActionResumeAfterHandoff
+from actions.not_complaints import ActionAnswerNotComplaint
 from actions.orders import ActionCancelOrder, ActionHandleCancelOrder, ActionKeepOrder
 from actions.phrasing import phrasebook
 from actions.questions import ActionAnswerTimeline, ActionRepeatOptions
@@ -210,6 +211,17 @@ COMPLAINT_MESSAGES = {
     "refund": ("request_refund", "where is my $80 refund for order #48213"),
     "account_access": ("complain_account_access", "I can't log in as ana@example.com"),
     "service": ("complain_service", "your agent was rude to me about order #48213"),
+    "faulty_item": ("complain_faulty_item", "my $80 kettle from order #48213 stopped working"),
+    "lost_parcel": ("complain_lost_parcel", "tracking says order #48213 was delivered, it wasn't"),
+    "missing_item": ("complain_missing_item", "the lid was missing from the kettle, #48213"),
+    "not_as_described": ("complain_not_as_described", "the $80 kettle is flimsy, not as pictured"),
+    "price_not_applied": ("complain_price_not_applied", "my discount code didn't work on #48213"),
+    "subscription_charge": ("complain_subscription_charge", "you renewed my plan, $80, no warning"),
+    "refund_not_received": ("complain_refund_not_received", "still no $80 refund for #48213"),
+    "delivery_experience": (
+        "complain_delivery_experience",
+        "the driver threw my kettle over the fence",
+    ),
 }
 DETAILS = [
     entity("order_id", "#48213"),
@@ -451,6 +463,19 @@ async def no_language_and_other_languages(chat: Conversation) -> None:
                     signals={"language": "es"})  # fmt: skip
 
 
+async def not_complaints_and_an_unsure_one(chat: Conversation) -> None:
+    for intent, text in (
+        ("ask_question", "do you sell the kettle in red?"),
+        ("praise", "the last delivery was lovely"),
+        ("business_enquiry", "I write for a newspaper"),
+        ("smalltalk", "how's your day?"),
+    ):
+        await chat.turn(intent, text, ActionAnswerNotComplaint())
+    guesses = {"complaint_guesses": ["complain_wrong_item", "complain_not_as_described"]}
+    await chat.turn("nlu_fallback", "the kettle is just not right", ActionHandleNluFallback(),
+                    signals=guesses)  # fmt: skip
+
+
 SCENARIOS: dict[str, Scenario] = {
     **{f"complaint_{category}": category_scenario(category) for category in COMPLAINT_MESSAGES},
     "several_problems": several_problems,
@@ -479,6 +504,7 @@ SCENARIOS: dict[str, Scenario] = {
     "abuse_then_more_abuse": abuse_then_more_abuse,
     "abuse_at_each_stage": abuse_at_each_stage,
     "no_language_and_other_languages": no_language_and_other_languages,
+    "not_complaints_and_an_unsure_one": not_complaints_and_an_unsure_one,
 }
 
 

@@ -82,3 +82,32 @@ async def test_the_default_fallback_says_so_and_forgets_the_message(dispatcher, 
     [text] = texts(dispatcher)
     assert phrasebook().matches("default_fallback", text)
     assert events == [{"event": "rewind", "timestamp": None}]
+
+
+async def test_an_unsure_complaint_asks_which_problem_with_the_likeliest_as_buttons(
+    dispatcher, domain
+):
+    tracker = make_tracker(
+        "nlu_fallback",
+        "the thing from my order is just not right",
+        earlier_intents=["greet"],
+        signals={
+            "complaint_guesses": [
+                "complain_not_as_described",
+                "complain_wrong_item",
+                "complain_faulty_item",
+                "complain_damaged_item",
+            ]
+        },
+    )
+
+    events = await ActionHandleNluFallback().run(dispatcher, tracker, domain)
+
+    [message] = dispatcher.messages
+    assert phrasebook().matches("clarify_category", message["text"])
+    assert [(b["title"], b["payload"]) for b in message["buttons"]] == [
+        ("Item not as described", "/complain_not_as_described"),
+        ("Wrong item", "/complain_wrong_item"),
+        ("Faulty product", "/complain_faulty_item"),
+    ]
+    assert events == []

@@ -1,0 +1,51 @@
+"""The complaint categories one parsed message raises: the reading the complaint actions
+act on and ``make eval-nlu`` scores. Pure function over the parse result. No rasa import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from bot.complaints import INTENT_CATEGORIES, categories_in_message
+from bot.corrections import denied_categories, ordered_and_received
+
+OVERRIDDEN_INTENTS = frozenset({"deny", "request_human", "insult"})
+"""Intents bot/nlu/message_signals.py may set over a complaint the classifier saw."""
+
+
+def raised_categories(
+    intent: str | None,
+    found: Mapping[str, Any],
+    entity_values: Mapping[str, Sequence[str]],
+    text: str,
+    known: Iterable[str],
+) -> list[str]:
+    """The categories the message raises, less any it denies in the same breath.
+
+    ``found`` are the message's signals (bot/nlu/message_signals.py), ``entity_values``
+    the values of each entity in the message in order (``problem`` canonical).
+    """
+    known = list(known)
+    denied = set(found.get("denied") or denied_categories(text, known))
+    if intent in OVERRIDDEN_INTENTS:
+        # The classifier's own reading still says what the complaint is about; when it
+        # read the message as the denial or the insult itself, its likeliest complaint
+        # that the message does not deny.
+        names_something = any(entity_values.get(n) for n in ("order_id", "problem", "product"))
+        complains = names_something or (intent != "insult" and len(text.split()) > 3)
+        intent = found.get("classified_as") or intent
+        if complains and INTENT_CATEGORIES.get(intent or "") in (None, *denied):
+            intent = next(
+                (
+                    guess
+                    for guess in found.get("complaint_guesses") or []
+                    if INTENT_CATEGORIES.get(guess) not in denied
+                ),
+                intent,
+            )
+    raised = categories_in_message(intent, entity_values.get("problem") or [], known)
+    ordered, received = ordered_and_received(text, list(entity_values.get("colour") or []))
+    if ordered and received and ordered != received and "wrong_item" not in raised:
+        raised.append("wrong_item")  # "red instead of navy" is a wrong item
+    return [category for category in raised if category not in denied]

@@ -1,0 +1,90 @@
+"""Sets the ``order_id`` and ``amount`` entities from bot/nlu/details.py.
+
+Runs after Rasa's RegexEntityExtractor and replaces what its regexes found for these
+two entities: a regex cannot tell an order number from a phone number, postcode or
+date by its context, and reads "order 0000458812" or "112-4567890-1234567" in parts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.details import Found, find_amounts, find_order_ids
+
+REPLACED = frozenset({"order_id", "amount"})
+
+
+def _entity(name: str, found: Found) -> dict[str, Any]:
+    return {
+        ENTITY_ATTRIBUTE_TYPE: name,
+        ENTITY_ATTRIBUTE_START: found.start,
+        ENTITY_ATTRIBUTE_END: found.end,
+        ENTITY_ATTRIBUTE_VALUE: found.value,
+        EXTRACTOR: DetailExtractor.__name__,
+    }
+
+
+def _overlaps(entity: dict[str, Any], spans: list[tuple[int, int]]) -> bool:
+    start, end = entity.get(ENTITY_ATTRIBUTE_START, -1), entity.get(ENTITY_ATTRIBUTE_END, -1)
+    return any(start < span_end and span_start < end for span_start, span_end in spans)
+
+
+def details_entities(text: str, others: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entities of a message with ``order_id`` and ``amount`` found by their shape;
+    other entities that overlap an order number or an amount are dropped (a "5 days"
+    inside "5 days' delivery fee of $5" stays)."""
+    amounts = [_entity("amount", found) for found in find_amounts(text)]
+    amount_spans = [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in amounts]
+    order_ids = [
+        entity
+        for entity in (_entity("order_id", found) for found in find_order_ids(text))
+        if not _overlaps(entity, amount_spans)
+    ]
+    order_spans = [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in order_ids]
+    kept = [
+        entity
+        for entity in others
+        if entity.get(ENTITY_ATTRIBUTE_TYPE) not in REPLACED and not _overlaps(entity, order_spans)
+    ]
+    return sorted([*kept, *order_ids, *amounts], key=lambda e: e.get(ENTITY_ATTRIBUTE_START, 0))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class DetailExtractor(GraphComponent, EntityExtractorMixin):
+    """Order numbers and amounts by shape and context (bot/nlu/details.py)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> DetailExtractor:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            entities = details_entities(message.get(TEXT) or "", message.get(ENTITIES) or [])
+            message.set(ENTITIES, entities, add_to_output=True)
+        return messages
