@@ -17,7 +17,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 .DEFAULT_GOAL := help
 WIDGET_STAMP := widget/node_modules/.installed-$(shell cksum < widget/package-lock.json | cut -d' ' -f1)
 WIDGET_SOURCES := $(wildcard widget/src/*.ts bot/console/src/*.ts) widget/build.mjs
-.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories eval test-nlu test-widget widget browser screenshots bench bench-gateway bench-handoff bench-nlu agents clean
+.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories eval eval-nlu test-nlu test-widget widget browser screenshots bench bench-gateway bench-handoff bench-nlu agents clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -95,6 +95,9 @@ test-stories: model ## the dialogue's test stories (rasa test --fail-on-predicti
 
 eval: model widget ## hold the conversation test set (tests/conversations/) against the real stack; score table in reports/eval.md (ARGS="--strict")
 	@$(PY) -m tests.conversations.run $(ARGS)
+
+eval-nlu: model ## the model against the held-out messages (tests/nlu_eval/messages/): complaint F1, categories, person requests, order ids; reports/eval-nlu.md (ARGS="--strict")
+	@$(PY) -m tests.nlu_eval.run $(ARGS)
 
 test: lint validate model test-widget browser ## everything: lint, validation, widget, unit, story, end-to-end and browser tests
 	@$(PY) -m pytest tests -q

@@ -78,6 +78,35 @@ DENIALS: dict[str, re.Pattern[str]] = {
         r"|\b(?:not|isn'?t|wasn'?t)\s+(?:faulty|defective)\b",
         re.IGNORECASE,
     ),
+    "lost_parcel": re.compile(
+        r"\b(?:not|isn'?t|wasn'?t|never)\s+(?:\w+\s+)?lost\b"
+        rf"|\b{_ARRIVED_FINE}"
+        r"|\bi (?:got|have|received|'ve got) (?:it|them|the parcel|the package|my order)\b",
+        re.IGNORECASE,
+    ),
+    "missing_item": re.compile(
+        r"\b(?:nothing|not anything) (?:is|was) missing\b"
+        r"|\b(?:everything|it all|all of it) (?:is|was) (?:there|in the box|included)\b",
+        re.IGNORECASE,
+    ),
+    "not_as_described": re.compile(
+        r"\b(?:the )?quality (?:is|was) (?:fine|good|great|ok|okay)\b"
+        r"|\b(?:it'?s|it is|it was) (?:just )?as (?:described|pictured|advertised)\b",
+        re.IGNORECASE,
+    ),
+    "subscription_charge": re.compile(
+        r"\bnot (?:about )?(?:a |the |my )?(?:subscription|renewal|membership)\b",
+        re.IGNORECASE,
+    ),
+    "price_not_applied": re.compile(
+        r"\bnot (?:about )?(?:a |the |my )?(?:discount|promo|voucher|code|coupon)\b"
+        r"|\bthe (?:discount|code) (?:worked|was applied)\b",
+        re.IGNORECASE,
+    ),
+    "delivery_experience": re.compile(
+        r"\b(?:the )?(?:driver|courier) (?:was|is) (?:fine|nice|lovely|polite|great)\b",
+        re.IGNORECASE,
+    ),
 }
 """Phrases that deny a category ("it's not late", "arrived in one piece")."""
 

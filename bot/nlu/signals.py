@@ -32,7 +32,7 @@ NoLanguage = Literal["markup", "code", "emoji", "symbols", "mash"]
 # --- a request for a person ------------------------------------------------------------
 
 _SOMEONE = (
-    r"(?:a |an |the |some |your |one of your |to a |to an )?"
+    r"(?:a |an |the |some |your |ur |one of your |to a |to an )?"
     r"(?:real |actual |live |human |proper |real life |real-life |flesh and blood )?"
     r"(?:human(?: being)?s?|person|people|some(?:one|body)(?: real)?|agent|representative|rep"
     r"|operator|manager|supervisor|colleague|member of (?:staff|your team|the team)|staff member"
@@ -58,7 +58,23 @@ PERSON_REQUEST = re.compile(
     + r"\b"
     + _NOT_FOR_CHAT
     + r"|^\W*(?:a\s+)?(?:real\s+|live\s+)?(?:human|agent|representative|operator|person"
-    r"|manager|supervisor)s?\W*(?:please|pls|plz|now|asap)?\W*$",
+    r"|manager|supervisor)s?\W*(?:please|pls|plz|now|asap)?\W*$"
+    # "... HUMAN PLEASE", "agent now!!"
+    r"|\b(?:human|agent|representative|operator|supervisor)s?[\s,!.]+(?:please|pls|plz|now|asap)\b"
+    # a call back: "can someone call me", "have somebody ring me back", "I want a callback"
+    r"|\b(?:some(?:one|body)|a person|an agent|a manager|a human|you guys|you)\s+"
+    r"(?:to\s+|can\s+|could\s+|should\s+|please\s+|needs? to\s+|must\s+)?(?:call|ring|phone)\s+me\b"
+    r"|\b(?:call|ring|phone) me back\b"
+    r"|\b(?:want|need|like|request|requesting|arrange|get|have|book)\s+(?:a\s+)?"
+    r"(?:call ?back|phone call|call from (?:some(?:one|body)|a person|your team))\b"
+    # "escalate this", "transfer me", "put me through"
+    r"|\bescalat(?:e|ed|ing)\s+(?:this|it|my|the|me)\b|\bescalation\b"
+    r"|\b(?:transfer|put|patch)\s+me\s+(?:through|over|to)\b|\btransfer me\b"
+    # "not a bot", "sick of talking to a machine"
+    r"|\b(?:not|no more|instead of|rather than|sick of|tired of|fed up with|done with|enough of)"
+    r"\s+(?:talking to |chatting (?:to|with) |typing to |dealing with )?"
+    r"(?:a |the |this |your |some )?(?:stupid |useless |automated |bloody )?"
+    r"(?:bot|robot|machine|chatbot|computer|ai|auto-?reply)\b",
     re.IGNORECASE,
 )
 

@@ -134,3 +134,18 @@ def test_a_wrong_colour_is_restated_with_both_colours():
     assert case_summary(RULES, ["wrong_item"], details) == (
         "The customer received a pink one instead of order #39021 (the black one)."
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "denied"),
+    [
+        ("no, nothing was missing, it was late", "missing_item"),
+        ("the driver was fine, it's the damage", "delivery_experience"),
+        ("it's not about a subscription", "subscription_charge"),
+        ("the code worked, I was charged twice", "price_not_applied"),
+        ("it's not lost, it's late", "lost_parcel"),
+        ("the quality is fine, it's the wrong size", "not_as_described"),
+    ],
+)
+def test_the_new_categories_can_be_denied(text, denied):
+    assert denied in denied_categories(text)

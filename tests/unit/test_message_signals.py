@@ -23,6 +23,15 @@ from bot.nlu.signals import (
         "human please",
         "Can I talk to your manager?",
         "put me through to someone from billing",
+        "my parcel is late, HUMAN PLEASE",
+        "can someone call me about this",
+        "have somebody ring me back tomorrow",
+        "I want a callback",
+        "please escalate this",
+        "transfer me to billing",
+        "I'm sick of talking to a bot",
+        "speak to ur manager",
+        "agent now!!",
     ],
 )
 def test_a_request_for_a_person_is_found_anywhere_in_a_message(text):
@@ -36,6 +45,11 @@ def test_a_request_for_a_person_is_found_anywhere_in_a_message(text):
         "I need a person to sign for the parcel",
         "Does the TV support HDMI 2.1?",
         "the delivery person left it outside",
+        "do your staff work weekends?",
+        "I want someone to collect it",
+        "I need someone to come and fix it",
+        "is this a bot?",
+        "the courier called me at 6am",
     ],
 )
 def test_people_mentioned_without_asking_for_one_are_not_a_request(text):
