@@ -36,10 +36,11 @@ def test_a_complaint_starting_with_no_is_not_a_denial(text):
     assert not opens_with_denial(text)
 
 
-def test_arrived_fine_and_not_late_denies_late_delivery_and_damage():
+def test_arrived_fine_and_not_late_denies_late_delivery_damage_and_loss():
     assert denied_categories("No. It arrived fine and it's not late") == [
         "late_delivery",
         "damaged_item",
+        "lost_parcel",
     ]
 
 
