@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.business import BusinessRules, Category, Fix
-from bot.nlu.details import find_amounts, is_percentage, number_value
+from bot.nlu.details import find_amounts, is_percentage, money_value
 
 _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _PART_SEPARATORS = re.compile(
@@ -37,7 +37,7 @@ def parse_money(texts: Iterable[str]) -> float | None:
     for text in texts:
         for found in find_amounts(text):
             if not is_percentage(found.value):
-                return number_value(found.value)
+                return money_value(found.value)
     return None
 
 

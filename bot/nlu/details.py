@@ -133,7 +133,7 @@ _NUMBER = (
     r"|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?"  # 1.299,00
     r"|\d+(?:[.,]\d{1,2})?"  # 40 / 12.99 / 12,50
 )
-_CURRENCY_WORD = r"dollars?|bucks|quid|pounds?|euros?|usd|eur|gbp|cad|aud"
+_CURRENCY_WORD = r"dollars?|bucks|quid|pounds?|euros?|usd|eur|gbp|cad|aud|pence|cents?|p"
 _AMOUNT = re.compile(
     rf"(?:[$€£]\s?(?:{_NUMBER})(?:\s?(?:k|m)\b)?)"
     rf"|(?:\b(?:usd|eur|gbp|cad|aud)\s?(?:{_NUMBER})\b)"
@@ -165,3 +165,14 @@ def number_value(written: str) -> float | None:
 
 def is_percentage(written: str) -> bool:
     return bool(re.search(r"%|percent|per cent", written, re.IGNORECASE))
+
+
+_SUBUNIT = re.compile(r"\d\s?(?:p|pence|cents?)$", re.IGNORECASE)
+
+
+def money_value(written: str) -> float | None:
+    """The amount in the currency's main unit: ``"80p"`` and ``"80 cents"`` → 0.8."""
+    value = number_value(written)
+    if value is not None and _SUBUNIT.search(written.strip()):
+        return round(value / 100, 2)
+    return value

@@ -7,7 +7,13 @@ import pytest
 
 from bot.complaints import normalise_order_id
 from bot.nlu.detail_extractor import details_entities
-from bot.nlu.details import find_amounts, find_order_ids, is_percentage, number_value
+from bot.nlu.details import (
+    find_amounts,
+    find_order_ids,
+    is_percentage,
+    money_value,
+    number_value,
+)
 
 
 def order_ids(text: str) -> list[str]:
@@ -166,3 +172,9 @@ def test_an_entity_inside_an_order_number_is_dropped() -> None:
     text = "order A7X-99231 is late"
     inside = [{"entity": "waited", "start": 6, "end": 9, "value": "A7X"}]
     assert [e["entity"] for e in details_entities(text, inside)] == ["order_id"]
+
+
+@pytest.mark.parametrize(("written", "value"), [("80p", 0.8), ("50 cents", 0.5), ("£4", 4.0)])
+def test_pence_and_cents_are_worth_a_hundredth(written: str, value: float) -> None:
+    assert amounts(f"they took {written} extra") == [written]
+    assert money_value(written) == pytest.approx(value)
