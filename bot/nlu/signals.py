@@ -32,16 +32,17 @@ NoLanguage = Literal["markup", "code", "emoji", "symbols", "mash"]
 # --- a request for a person ------------------------------------------------------------
 
 _SOMEONE = (
-    r"(?:a |an |the |some |your |ur |one of your |to a |to an )?"
+    r"(?:a |an |the |some |your |ur |her |his |their |one of your |to a |to an )?"
     r"(?:real |actual |live |human |proper |real life |real-life |flesh and blood )?"
     r"(?:human(?: being)?s?|person|people|some(?:one|body)(?: real)?|agent|representative|rep"
     r"|operator|manager|supervisor|colleague|member of (?:staff|your team|the team)|staff member"
     r"|customer (?:service|support|care)(?: rep| agent| person| team)?|team member|advisor"
     r"|adviser|humn|persn|hooman)"
+    r"(?: senior| in charge| from (?:your |the )?\w+(?: team)?)?"
 )
 _NOT_FOR_CHAT = (
     r"(?!\s+(?:to|who|that)\s+(?:sign|collect|deliver|pick|be home|be there|carry|install"
-    r"|assemble|fix|repair|come|visit|measure|set))"
+    r"|assemble|fix|repair|come|visit|measure|set|put it right|sort (?:it|this)|make it right))"
 )
 PERSON_REQUEST = re.compile(
     r"\b(?:speak|talk|chat|get through)\s+(?:to|with)\s+" + _SOMEONE + r"\b"
@@ -60,9 +61,14 @@ PERSON_REQUEST = re.compile(
     + r"|^\W*(?:a\s+)?(?:real\s+|live\s+)?(?:human|agent|representative|operator|person"
     r"|manager|supervisor)s?\W*(?:please|pls|plz|now|asap)?\W*$"
     # "... HUMAN PLEASE", "agent now!!"
-    r"|\b(?:human|agent|representative|operator|supervisor)s?[\s,!.]+(?:please|pls|plz|now|asap)\b"
+    r"|\b(?:(?:real|actual|live) (?:person|human)|human|agent|representative|operator|supervisor)s?"
+    r"[\s,!.]+(?:please|pls|plz|now|asap)\b"
+    r"|\bcan (?:a|an|one of your) (?:staff member|member of staff|person|human|agent) help\b"
+    r"|\bsome(?:one|body)(?: senior| real| from (?:your |the )?\w+(?: team)?)? (?:to |can |could |"
+    r"should |please |needs? to |must )?(?:contact me|get in touch|get back to me|email me)\b"
     # a call back: "can someone call me", "have somebody ring me back", "I want a callback"
-    r"|\b(?:some(?:one|body)|a person|an agent|a manager|a human|you guys|you)\s+"
+    r"|\b(?:some(?:one|body)(?: senior| real| from (?:your |the )?\w+(?: team)?)?|a person"
+    r"|an agent|a manager|a human|you guys|you)\s+"
     r"(?:to\s+|can\s+|could\s+|should\s+|please\s+|needs? to\s+|must\s+)?(?:call|ring|phone)\s+me\b"
     r"|\b(?:call|ring|phone) me back\b"
     r"|\b(?:want|need|like|request|requesting|arrange|get|have|book)\s+(?:a\s+)?"
@@ -79,9 +85,21 @@ PERSON_REQUEST = re.compile(
 )
 
 
+_REPORTED = re.compile(
+    r"\b(?:promised|promises|said(?! i\b)|says(?! i\b)|told me|supposed to|going to|meant to"
+    r"|would|he'?d|she'?d|they'?d|never|didn'?t|did not|last time|already|kept saying)\b"
+    r"[^.!?]{0,30}$",
+    re.IGNORECASE,
+)
+"""What someone else said or did ("the manager promised to call me back"), not an ask."""
+
+
 def asks_for_person(text: str) -> bool:
-    """Whether the message asks for a person anywhere in it."""
-    return bool(PERSON_REQUEST.search(text))
+    """Whether the message asks for a person anywhere in it; not a report of what someone
+    promised or did ("the agent said he'd escalate it")."""
+    return any(
+        not _REPORTED.search(text[: match.start()]) for match in PERSON_REQUEST.finditer(text)
+    )
 
 
 # --- abuse aimed at people ----------------------------------------------------------------

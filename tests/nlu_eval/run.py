@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -83,7 +84,11 @@ def read(parsed: dict[str, Any], known: Sequence[str], parse_ms: float) -> Readi
 
 async def read_all(model: Path, messages: Sequence[HeldOutMessage]) -> list[Reading]:
     from rasa.core.agent import Agent  # TensorFlow loads only when run
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_logging_and_warnings(logging.ERROR)
+    configure_structlog(logging.ERROR)
     agent = Agent.load(str(model))
     known = list(load_business_rules(BUSINESS_PATH).categories)
     await agent.parse_message("hello")  # the first parse builds the graph's caches
@@ -161,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"No model at {arguments.model}: run `make model` first.", file=sys.stderr)
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    logging.disable(logging.WARNING)
+    warnings.filterwarnings("ignore")
     print(f"Reading {len(messages)} held-out messages with {arguments.model.name}...",
           file=sys.stderr)  # fmt: skip
     started = time.monotonic()

@@ -32,6 +32,11 @@ from bot.nlu.signals import (
         "I'm sick of talking to a bot",
         "speak to ur manager",
         "agent now!!",
+        "it doesnt work at all, real person please",
+        "can someone senior call me?",
+        "can someone from billing contact me",
+        "I want to talk to her manager",
+        "I said I want to speak to a manager",
     ],
 )
 def test_a_request_for_a_person_is_found_anywhere_in_a_message(text):
@@ -50,6 +55,9 @@ def test_a_request_for_a_person_is_found_anywhere_in_a_message(text):
         "I need someone to come and fix it",
         "is this a bot?",
         "the courier called me at 6am",
+        "the manager promised to call me back the same day",
+        "the agent said he'd escalate my complaint, he clearly never did",
+        "i just want someone to put it right",
     ],
 )
 def test_people_mentioned_without_asking_for_one_are_not_a_request(text):
@@ -151,7 +159,7 @@ def test_a_no_with_a_correction_is_a_denial_with_what_it_denies():
         "No. It arrived fine and it's not late", "complain_late_delivery", 0.8
     )
     assert intent == "deny"
-    assert found["denied"] == ["late_delivery", "damaged_item"]
+    assert found["denied"] == ["late_delivery", "damaged_item", "lost_parcel"]
 
 
 def test_a_rant_the_classifier_could_not_place_is_venting():
