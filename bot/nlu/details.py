@@ -133,12 +133,13 @@ _NUMBER = (
     r"|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?"  # 1.299,00
     r"|\d+(?:[.,]\d{1,2})?"  # 40 / 12.99 / 12,50
 )
-_CURRENCY_WORD = r"dollars?|bucks|quid|pounds?|euros?|usd|eur|gbp|cad|aud|pence|cents?|p"
+_CURRENCY_WORD = r"dollars?|bucks|quid|pounds?|euros?|usd|eur|gbp|cad|aud|pence|cents?"
 _AMOUNT = re.compile(
     rf"(?:[$€£]\s?(?:{_NUMBER})(?:\s?(?:k|m)\b)?)"
     rf"|(?:\b(?:usd|eur|gbp|cad|aud)\s?(?:{_NUMBER})\b)"
     rf"|(?:\b(?:{_NUMBER})\s?(?:[€£$]|(?:{_CURRENCY_WORD})\b))"
-    rf"|(?:\b\d{{1,3}}(?:[.,]\d{{1,2}})?\s?(?:%|percent\b|per cent\b))",
+    rf"|(?:\b\d{{1,3}}(?:[.,]\d{{1,2}})?\s?(?:%|percent\b|per cent\b))"
+    r"|(?:\b\d{1,2}p\b)",  # pence: "80p" (never "720p", a screen)
     re.IGNORECASE,
 )
 _VALUE = re.compile(_NUMBER)

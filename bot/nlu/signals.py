@@ -34,7 +34,7 @@ NoLanguage = Literal["markup", "code", "emoji", "symbols", "mash"]
 _SOMEONE = (
     r"(?:a |an |the |some |your |ur |her |his |their |one of your |to a |to an )?"
     r"(?:real |actual |live |human |proper |real life |real-life |flesh and blood )?"
-    r"(?:human(?: being)?s?|person|people|some(?:one|body)(?: real)?|agent|representative|rep"
+    r"(?:human(?: being)?s?|person|people|(?:some|any)(?:one|body)(?: real)?|agent|representative|rep"
     r"|operator|manager|supervisor|colleague|member of (?:staff|your team|the team)|staff member"
     r"|customer (?:service|support|care)(?: rep| agent| person| team)?|team member|advisor"
     r"|adviser|humn|persn|hooman)"
@@ -88,7 +88,7 @@ PERSON_REQUEST = re.compile(
 _REPORTED = re.compile(
     r"\b(?:promised|promises|said(?! i\b)|says(?! i\b)|told me|supposed to|going to|meant to"
     r"|would|he'?d|she'?d|they'?d|never|didn'?t|did not|last time|already|kept saying)\b"
-    r"[^.!?]{0,30}$",
+    r"[^.!?,;…]{0,30}$",
     re.IGNORECASE,
 )
 """What someone else said or did ("the manager promised to call me back"), not an ask."""
