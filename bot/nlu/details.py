@@ -17,10 +17,12 @@ import re
 from dataclasses import dataclass
 
 _ID_BODY = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+){0,4}"
-_ID_CANDIDATE = re.compile(rf"(?<![\w$€£.,/:+-])(#\s?)?({_ID_BODY})(?![\w]|[.,/:]\d|-\w)")
+_ID_CANDIDATE = re.compile(
+    rf"(?:(?<=\bno\.)|(?<![\w$€£.,/:+-]))(#\s?)?({_ID_BODY})(?![\w]|[.,/:]\d|-\w)", re.IGNORECASE
+)
 
 _ORDER_WORDS = (
-    r"order(?:\s+(?:no\.?|num(?:ber)?|id|ref(?:erence)?|#))?",
+    r"(?:order|ordr|oder|ordre)(?:\s+(?:no\.?|num(?:ber)?|id|ref(?:erence)?|#))?",
     r"purchase(?:\s+(?:no\.?|num(?:ber)?|id))?",
     r"booking(?:\s+(?:no\.?|num(?:ber)?|ref(?:erence)?|id|code))?",
     r"reservation(?:\s+(?:no\.?|num(?:ber)?|code))?",
@@ -49,7 +51,8 @@ _PHONE_CONTEXT = re.compile(
 )
 _POSTCODE_CONTEXT = re.compile(
     r"\b(?:zip|zip code|postcode|post code|postal code|address|street|st\.|road|rd\.?|"
-    r"avenue|ave|flat|apartment|apt|suite|house)\b[^.!?\n]{0,20}$",
+    r"avenue|ave|flat|apartment|apt|suite|house|delivered to|live in|lives in|living in"
+    r"|flight|train|coach|bus|gate|seat|room|platform|row)\b[^.!?\n]{0,20}$",
     re.IGNORECASE,
 )
 _QUANTITY_AFTER = re.compile(
@@ -70,6 +73,14 @@ _DATE_SHAPE = re.compile(
     r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{2,4}|\d{1,2}(?:st|nd|rd|th))$", re.IGNORECASE
 )
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
+_MEASURE = re.compile(
+    r"^\d+(?:x\d+)+(?:cm|mm|m|in)?$"  # 160x230cm
+    r"|^\d+(?:cm|mm|kg|gb|tb|mb|ml|mah|w|v|hz|k|p|fps|mp|in|inch|l|g|lbs?|oz|ft)$",  # 128gb
+    re.IGNORECASE,
+)
+_FLIGHT = re.compile(r"^[A-Za-z]{2}\d{3,4}$")
+"""BA2490, FR8134: flight and train numbers look like this; an order number named as one
+("booking BA2490") still counts."""
 
 
 def _in_digit_run(before: str, after: str) -> bool:
@@ -94,12 +105,14 @@ def _is_order_shape(body: str, named: bool) -> bool:
     """Whether ``body`` looks like an order number; ``named`` when a word calls it one."""
     if not 4 <= len(body) <= 20 or _DATE_SHAPE.match(body) or (_YEAR.match(body) and not named):
         return False
+    if _MEASURE.match(body) or (_FLIGHT.match(body) and not named):
+        return False
     digits = _digit_count(body)
     letters = sum(ch.isalpha() for ch in body)
-    if digits == 0 or (letters and digits < 2):
+    if digits == 0:
         return False
     if named:
-        return digits >= 3 or (letters > 0 and digits >= 2)
+        return digits >= 3 or (letters > 0 and (digits >= 2 or len(body) >= 5))
     if _UK_POSTCODE.match(body):
         return False
     if letters:

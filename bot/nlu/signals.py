@@ -34,19 +34,27 @@ NoLanguage = Literal["markup", "code", "emoji", "symbols", "mash"]
 _SOMEONE = (
     r"(?:a |an |the |some |your |ur |her |his |their |one of your |to a |to an )?"
     r"(?:real |actual |live |human |proper |real life |real-life |flesh and blood )?"
-    r"(?:human(?: being)?s?|person|people|(?:some|any)(?:one|body)(?: real)?|agent|representative|rep"
-    r"|operator|manager|supervisor|colleague|member of (?:staff|your team|the team)|staff member"
+    r"(?:human(?: being)?s?|person|people|(?:some|any)(?:one|body)(?: real)?|agent|representative"
+    r"|rep|operator|manager|supervisor|colleague|member of (?:staff|your team|the team)"
+    r"|staff member"
     r"|customer (?:service|support|care)(?: rep| agent| person| team)?|team member|advisor"
-    r"|adviser|humn|persn|hooman)"
+    r"|adviser|humn|persn|hooman|humen|manger|supervisr|operater|boss|team leader"
+    r"|whoever(?:'s| is) in charge|(?:[a-z]+ )?(?:manager|supervisor))"
     r"(?: senior| in charge| from (?:your |the )?\w+(?: team)?)?"
 )
 _NOT_FOR_CHAT = (
     r"(?!\s+(?:to|who|that)\s+(?:sign|collect|deliver|pick|be home|be there|carry|install"
-    r"|assemble|fix|repair|come|visit|measure|set|put it right|sort (?:it|this)|make it right))"
+    r"|assemble|fix|repair|come|visit|measure|set)"
+    r"|\s+about\s+(?:becoming|supplying|stocking|selling|a job|jobs|working|a partnership"
+    r"|partnering|advertising|sponsor|an? (?:interview|article|story|feature)))"
 )
 PERSON_REQUEST = re.compile(
-    r"\b(?:speak|talk|chat|get through)\s+(?:to|with)\s+" + _SOMEONE + r"\b"
-    r"|\b(?:get|give|put|connect|transfer|pass|send|escalate|hand)\s+(?:me|this|us)\s+"
+    r"\b(?:speak|talk|chat|get through)\s+(?:to|with)\s+"
+    + _SOMEONE
+    + r"\b"
+    + _NOT_FOR_CHAT
+    + r"|\b(?:get|give|put|connect|transfer|pass|send|escalate|hand)\s+(?:me|this|us)\s+"
+    r"(?:thru\s+to\s+)?"
     r"(?:on\s+)?(?:to\s+|through\s+to\s+|with\s+|over\s+to\s+)?" + _SOMEONE + r"\b"
     r"|\b(?:want|need|would like|'d like|demand|prefer|rather have|rather deal with|asking for"
     r"|ask for)\s+(?:to\s+(?:speak|talk|chat)\s+(?:to|with)\s+)?"
@@ -67,14 +75,16 @@ PERSON_REQUEST = re.compile(
     r"|\bsome(?:one|body)(?: senior| real| from (?:your |the )?\w+(?: team)?)? (?:to |can |could |"
     r"should |please |needs? to |must )?(?:contact me|get in touch|get back to me|email me)\b"
     # a call back: "can someone call me", "have somebody ring me back", "I want a callback"
-    r"|\b(?:some(?:one|body)(?: senior| real| from (?:your |the )?\w+(?: team)?)?|a person"
-    r"|an agent|a manager|a human|you guys|you)\s+"
-    r"(?:to\s+|can\s+|could\s+|should\s+|please\s+|needs? to\s+|must\s+)?(?:call|ring|phone)\s+me\b"
+    r"|\b(?:you guys|you)\s+(?:to\s+|can\s+|could\s+|should\s+|please\s+|needs? to\s+|must\s+)?"
+    r"(?:call|ring|phone)\s+me\b"
     r"|\b(?:call|ring|phone) me back\b"
     r"|\b(?:want|need|like|request|requesting|arrange|get|have|book)\s+(?:a\s+)?"
     r"(?:call ?back|phone call|call from (?:some(?:one|body)|a person|your team))\b"
     # "escalate this", "transfer me", "put me through"
-    r"|\bescalat(?:e|ed|ing)\s+(?:this|it|my|the|me)\b|\bescalation\b"
+    r"|\bescalat(?:e|ed|ing|ion)\b"
+    r"|^\W*(?:please\s+|pls\s+|can you\s+)?(?:call|ring|phone) me\b"
+    r"|\bcall ?back\W*(?:please|pls|plz)\b"
+    r"|\bput (?:a|the|your|ur) (?:manager|supervisor|human|person|agent|boss) on\b"
     r"|\b(?:transfer|put|patch)\s+me\s+(?:through|over|to)\b|\btransfer me\b"
     # "not a bot", "sick of talking to a machine"
     r"|\b(?:not|no more|instead of|rather than|sick of|tired of|fed up with|done with|enough of)"
@@ -85,9 +95,35 @@ PERSON_REQUEST = re.compile(
 )
 
 
+_PERSON_ASKS = re.compile(
+    # "could a real human look at this", "please can someone real help"
+    r"\b(?:can|could|would|will|may|please|pls)\s+(?:please\s+)?(?:u\s+|you\s+)?"
+    + _SOMEONE
+    + r"\s+(?:please\s+)?(?:look|help|check|deal|handle|sort|review|call|ring|phone|contact"
+    r"|get back|take (?:a look|over)|pick (?:this|it) up|give me a (?:call|ring|bell))\b"
+    # "have a supervisor call me", "someone senior to ring us"
+    r"|" + _SOMEONE + r"\s+(?:to\s+|can\s+|could\s+|should\s+|please\s+|needs? to\s+|must\s+)?"
+    r"(?:call|ring|phone)\s+(?:me|us)\b"
+    # "I'd rather someone rang me"
+    r"|\b(?:rather|prefer|like|want)\s+(?:it\s+if\s+)?"
+    + _SOMEONE
+    + r"\s+(?:rang|called|phoned|contacted|rings|calls)\s+(?:me|us)\b"
+    # "a phone number for a real person", "get someone on the phone"
+    r"|\b(?:number|phone number|contact details?)\s+(?:for|of|to reach)\s+" + _SOMEONE + r"\b"
+    r"|\bget\s+" + _SOMEONE + r"\s+on\s+(?:the\s+)?(?:phone|line|this|here|chat)\b"
+    # "I'd like to discuss this with a member of your team"
+    r"|\b(?:discuss|take)\s+(?:this|it)\s+(?:up\s+)?with\s+" + _SOMEONE + r"\b",
+    re.IGNORECASE,
+)
+"""More ways of asking for a person, built on the same words for one."""
+_PROCESS_QUESTION = re.compile(
+    r"\b(?:do|does|would|will|should) (?:i|we|you)(?: (?:need|have) to)?\s+$", re.IGNORECASE
+)
+"""'Do I need to speak to someone to book?' asks how things work, not for a person."""
 _REPORTED = re.compile(
     r"\b(?:promised|promises|said(?! i\b)|says(?! i\b)|told me|supposed to|going to|meant to"
-    r"|would|he'?d|she'?d|they'?d|never|didn'?t|did not|last time|already|kept saying)\b"
+    r"|(?:he|she|they|it) would|he'?d|she'?d|they'?d|never|didn'?t|did not|last time|already"
+    r"|kept saying)\b"
     r"[^.!?,;…]{0,30}$",
     re.IGNORECASE,
 )
@@ -97,8 +133,11 @@ _REPORTED = re.compile(
 def asks_for_person(text: str) -> bool:
     """Whether the message asks for a person anywhere in it; not a report of what someone
     promised or did ("the agent said he'd escalate it")."""
+    matches = [*PERSON_REQUEST.finditer(text), *_PERSON_ASKS.finditer(text)]
     return any(
-        not _REPORTED.search(text[: match.start()]) for match in PERSON_REQUEST.finditer(text)
+        not _REPORTED.search(text[: match.start()])
+        and not _PROCESS_QUESTION.search(text[: match.start()])
+        for match in matches
     )
 
 
@@ -190,9 +229,49 @@ _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 _VOWELS = set("aeiouy")
 
 
+_TEXT_SPEAK = frozenset(
+    [
+        "plz",
+        "pls",
+        "plzz",
+        "thx",
+        "thnx",
+        "thnks",
+        "ty",
+        "brb",
+        "smh",
+        "tbh",
+        "ffs",
+        "wtf",
+        "hmm",
+        "hmmm",
+        "grr",
+        "grrr",
+        "shh",
+        "lmk",
+        "idk",
+        "rn",
+        "nvm",
+        "ppl",
+        "msg",
+        "txt",
+        "pmsl",
+        "hrs",
+        "mins",
+        "yrs",
+        "wk",
+        "wks",
+        "nxt",
+        "pwd",
+        "hw",
+    ]
+)
+"""Chat words without vowels that are not keyboard mash ("agent plz")."""
+
+
 def _is_mash(word: str) -> bool:
     lowered = word.lower()
-    if len(lowered) < 3 or not lowered.isascii():
+    if len(lowered) < 3 or not lowered.isascii() or lowered in _TEXT_SPEAK:
         return False
     consonant_run = max(len(run) for run in re.split(r"[aeiouy]+", lowered))
     return not (_VOWELS & set(lowered)) or consonant_run >= 5
@@ -292,6 +371,40 @@ _ENGLISH_WORDS = frozenset(
         "it's",
         "i'm",
         "i've",
+        "do",
+        "does",
+        "you",
+        "your",
+        "we",
+        "our",
+        "will",
+        "would",
+        "could",
+        "should",
+        "accept",
+        "take",
+        "want",
+        "need",
+        "just",
+        "there",
+        "here",
+        "from",
+        "about",
+        "they",
+        "them",
+        "which",
+        "who",
+        "any",
+        "if",
+        "or",
+        "but",
+        "so",
+        "at",
+        "by",
+        "up",
+        "out",
+        "all",
+        "been",
     ]
 )
 OTHER_LANGUAGE_MIN_CONFIDENCE = 0.45

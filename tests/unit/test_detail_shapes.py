@@ -49,6 +49,9 @@ def amounts(text: str) -> list[str]:
         ("invoice no 88213-A is wrong", "88213-A"),
         ("reservation code XK99182", "XK99182"),
         ("20-character id ABCDEFGHIJ1234567890 here", "ABCDEFGHIJ1234567890"),
+        ("No.00081234 - you sent someone else's order", "00081234"),
+        ("ordr 5512 never came", "5512"),
+        ("booking QXT7RM was cancelled", "QXT7RM"),
     ],
 )
 def test_an_order_number_of_each_shape_is_found_as_written(text: str, expected: str) -> None:
@@ -78,6 +81,11 @@ def test_an_order_number_of_each_shape_is_found_as_written(text: str, expected: 
         "it weighs 20000 grams",
         "the 15th of March",
         "5 days late",
+        "the description says 160x230cm, mine is 120x170",
+        "Flight BA2490 on 12 June",
+        "I paid for bags on FR8134 to Faro",
+        "tracking says delivered to 90210 but I live in 90211",
+        "the 128gb model",
         "it's been 3 weeks",
     ],
 )

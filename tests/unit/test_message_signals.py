@@ -37,6 +37,21 @@ from bot.nlu.signals import (
         "can someone from billing contact me",
         "I want to talk to her manager",
         "I said I want to speak to a manager",
+        "agent plz",
+        "escalate pls",
+        "call me",
+        "callback please",
+        "can I speak with the store manager",
+        "can i talk to ur boss",
+        "put the manager on",
+        "Could a real human look at this rather than an automated reply",
+        "I want this escalated to a manager.",
+        "Could a member of your team give me a call on 020 7946 0321?",
+        "I'd rather someone rang me to explain.",
+        "give me a phone number for a real person",
+        "can u get someone on the phone",
+        "I would like a call back from your team",
+        "i'd like to talk to whoever is in charge",
     ],
 )
 def test_a_request_for_a_person_is_found_anywhere_in_a_message(text):
@@ -56,8 +71,9 @@ def test_a_request_for_a_person_is_found_anywhere_in_a_message(text):
         "is this a bot?",
         "the courier called me at 6am",
         "the manager promised to call me back the same day",
+        "I'd like to talk to someone about becoming a supplier to your stores",
+        "do I need to speak to someone to book a group ticket?",
         "the agent said he'd escalate my complaint, he clearly never did",
-        "i just want someone to put it right",
     ],
 )
 def test_people_mentioned_without_asking_for_one_are_not_a_request(text):
