@@ -308,6 +308,9 @@ class ActionAskWhatWouldBeFair(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if asks_for_a_fix(tracker):
+            # "issue it now please": a no to the proposal that already says what is fair.
+            return await evaluate_fair_ask(dispatcher, tracker)
         handed_off = await hand_off_if_frustration_rising(dispatcher, tracker)
         if handed_off is not None:
             return handed_off

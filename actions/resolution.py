@@ -103,6 +103,9 @@ class ActionAcceptProposedFix(Action):
         if not categories:
             dispatcher.utter_message(response="utter_ask_what_happened")
             return []
+        if asks_for_a_fix(tracker):
+            # "please unlock it": a yes that names the fix it wants, maybe not the proposed one.
+            return await evaluate_fair_ask(dispatcher, tracker)
         rules = business_rules()
         fixes = [fix for fix in rules.category(categories[0]).fixes if not fix.needs_approval]
         proposed = tracker.get_slot("proposed_fix")

@@ -12,9 +12,9 @@ from actions.handoff import hand_off_if_frustration_rising, offer_human
 from actions.phrasing import say
 from actions.resolution import asks_for_a_fix, evaluate_fair_ask
 from actions.services import business_rules, frustration_meter
-from actions.tracker_reading import latest_text, signals, trailing_intent_count
+from actions.tracker_reading import latest_text, previous_intent, signals, trailing_intent_count
 from bot.complaints import INTENT_CATEGORIES
-from bot.nlu.signals import sounds_like_venting
+from bot.nlu.signals import is_shouted, sounds_like_venting
 
 NO_LANGUAGE_SEEN = {
     "markup": "That looks like code or markup rather than a message.",
@@ -106,6 +106,10 @@ class ActionHandleNluFallback(Action):
         if handed_off is not None:
             return handed_off
         text = latest_text(tracker)
+        after_venting = previous_intent(tracker) == "vent" and is_shouted(text)
+        if after_venting:
+            # "NOBODY EVER GETS BACK TO ME" after a rant: still venting, heard as venting.
+            return await ActionRespondToVent().run(dispatcher, tracker, domain)
         if sounds_like_venting(text) or frustration_meter().turn_score(text, None) >= SOUNDS_UPSET:
             # Never "I didn't understand" to someone who is upset: they are heard first.
             say(dispatcher, "acknowledge_vent")

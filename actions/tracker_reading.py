@@ -33,6 +33,14 @@ def latest_entity_values(tracker: Tracker, entity: str) -> list[str]:
     return values
 
 
+def previous_intent(tracker: Tracker) -> str | None:
+    """The intent of the user message before the latest one, if any."""
+    users = [event for event in tracker.events if event.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    return ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+
+
 def trailing_intent_count(tracker: Tracker, intent: str) -> int:
     """How many of the latest user messages in a row had this intent."""
     count = 0

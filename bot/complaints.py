@@ -43,7 +43,8 @@ PROBLEM_PHRASES: dict[str, str] = {
     "missing_item": "something was missing from {subject}",
     "not_as_described": "{subject} {isnt} as described",
     "price_not_applied": "the price or discount you expected wasn't applied to {subject}",
-    "subscription_charge": "you were charged for a subscription you didn't expect to pay for",
+    "subscription_charge": "you were charged for a subscription you didn't expect to pay for"
+    " ({subject})",
     "refund_not_received": "the refund for {subject} hasn't reached you",
     "delivery_experience": "the delivery of {subject} wasn't handled properly",
     "account_access": "you can't get into your account{email}",
@@ -74,6 +75,17 @@ class ComplaintDetails:
     """For a wrong item: the colour that arrived instead."""
 
 
+SUBSUMES: dict[str, tuple[str, ...]] = {
+    "refund_not_received": ("refund",),
+    "lost_parcel": ("late_delivery",),
+    "delivery_experience": ("service",),
+    "subscription_charge": ("billing",),
+    "price_not_applied": ("billing",),
+}
+"""A category that already says the other: a refund not received is a refund asked for,
+a lost parcel has not arrived, a rude driver is the delivery (not our staff)."""
+
+
 def categories_in_message(
     intent: str | None, problem_entities: Iterable[str], known: Iterable[str]
 ) -> list[str]:
@@ -92,7 +104,8 @@ def categories_in_message(
     for category in [*leading, *problems]:
         if category and category in known_set and category not in found:
             found.append(category)
-    return found
+    implied = {c for category in found for c in SUBSUMES.get(category, ())}
+    return [category for category in found if category not in implied]
 
 
 def merge_categories(earlier: Iterable[str], new: Iterable[str]) -> list[str]:

@@ -48,11 +48,18 @@ SIGNALS = "signals"
 UNSURE_BELOW = 0.6
 """A classifier confidence below this leaves room for the venting check."""
 DETAIL_ENTITIES = frozenset({"order_id", "problem", "product", "waited", "amount"})
-RESCUE_FROM = 0.3
+RESCUE_FROM = 0.2
 """A complaint intent the classifier ranked first with at least this confidence, in a
 message with details, is taken even though it fell short of the fallback threshold."""
 GUESS_FROM = 0.2
 """The least confidence at which a complaint intent is passed on as a guess."""
+CLASSIFIER_PERSON_TRUSTED_FROM = 0.9
+"""The classifier alone (no request for a person in the words) must be this sure."""
+ALTERNATIVE_FROM = 0.15
+"""The least confidence of the classifier's second intent to be taken instead."""
+STORY_WORDS = 6
+"""Details with a problem phrase in a message this long are a complaint, not an answer."""
+CATEGORY_INTENTS = {category: intent for intent, category in INTENT_CATEGORIES.items()}
 KEEPS_INTENT_ON_DENIAL = frozenset({"deny", "insult", "request_human", "affirm", "goodbye"})
 
 
@@ -63,13 +70,17 @@ def read_signals(
     runner_up: tuple[str, float] | None = None,
     entities: frozenset[str] = frozenset(),
     complaint_guesses: tuple[str, ...] = (),
+    problem_categories: tuple[str, ...] = (),
+    alternative: tuple[str, float] | None = None,
 ) -> tuple[str | None, dict[str, Any]]:
     """The intent a message should have (``None``: keep the classifier's) and its signals.
 
     ``runner_up`` is the classifier's likeliest real intent when it fell back,
     ``entities`` the names of the entities found in the message, and
     ``complaint_guesses`` the complaint intents it ranked with some confidence, likeliest
-    first (a correction or an insult that also complains says what about).
+    first (a correction or an insult that also complains says what about),
+    ``problem_categories`` the categories of the problem phrases in it, in order, and
+    ``alternative`` the classifier's likeliest intent after its first.
     """
     found: dict[str, Any] = {"classified_as": intent}
     if complaint_guesses:
@@ -96,6 +107,18 @@ def read_signals(
     if opens_with_denial(text):
         found["denial"] = True
         return (None if intent in KEEPS_INTENT_ON_DENIAL else "deny"), found
+    if intent == "request_human" and confidence < CLASSIFIER_PERSON_TRUSTED_FROM:
+        # Nobody asked for a person in words; "a replacement please" is an ask for a fix.
+        found["person_unconfirmed"] = True
+        if alternative and alternative[1] >= ALTERNATIVE_FROM:
+            return alternative[0], found
+        return DEFAULT_NLU_FALLBACK_INTENT_NAME, found
+    if intent == "inform" and problem_categories and len(text.split()) >= STORY_WORDS:
+        # "the bread in order 84451 was mouldy, it cost $3.80": a complaint told as details.
+        complaint = CATEGORY_INTENTS.get(problem_categories[0])
+        if complaint is not None:
+            found["complaint_from_details"] = True
+            return complaint, found
     has_details = bool(entities & DETAIL_ENTITIES)
     names_the_order = bool(entities & {"order_id", "problem", "product"})
     if intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and runner_up and has_details:
@@ -106,7 +129,10 @@ def read_signals(
             found["rescued_from_fallback"] = True
             return name, found
     unsure = intent == DEFAULT_NLU_FALLBACK_INTENT_NAME or confidence < UNSURE_BELOW
-    if unsure and not names_the_order and detect.sounds_like_venting(text):
+    rant = not names_the_order and detect.sounds_like_venting(text)
+    if rant and (unsure or intent in INTENT_CATEGORIES):
+        # A shouted rant with no order, item or problem named is heard first, whatever
+        # complaint the classifier guesses behind it.
         return "vent", found
     return None, found
 
@@ -164,13 +190,24 @@ class MessageSignals(GraphComponent, IntentClassifier):
                 if entry[INTENT_NAME_KEY] in INTENT_CATEGORIES
                 and float(entry[PREDICTED_CONFIDENCE_KEY]) >= GUESS_FROM
             )
+            entities = message.get(ENTITIES) or []
+            alternative = next(
+                (
+                    (str(entry[INTENT_NAME_KEY]), float(entry[PREDICTED_CONFIDENCE_KEY]))
+                    for entry in ranked
+                    if entry[INTENT_NAME_KEY] != classified.get(INTENT_NAME_KEY)
+                ),
+                None,
+            )
             intent, found = read_signals(
                 message.get(TEXT) or "",
                 classified.get(INTENT_NAME_KEY),
                 float(classified.get(PREDICTED_CONFIDENCE_KEY) or 0.0),
                 runner_up,
-                frozenset(str(e.get("entity")) for e in message.get(ENTITIES) or []),
+                frozenset(str(e.get("entity")) for e in entities),
                 guesses,
+                tuple(str(e.get("value")) for e in entities if e.get("entity") == "problem"),
+                alternative,
             )
             message.set(SIGNALS, found, add_to_output=True)
             if intent is not None and intent != classified.get(INTENT_NAME_KEY):

@@ -439,7 +439,8 @@ def other_language(text: str) -> str | None:
     non_latin = any(not word.isascii() and not _latin(word) for word in words)
     if len(words) < 3 and not non_latin:
         return None
-    if sum(word in _ENGLISH_WORDS for word in words) >= 2 or any(_is_mash(w) for w in words):
+    english = sum(word in _ENGLISH_WORDS for word in words)
+    if english >= max(2, len(words) // 4) or any(_is_mash(w) for w in words):
         return None  # English words in it, or mash ("zzkq fnarp blee") that no language has
     values = _detector().compute_language_confidence_values(text)
     if not values:
@@ -477,3 +478,11 @@ def sounds_like_venting(text: str) -> bool:
         return False
     shouted = len(_SHOUTED_WORD.findall(text))
     return shouted * 3 >= len(words) or text.count("!") >= 3 or "!!" in text
+
+
+def is_shouted(text: str) -> bool:
+    """Most of the message's words in capitals, or a run of exclamation marks ("AND DON'T
+    TELL ME TO WAIT AGAIN", "unbelievable!!!"), however short."""
+    words = _WORDS.findall(text)
+    shouted = len(_SHOUTED_WORD.findall(text))
+    return bool(words) and (shouted * 2 >= len(words) or "!!" in text)
