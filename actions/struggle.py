@@ -12,7 +12,13 @@ from actions.handoff import hand_off_if_frustration_rising, offer_human
 from actions.phrasing import say
 from actions.resolution import asks_for_a_fix, evaluate_fair_ask
 from actions.services import business_rules, frustration_meter
-from actions.tracker_reading import latest_text, previous_intent, signals, trailing_intent_count
+from actions.tracker_reading import (
+    latest_intent,
+    latest_text,
+    previous_intent,
+    signals,
+    trailing_intent_count,
+)
 from bot.complaints import INTENT_CATEGORIES
 from bot.nlu.signals import is_shouted, sounds_like_venting
 
@@ -30,6 +36,20 @@ SOUNDS_UPSET = 0.5
 DomainDict = dict[str, Any]
 
 MOST_CATEGORY_BUTTONS = 3
+
+
+def venting_turns(tracker: Tracker) -> int:
+    """How many of the latest messages in a row were venting; the latest counts when the
+    bot could not place it and it is shouted after a vent ("AND DON'T TELL ME TO WAIT")."""
+    if latest_intent(tracker) == "vent":
+        return trailing_intent_count(tracker, "vent")
+    users = [e for e in tracker.events if e.get("event") == "user"][:-1]
+    before = 0
+    for event in reversed(users):
+        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != "vent":
+            break
+        before += 1
+    return before + 1
 
 
 def likeliest_categories(intents: list[str]) -> list[str]:
@@ -63,7 +83,7 @@ class ActionRespondToVent(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         patience = business_rules().vent_turns_before_offering_human
-        if trailing_intent_count(tracker, "vent") > patience:
+        if venting_turns(tracker) > patience:
             return offer_human(dispatcher, tracker, "venting")
         handed_off = await hand_off_if_frustration_rising(dispatcher, tracker)
         if handed_off is not None:

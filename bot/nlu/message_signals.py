@@ -120,16 +120,17 @@ def read_signals(
             found["complaint_from_details"] = True
             return complaint, found
     has_details = bool(entities & DETAIL_ENTITIES)
-    names_the_order = bool(entities & {"order_id", "problem", "product"})
-    if intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and runner_up and has_details:
+    tells_a_story = len(text.split()) >= STORY_WORDS
+    if intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and runner_up and (has_details or tells_a_story):
         name, score = runner_up
         if name in INTENT_CATEGORIES and score >= RESCUE_FROM:
-            # An unsure complaint with an order number or a problem phrase in it is still
-            # that complaint ("my shopping came 3 hours late!! order 61730").
+            # An unsure complaint with an order number or a problem phrase in it, or told at
+            # some length, is still that complaint ("my shopping came 3 hours late!! order
+            # 61730"); a short one gets the clarifying question instead.
             found["rescued_from_fallback"] = True
             return name, found
     unsure = intent == DEFAULT_NLU_FALLBACK_INTENT_NAME or confidence < UNSURE_BELOW
-    rant = not names_the_order and detect.sounds_like_venting(text)
+    rant = not (entities & {"order_id", "product"}) and detect.sounds_like_venting(text)
     if rant and (unsure or intent in INTENT_CATEGORIES):
         # A shouted rant with no order, item or problem named is heard first, whatever
         # complaint the classifier guesses behind it.

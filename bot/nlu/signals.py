@@ -161,7 +161,11 @@ _ABOUT_YOU = re.compile(
     r"|\b(?:your|the|these|those)\s+(?:[a-z]+\s+){0,2}(?:staff|agents?|employees|people|team"
     r"|workers|reps|drivers?|couriers?|guys|lot)\s+(?:are|is|were|r)\s+"
     rf"(?:{_INTENSIFIERS}\s+){{0,3}}{_SAID_ABOUT}"
-    r"|\b([a-z]+)\s+(?:bot|robot|machine|chatbot|staff|agents|company)\b",
+    r"|\b([a-z]+)\s+(?:bot|robot|machine|chatbot|staff|agents|company)\b"
+    # "the two delivery guys who brought my wardrobe were rude apes"
+    r"|\b(?:staff|agents?|employees|team|workers|reps|drivers?|couriers?|guys|men|lads)\b"
+    r"[^.!?]{0,40}?\b(?:are|were)\s+"
+    rf"(?:{_INTENSIFIERS}\s+){{0,3}}{_SAID_ABOUT}",
     re.IGNORECASE,
 )
 _NOT_INSULTS = frozenset(
@@ -177,6 +181,8 @@ _INSULTS = frozenset(
     {
         "useless", "incompetent", "clown", "clowns", "liars", "thieves", "crooks", "brainless",
         "worthless", "clueless", "morons", "idiots", "imbeciles", "scammers", "pathetic",
+        "brain", "braindead", "apes", "animals", "monkeys", "muppets", "donkeys", "dimwits",
+        "cretins", "losers", "halfwits",
     }
 )  # fmt: skip
 """Insults the classifier scores below its threshold on their own."""
