@@ -8,13 +8,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.complaint import ActionRestateComplaint
 from actions.handoff import hand_off_if_frustration_rising, offer_human
 from actions.phrasing import say
 from actions.resolution import asks_for_a_fix, evaluate_fair_ask
 from actions.services import business_rules, frustration_meter
 from actions.tracker_reading import (
+    latest_entity_values,
     latest_intent,
     latest_text,
+    open_categories,
     previous_intent,
     signals,
     trailing_intent_count,
@@ -36,6 +39,12 @@ SOUNDS_UPSET = 0.5
 DomainDict = dict[str, Any]
 
 MOST_CATEGORY_BUTTONS = 3
+CORRECTING_STAGES = frozenset({"complaint_restated", "correcting"})
+CORRECTABLE = ("order_id", "product", "colour", "size", "amount", "problem")
+
+
+def names_a_detail(tracker: Tracker) -> bool:
+    return any(latest_entity_values(tracker, name) for name in CORRECTABLE)
 
 
 def venting_turns(tracker: Tracker) -> int:
@@ -119,9 +128,14 @@ class ActionHandleNluFallback(Action):
         if found.get("language"):
             say(dispatcher, "other_language")
             return offer_human(dispatcher, tracker, "other_language")
-        if asks_for_a_fix(tracker):
-            # "please unlock it" after a proposal: short, but it names the fix.
+        stage = tracker.get_slot("dialogue_stage")
+        if asks_for_a_fix(tracker) or (stage == "fair_ask_requested" and open_categories(tracker)):
+            # "please unlock it" after a proposal: short, but it names the fix; after "what
+            # would be fair?", whatever the answer is, it is the fair ask (clarified if vague).
             return await evaluate_fair_ask(dispatcher, tracker)
+        if stage in CORRECTING_STAGES and names_a_detail(tracker):
+            # "it's the wireless mouse, not a charger": a correction the classifier missed.
+            return await ActionRestateComplaint().run(dispatcher, tracker, domain)
         handed_off = await hand_off_if_frustration_rising(dispatcher, tracker)
         if handed_off is not None:
             return handed_off

@@ -104,9 +104,12 @@ def standing_details(tracker: Tracker) -> dict[str, str]:
 
 
 def amount_in_question(tracker: Tracker) -> float | None:
-    """The money the complaint is about, as the customer said it (``amount`` slot)."""
+    """The money the complaint is about, as the customer said it (``amount`` slot), or
+    said in the latest message ("issue the refund now, it was $29") when none was before."""
     amount = complaint_details(tracker).amount
-    return parse_money([amount]) if amount else None
+    if amount:
+        return parse_money([amount])
+    return parse_money(latest_entity_values(tracker, "amount"))
 
 
 def open_categories(tracker: Tracker) -> list[str]:

@@ -130,7 +130,7 @@ def read_signals(
             found["rescued_from_fallback"] = True
             return name, found
     unsure = intent == DEFAULT_NLU_FALLBACK_INTENT_NAME or confidence < UNSURE_BELOW
-    rant = not (entities & {"order_id", "product"}) and detect.sounds_like_venting(text)
+    rant = "order_id" not in entities and detect.sounds_like_venting(text)
     if rant and (unsure or intent in INTENT_CATEGORIES):
         # A shouted rant with no order, item or problem named is heard first, whatever
         # complaint the classifier guesses behind it.
