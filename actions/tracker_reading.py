@@ -74,11 +74,16 @@ def complaint_details(tracker: Tracker) -> ComplaintDetails:
 
 
 def _size(value: str | None) -> str | None:
-    """``"size M"`` → ``"M"`` (the restatement says "in size M")."""
+    """``"size m"`` → ``"M"`` (the restatement says "in size M"); ``"Medium"`` → ``"medium"``
+    and ``"waist 32"`` as they are (it says "in medium", "in waist 32")."""
     if value is None:
         return None
     bare = value.strip()
-    return bare[5:].strip().upper() if bare.lower().startswith("size ") else bare.upper()
+    if bare.lower().startswith("size "):
+        return bare[5:].strip().upper()
+    if bare.lower().startswith(("waist", "uk", "eu", "us")):
+        return bare
+    return bare.lower() if len(bare) > 4 or " " in bare else bare.upper()
 
 
 def signals(tracker: Tracker) -> dict[str, Any]:
@@ -100,6 +105,9 @@ def standing_details(tracker: Tracker) -> dict[str, str]:
     if ordered and received and ordered != received:
         found["colour"] = ordered
         found["received_colour"] = received
+    ordered_size, received_size = ordered_and_received(text, latest_entity_values(tracker, "size"))
+    if ordered_size and received_size and ordered_size != received_size:
+        found["size"] = ordered_size  # "bought in medium, turned up as a small"
     return found
 
 

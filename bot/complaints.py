@@ -144,7 +144,10 @@ def describe_product(details: ComplaintDetails) -> str | None:
     if not (details.product or details.colour or details.size):
         return None
     words = " ".join(word for word in (details.colour, details.product or "one") if word)
-    return f"{words} in size {details.size}" if details.size else words
+    if not details.size:
+        return words
+    spelled = details.size[:1].islower() or " " in details.size  # "medium", "waist 32"
+    return f"{words} in {details.size}" if spelled else f"{words} in size {details.size}"
 
 
 def describe_subject(details: ComplaintDetails) -> str:

@@ -1,4 +1,4 @@
-"""Sets the ``order_id`` and ``amount`` entities from bot/nlu/details.py.
+"""Sets the ``order_id``, ``amount`` and ``size`` entities from bot/nlu/details.py.
 
 Runs after Rasa's RegexEntityExtractor and replaces what its regexes found for these
 two entities: a regex cannot tell an order number from a phone number, postcode or
@@ -25,9 +25,9 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.details import Found, find_amounts, find_order_ids
+from bot.nlu.details import Found, find_amounts, find_order_ids, find_sizes
 
-REPLACED = frozenset({"order_id", "amount"})
+REPLACED = frozenset({"order_id", "amount", "size"})
 
 
 def _entity(name: str, found: Found) -> dict[str, Any]:
@@ -62,7 +62,9 @@ def details_entities(text: str, others: list[dict[str, Any]]) -> list[dict[str, 
         for entity in others
         if entity.get(ENTITY_ATTRIBUTE_TYPE) not in REPLACED and not _overlaps(entity, order_spans)
     ]
-    return sorted([*kept, *order_ids, *amounts], key=lambda e: e.get(ENTITY_ATTRIBUTE_START, 0))
+    sizes = [_entity("size", found) for found in find_sizes(text)]
+    found = [*kept, *order_ids, *amounts, *sizes]
+    return sorted(found, key=lambda e: e.get(ENTITY_ATTRIBUTE_START, 0))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

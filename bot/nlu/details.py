@@ -190,3 +190,27 @@ def money_value(written: str) -> float | None:
     if value is not None and _SUBUNIT.search(written.strip()):
         return round(value / 100, 2)
     return value
+
+
+_SIZE_WORDS = r"extra small|extra large|x-large|x-small|small|medium|large|xxs|xs|xl|xxl|xxxl"
+_SIZE_END = (
+    r"(?=\s*(?:[.,!?;)]|$|\s(?:and|but|instead|not|one|size|rather|when|which|so|though|order"
+    r"|turned|came|arrived|was|is|fits|please|pls|\d)))"
+)
+_SIZE = re.compile(
+    r"\b(?P<plain>(?:size|sz)\s+(?:xxs|xs|s|m|l|xl|xxl|xxxl|\d{1,2}(?:\.5)?)\b"
+    r"|waist\s?\d{2}\b|(?:uk|eu|us)\s?\d{1,2}(?:\.5)?\b)"
+    rf"|\b(?:in|as|not|ordered|bought|got|sent|received)\s+(?:an?\s+|the\s+)?(?P<word>{_SIZE_WORDS})"
+    + _SIZE_END,
+    re.IGNORECASE,
+)
+
+
+def find_sizes(text: str) -> list[Found]:
+    """Clothing sizes as the customer gave them: ``size M``, ``waist 32``, ``UK 8``,
+    ``medium`` (after "in", "as", "ordered", "got"); never "a small scratch"."""
+    found = []
+    for match in _SIZE.finditer(text):
+        group = "plain" if match.group("plain") else "word"
+        found.append(Found(match.group(group), match.start(group), match.end(group)))
+    return found

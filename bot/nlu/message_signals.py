@@ -58,6 +58,9 @@ CLASSIFIER_PERSON_TRUSTED_FROM = 0.9
 ALTERNATIVE_FROM = 0.15
 """The least confidence of the classifier's second intent to be taken instead."""
 STORY_WORDS = 6
+SHORT_OUTBURST_WORDS = 12
+"""A shouted message this short, naming nothing, is an outburst ("AND DON'T TELL ME TO
+WAIT AGAIN"), heard as venting rather than read as a complaint."""
 """Details with a problem phrase in a message this long are a complaint, not an answer."""
 CATEGORY_INTENTS = {category: intent for intent, category in INTENT_CATEGORIES.items()}
 KEEPS_INTENT_ON_DENIAL = frozenset({"deny", "insult", "request_human", "affirm", "goodbye"})
@@ -131,7 +134,13 @@ def read_signals(
             return name, found
     unsure = intent == DEFAULT_NLU_FALLBACK_INTENT_NAME or confidence < UNSURE_BELOW
     rant = "order_id" not in entities and detect.sounds_like_venting(text)
-    if rant and (unsure or intent in INTENT_CATEGORIES):
+    outburst = (
+        detect.is_shouted(text)
+        and len(text.split()) <= SHORT_OUTBURST_WORDS
+        and not entities & {"order_id", "product", "problem"}
+        and confidence < CLASSIFIER_PERSON_TRUSTED_FROM
+    )
+    if (rant or outburst) and (unsure or intent in INTENT_CATEGORIES):
         # A shouted rant with no order, item or problem named is heard first, whatever
         # complaint the classifier guesses behind it.
         return "vent", found
