@@ -173,3 +173,15 @@ def test_a_restatement_says_how_long_the_customer_has_waited():
     details = ComplaintDetails(order_id="48213", waited="two weeks")
     summary = restate_complaint(rules, ["late_delivery"], details)
     assert summary == "your order #48213 hasn't arrived yet, and you've been waiting two weeks"
+
+
+def test_a_category_that_implies_another_replaces_it():
+    known = [*KNOWN, "refund_not_received", "delivery_experience", "lost_parcel"]
+    assert categories_in_message("complain_refund_not_received", ["refund"], known) == [
+        "refund_not_received"
+    ]
+    assert categories_in_message("complain_delivery_experience", ["service"], known) == [
+        "delivery_experience"
+    ]
+    assert categories_in_message("complain_lost_parcel", ["late_delivery", "damaged_item"],
+                                 known) == ["lost_parcel", "damaged_item"]  # fmt: skip

@@ -150,3 +150,15 @@ def test_a_wrong_colour_is_restated_with_both_colours():
 )
 def test_the_new_categories_can_be_denied(text, denied):
     assert denied in denied_categories(text)
+
+
+@pytest.mark.parametrize(("size", "said"), [("medium", "in medium"), ("waist 32", "in waist 32")])
+def test_a_size_in_words_is_restated_as_said(size, said):
+    details = ComplaintDetails(product="hoodie", size=size)
+    assert restate_complaint(RULES, ["wrong_item"], details).endswith(f"the hoodie {said}")
+
+
+def test_a_subscription_charge_is_restated_with_its_amount_and_order():
+    details = ComplaintDetails(order_id="27781", amount="$59.99")
+    summary = restate_complaint(RULES, ["subscription_charge"], details)
+    assert "$59.99" in summary and "27781" in summary

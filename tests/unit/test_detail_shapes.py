@@ -10,6 +10,7 @@ from bot.nlu.detail_extractor import details_entities
 from bot.nlu.details import (
     find_amounts,
     find_order_ids,
+    find_sizes,
     is_percentage,
     money_value,
     number_value,
@@ -186,3 +187,19 @@ def test_an_entity_inside_an_order_number_is_dropped() -> None:
 def test_pence_and_cents_are_worth_a_hundredth(written: str, value: float) -> None:
     assert amounts(f"they took {written} extra") == [written]
     assert money_value(written) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ordered the slim jeans in waist 32 and got a 36", ["waist 32"]),
+        ("the hoodie I bought in medium turned up as a small.", ["medium", "small"]),
+        ("no, I ordered it in large, not medium", ["large", "medium"]),
+        ("size M please", ["size M"]),
+        ("UK 8 trainers", ["UK 8"]),
+        ("a small scratch on the lid", []),
+        ("it came in a small box", []),
+    ],
+)
+def test_sizes_are_found_as_given_and_never_in_ordinary_words(text, expected):
+    assert [found.value for found in find_sizes(text)] == expected

@@ -178,10 +178,47 @@ def test_a_no_with_a_correction_is_a_denial_with_what_it_denies():
     assert found["denied"] == ["late_delivery", "damaged_item", "lost_parcel"]
 
 
-def test_a_rant_the_classifier_could_not_place_is_venting():
+def test_a_rant_without_an_order_number_is_venting_whatever_the_classifier_guesses():
     rant = "I HAVE WAITED WEEKS AND NOBODY EVER ANSWERS ANY OF MY EMAILS, THIS IS A DISGRACE"
     assert read_signals(rant, "nlu_fallback", 0.3)[0] == "vent"
-    assert read_signals(rant, "complain_service", 0.95)[0] is None
+    assert read_signals(rant, "complain_service", 0.95)[0] == "vent"
+    with_order = rant + " ORDER 48213"
+    assert (
+        read_signals(with_order, "complain_service", 0.95, entities=frozenset({"order_id"}))[0]
+        is None
+    )
+
+
+def test_a_short_shouted_outburst_naming_nothing_is_venting():
+    assert read_signals("AND DON'T TELL ME TO WAIT AGAIN", "complain_late_delivery", 0.6)[0] == (
+        "vent"
+    )
+    assert read_signals("MY PARCEL IS LATE", "complain_late_delivery", 0.6,
+                        entities=frozenset({"problem"}))[0] is None  # fmt: skip
+
+
+def test_the_classifier_alone_does_not_hand_over_without_words_asking_for_a_person():
+    intent, found = read_signals(
+        "a replacement please", "request_human", 0.6, alternative=("propose_resolution", 0.2)
+    )
+    assert (intent, found["person_unconfirmed"]) == ("propose_resolution", True)
+    assert read_signals("sort it", "request_human", 0.6, alternative=("deny", 0.05))[0] == (
+        "nlu_fallback"
+    )
+    assert read_signals("get me a human", "request_human", 0.6)[0] == "request_human"
+
+
+def test_a_long_inform_naming_a_problem_is_that_complaint():
+    text = "the bread in order 84451 was mouldy, it cost $3.80"
+    intent, found = read_signals(
+        text, "inform", 0.9, entities=frozenset({"problem", "order_id"}),
+        problem_categories=("not_as_described",),
+    )  # fmt: skip
+    assert (intent, found["complaint_from_details"]) == ("complain_not_as_described", True)
+    assert (
+        read_signals("it was mouldy", "inform", 0.9, problem_categories=("not_as_described",))[0]
+        is None
+    )
 
 
 def test_an_ordinary_complaint_keeps_its_intent():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 
 from actions.tracker_reading import customer_key
-from tests.unit.builders import make_tracker, user_event
+from tests.unit.builders import entity, make_tracker, user_event
 
 
 def tracker_with(events: list[dict]) -> Tracker:
@@ -34,3 +34,16 @@ def test_without_a_key_from_the_gateway_the_conversation_id_is_the_customer():
     assert customer_key(tracker_with([user_event("greet")])) == "session-7"
     blank = user_event("greet") | {"metadata": {"customer_key": ""}}
     assert customer_key(tracker_with([blank])) == "session-7"
+
+
+def test_the_amount_in_question_is_the_slot_else_the_amount_said_in_the_latest_message():
+    from actions.tracker_reading import amount_in_question
+
+    text = "issue it now, it was $29"
+    said_now = make_tracker("propose_resolution", text, entities=[entity("amount", "$29")])
+    assert amount_in_question(said_now) == 29.0
+    said_before = make_tracker(
+        "propose_resolution", text, entities=[entity("amount", "$29")], slots={"amount": "$12"}
+    )
+    assert amount_in_question(said_before) == 12.0
+    assert amount_in_question(make_tracker("propose_resolution", "refund me")) is None
