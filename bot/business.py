@@ -241,7 +241,9 @@ def parse_business_rules(source: str, path: Path) -> BusinessRules:
     escalation_node = reader.child(root, top, "escalation", "the file")
     escalation = reader.mapping(escalation_node, "escalation")
 
-    def company_text(key: str) -> str:
+    def company_text(key: str, default: str | None = None) -> str:
+        if default is not None and key not in company:
+            return default
         return reader.text(reader.child(company_node, company, key, "company"), f"company.{key}")
 
     def authority_number(key: str) -> float:
@@ -277,18 +279,15 @@ def parse_business_rules(source: str, path: Path) -> BusinessRules:
         delivery_fee=reader.number(company["delivery_fee"], "company.delivery_fee")
         if "delivery_fee" in company
         else None,
-        confirmation_email=company_text("confirmation_email")
-        if "confirmation_email" in company
-        else "You'll get an email with your reference number shortly",
-        refund_timeline=company_text("refund_timeline")
-        if "refund_timeline" in company
-        else "The money goes back to your original payment method within 3-5 working days",
-        help_centre=company_text("help_centre")
-        if "help_centre" in company
-        else "the help pages on our website",
-        enquiries_contact=company_text("enquiries_contact")
-        if "enquiries_contact" in company
-        else "the contact page on our website",
+        confirmation_email=company_text(
+            "confirmation_email", "You'll get an email with your reference number shortly"
+        ),
+        refund_timeline=company_text(
+            "refund_timeline",
+            "The money goes back to your original payment method within 3-5 working days",
+        ),
+        help_centre=company_text("help_centre", "the help pages on our website"),
+        enquiries_contact=company_text("enquiries_contact", "the contact page on our website"),
         max_refund=max_refund,
         max_discount_percent=max_discount_percent,
         vent_turns_before_offering_human=escalation_turns("vent_turns_before_offering_human"),
