@@ -184,3 +184,28 @@ async def test_the_restatement_offers_yes_and_no_buttons(
     assert restatement.visible
     clicked = await say(visitor, rasa_api, restatement.buttons[0].payload)
     assert "state_limits" in phrases(clicked), clicked.messages
+
+
+# --- issue 15: complaint or not first, and the details of real messages -----------------
+
+
+async def test_a_question_gets_the_way_on_and_no_restated_complaint(
+    visitor: Visitor, rasa_api: RasaApi
+) -> None:
+    turn = await say(visitor, rasa_api, "hiya, is the linen shirt coming back in XL any time soon?")
+    assert "answer_question" in phrases(turn), turn.messages
+    assert "restate_complaint" not in phrases(turn)
+    [answer] = [m for m in turn.messages if m.phrase == "answer_question"]
+    assert [b.title for b in answer.buttons] == ["Ask a person"]
+
+
+async def test_a_new_category_is_restated_with_an_order_number_of_a_real_shape(
+    visitor: Visitor, rasa_api: RasaApi
+) -> None:
+    turn = await say(
+        visitor,
+        rasa_api,
+        "tracking for purchase 0000458812 says delivered on monday but nothing came",
+    )
+    restatement = text_of(turn, "restate_complaint")
+    assert "0000458812" in restatement and "lost" in restatement
