@@ -26,13 +26,13 @@ from actions.tracker_reading import (
     signals,
 )
 from bot.case_records import HandoffRequest, utc_now
-from bot.complaints import categories_in_message
 from bot.conversations import earlier_conversations
 from bot.frustration import still_rising_after_attempts
 from bot.handoff import announcements
 from bot.handoff.desk import handoff_agent
 from bot.handoff.packet import build_packet, customer_told_more
 from bot.inbox import QUEUE_CARRY_ON, QUEUE_EMAIL, QUEUE_WAIT
+from bot.message_reading import categories_beside_person_request
 
 DomainDict = dict[str, Any]
 
@@ -220,11 +220,8 @@ def complaint_alongside_request(tracker: Tracker) -> list[str]:
     the handoff."""
     if open_categories(tracker):
         return []
-    intent = signals(tracker).get("classified_as")
-    return categories_in_message(
-        intent if isinstance(intent, str) else None,
-        latest_entity_values(tracker, "problem"),
-        business_rules().categories,
+    return categories_beside_person_request(
+        signals(tracker), latest_entity_values(tracker, "problem"), business_rules().categories
     )
 
 

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.phrasing import say
 from actions.services import business_rules
 from actions.tracker_reading import latest_intent
+from bot.complaints import capitalised
 
 DomainDict = dict[str, Any]
 
@@ -44,6 +45,6 @@ class ActionAnswerNotComplaint(Action):
                 "answer_question",
                 buttons=ASK_A_PERSON,
                 help_centre=rules.help_centre,
-                help_centre_capitalised=rules.help_centre[:1].upper() + rules.help_centre[1:],
+                help_centre_capitalised=capitalised(rules.help_centre),
             )
         return []

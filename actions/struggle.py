@@ -22,7 +22,7 @@ from actions.tracker_reading import (
     signals,
     trailing_intent_count,
 )
-from bot.complaints import INTENT_CATEGORIES
+from bot.complaints import CATEGORY_INTENTS, INTENT_CATEGORIES, capitalised
 from bot.nlu.signals import is_shouted, sounds_like_venting
 
 NO_LANGUAGE_SEEN = {
@@ -52,13 +52,7 @@ def venting_turns(tracker: Tracker) -> int:
     bot could not place it and it is shouted after a vent ("AND DON'T TELL ME TO WAIT")."""
     if latest_intent(tracker) == "vent":
         return trailing_intent_count(tracker, "vent")
-    users = [e for e in tracker.events if e.get("event") == "user"][:-1]
-    before = 0
-    for event in reversed(users):
-        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != "vent":
-            break
-        before += 1
-    return before + 1
+    return 1 + trailing_intent_count(tracker, "vent", before_latest=True)
 
 
 def likeliest_categories(intents: list[str]) -> list[str]:
@@ -71,13 +65,9 @@ def likeliest_categories(intents: list[str]) -> list[str]:
 
 def category_buttons(categories: list[str]) -> list[dict[str, str]]:
     """One button per category: its name as the title, its complaint intent as the payload."""
-    intent_of = {category: intent for intent, category in INTENT_CATEGORIES.items()}
     rules = business_rules()
     return [
-        {
-            "title": rules.category(c).name[:1].upper() + rules.category(c).name[1:],
-            "payload": f"/{intent_of[c]}",
-        }
+        {"title": capitalised(rules.category(c).name), "payload": f"/{CATEGORY_INTENTS[c]}"}
         for c in categories
     ]
 

@@ -33,21 +33,27 @@ def latest_entity_values(tracker: Tracker, entity: str) -> list[str]:
     return values
 
 
+def user_intents(tracker: Tracker) -> list[str | None]:
+    """The intent of each user message of the conversation, oldest first."""
+    return [
+        ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        for event in tracker.events
+        if event.get("event") == "user"
+    ]
+
+
 def previous_intent(tracker: Tracker) -> str | None:
     """The intent of the user message before the latest one, if any."""
-    users = [event for event in tracker.events if event.get("event") == "user"]
-    if len(users) < 2:
-        return None
-    return ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+    intents = user_intents(tracker)
+    return intents[-2] if len(intents) >= 2 else None
 
 
-def trailing_intent_count(tracker: Tracker, intent: str) -> int:
-    """How many of the latest user messages in a row had this intent."""
+def trailing_intent_count(tracker: Tracker, intent: str, before_latest: bool = False) -> int:
+    """How many of the latest user messages in a row had this intent (``before_latest``:
+    counting from the message before the latest one)."""
+    intents = user_intents(tracker)
     count = 0
-    for event in reversed(tracker.events):
-        if event.get("event") != "user":
-            continue
-        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+    for name in reversed(intents[:-1] if before_latest else intents):
         if name != intent:
             break
         count += 1

@@ -22,9 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.business import BusinessRules, Category, Fix
-from bot.nlu.details import find_amounts, is_percentage, money_value
+from bot.nlu.details import find_amounts, is_percentage, money_value, number_value
 
-_PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _PART_SEPARATORS = re.compile(
     r"\s*(?:;|,?\s+\band also\b|,?\s+\bplus\b|,?\s+\bas well as\b|,?\s+\band\b|,(?!\d))\s*",
     re.IGNORECASE,
@@ -44,9 +43,9 @@ def parse_money(texts: Iterable[str]) -> float | None:
 def parse_percent(texts: Iterable[str]) -> float | None:
     """The first percentage in the texts (``10%``, ``15 percent``), if any."""
     for text in texts:
-        match = _PERCENT.search(text)
-        if match:
-            return float(match.group(1))
+        for found in find_amounts(text):
+            if is_percentage(found.value):
+                return number_value(found.value)
     return None
 
 

@@ -31,6 +31,16 @@ INTENT_CATEGORIES: dict[str, str] = {
     "complain_delivery_experience": "delivery_experience",
 }
 """Each complaint intent and the category (a key of business.yml) it raises."""
+CATEGORY_INTENTS: dict[str, str] = {
+    category: intent for intent, category in INTENT_CATEGORIES.items()
+}
+"""Each category and the complaint intent that raises it (the payload of its button)."""
+
+
+def capitalised(text: str) -> str:
+    """The first letter in upper case, the rest as written: "lost parcel" → "Lost parcel"."""
+    return text[:1].upper() + text[1:]
+
 
 PROBLEM_PHRASES: dict[str, str] = {
     "late_delivery": "{subject} {hasnt} arrived yet",

@@ -14,6 +14,18 @@ OVERRIDDEN_INTENTS = frozenset({"deny", "request_human", "insult"})
 """Intents bot/nlu/message_signals.py may set over a complaint the classifier saw."""
 
 
+def categories_beside_person_request(
+    found: Mapping[str, Any], problems: Sequence[str], known: Iterable[str]
+) -> list[str]:
+    """The categories of a complaint made in the same message as a request for a person
+    ("my order is late, get me a human"): the classifier's own reading and the problem
+    phrases. They go with the handoff."""
+    classified = found.get("classified_as")
+    return categories_in_message(
+        classified if isinstance(classified, str) else None, problems, known
+    )
+
+
 def raised_categories(
     intent: str | None,
     found: Mapping[str, Any],

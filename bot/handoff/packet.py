@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypedDict
 
-from bot.complaints import normalise_order_id
+from bot.complaints import capitalised, normalise_order_id
 from bot.frustration import FrustrationMeter, measure_trend
 from bot.transcript import TranscriptEntry
 
@@ -226,7 +226,7 @@ def complaint_from_categories(
         return None
     names = [category_names.get(cat, cat.replace("_", " ")) for cat in categories]
     head = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    sentence = head[:1].upper() + head[1:]
+    sentence = capitalised(head)
     if entities["order_id"]:
         sentence += f", order #{entities['order_id']}"
         if entities["product"]:
@@ -330,7 +330,7 @@ def queue_summary(
     """``"Late delivery, order 12345 — asks: refund the whole order"``, at most 120 chars."""
     names = [category_names.get(cat, cat.replace("_", " ")) for cat in categories]
     head = " + ".join(names) if names else "unspecified issue"
-    head = head[:1].upper() + head[1:]
+    head = capitalised(head)
     if order_id:
         head += f", order {order_id}"
     tail = (

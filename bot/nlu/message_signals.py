@@ -38,7 +38,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.complaints import INTENT_CATEGORIES
+from bot.complaints import CATEGORY_INTENTS, INTENT_CATEGORIES
 from bot.corrections import denied_categories, opens_with_denial
 from bot.nlu import signals as detect
 from bot.nlu.intent_choice import choose_intent
@@ -53,16 +53,16 @@ RESCUE_FROM = 0.2
 message with details, is taken even though it fell short of the fallback threshold."""
 GUESS_FROM = 0.2
 """The least confidence at which a complaint intent is passed on as a guess."""
-CLASSIFIER_PERSON_TRUSTED_FROM = 0.9
-"""The classifier alone (no request for a person in the words) must be this sure."""
+CLASSIFIER_SURE_FROM = 0.9
+"""The classifier is trusted over what is in the words only this sure: a request for a
+person without words asking for one, a complaint in a short shouted outburst."""
 ALTERNATIVE_FROM = 0.15
 """The least confidence of the classifier's second intent to be taken instead."""
 STORY_WORDS = 6
+"""Details with a problem phrase in a message this long are a complaint, not an answer."""
 SHORT_OUTBURST_WORDS = 12
 """A shouted message this short, naming nothing, is an outburst ("AND DON'T TELL ME TO
 WAIT AGAIN"), heard as venting rather than read as a complaint."""
-"""Details with a problem phrase in a message this long are a complaint, not an answer."""
-CATEGORY_INTENTS = {category: intent for intent, category in INTENT_CATEGORIES.items()}
 KEEPS_INTENT_ON_DENIAL = frozenset({"deny", "insult", "request_human", "affirm", "goodbye"})
 
 
@@ -110,20 +110,20 @@ def read_signals(
     if opens_with_denial(text):
         found["denial"] = True
         return (None if intent in KEEPS_INTENT_ON_DENIAL else "deny"), found
-    if intent == "request_human" and confidence < CLASSIFIER_PERSON_TRUSTED_FROM:
+    if intent == "request_human" and confidence < CLASSIFIER_SURE_FROM:
         # Nobody asked for a person in words; "a replacement please" is an ask for a fix.
         found["person_unconfirmed"] = True
         if alternative and alternative[1] >= ALTERNATIVE_FROM:
             return alternative[0], found
         return DEFAULT_NLU_FALLBACK_INTENT_NAME, found
-    if intent == "inform" and problem_categories and len(text.split()) >= STORY_WORDS:
+    tells_a_story = len(text.split()) >= STORY_WORDS
+    if intent == "inform" and problem_categories and tells_a_story:
         # "the bread in order 84451 was mouldy, it cost $3.80": a complaint told as details.
         complaint = CATEGORY_INTENTS.get(problem_categories[0])
         if complaint is not None:
             found["complaint_from_details"] = True
             return complaint, found
     has_details = bool(entities & DETAIL_ENTITIES)
-    tells_a_story = len(text.split()) >= STORY_WORDS
     if intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and runner_up and (has_details or tells_a_story):
         name, score = runner_up
         if name in INTENT_CATEGORIES and score >= RESCUE_FROM:
@@ -138,7 +138,7 @@ def read_signals(
         detect.is_shouted(text)
         and len(text.split()) <= SHORT_OUTBURST_WORDS
         and not entities & {"order_id", "product", "problem"}
-        and confidence < CLASSIFIER_PERSON_TRUSTED_FROM
+        and confidence < CLASSIFIER_SURE_FROM
     )
     if (rant or outburst) and (unsure or intent in INTENT_CATEGORIES):
         # A shouted rant with no order, item or problem named is heard first, whatever

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.business import load_business_rules
-from bot.complaints import INTENT_CATEGORIES, categories_in_message
-from bot.message_reading import raised_categories
+from bot.complaints import INTENT_CATEGORIES
+from bot.message_reading import categories_beside_person_request, raised_categories
 from tests.nlu_eval.heldout import HeldOutError, HeldOutMessage, load_held_out
 from tests.nlu_eval.scoring import Reading, Scores, category_right, order_id_right, score
 
@@ -59,10 +59,7 @@ def read(parsed: dict[str, Any], known: Sequence[str], parse_ms: float) -> Readi
     problems = entity_values(parsed, "problem")
     text = str(parsed.get("text") or "")
     if intent == "request_human":
-        classified = found.get("classified_as")
-        categories = categories_in_message(
-            classified if isinstance(classified, str) else None, problems, known
-        )
+        categories = categories_beside_person_request(found, problems, known)
     elif (
         intent in INTENT_CATEGORIES
         or intent in RESTATED_WITH_COMPLAINT
