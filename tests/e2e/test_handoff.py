@@ -142,6 +142,7 @@ async def test_a_rasa_webchat_style_client_sees_who_joined_and_what_they_say(
     stack: Stack, desk_reset: redis.Redis, agents: Callable[..., Awaitable[AgentClient]]
 ) -> None:
     maria = await agents("maria")
+    await maria.connect_socket()  # her console's heartbeat keeps her online (3 s here)
     legacy = Visitor(stack.config.gateway_urls[0], protocol=False)
     await legacy.connect()
     try:
