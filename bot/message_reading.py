@@ -7,11 +7,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bot.complaints import INTENT_CATEGORIES, categories_in_message
+from bot.complaints import INTENT_CATEGORIES, categories_in_message, related_categories
 from bot.corrections import denied_categories, ordered_and_received
 
 OVERRIDDEN_INTENTS = frozenset({"deny", "request_human", "insult"})
 """Intents bot/nlu/message_signals.py may set over a complaint the classifier saw."""
+
+
+def with_clause_categories(
+    raised: Sequence[str], found: Mapping[str, Any], known: Iterable[str]
+) -> list[str]:
+    """``raised`` and after them the categories read clause by clause in a message of
+    several (bot/nlu/clause_reader.py): the second problem of "the heel is scuffed and
+    the dust bag is missing". A category that implies another still replaces it."""
+    related = {c for category in raised for c in (category, *related_categories(category))}
+    clauses = [
+        str(category)
+        for category in found.get("clause_categories") or []
+        if category not in related
+    ]
+    return categories_in_message(None, [*raised, *clauses], known)
 
 
 def categories_beside_person_request(
@@ -21,9 +36,11 @@ def categories_beside_person_request(
     ("my order is late, get me a human"): the classifier's own reading and the problem
     phrases. They go with the handoff."""
     classified = found.get("classified_as")
-    return categories_in_message(
+    known = list(known)
+    raised = categories_in_message(
         classified if isinstance(classified, str) else None, problems, known
     )
+    return with_clause_categories(raised, found, known)
 
 
 def raised_categories(
@@ -56,7 +73,9 @@ def raised_categories(
                 ),
                 intent,
             )
-    raised = categories_in_message(intent, entity_values.get("problem") or [], known)
+    raised = with_clause_categories(
+        categories_in_message(intent, entity_values.get("problem") or [], known), found, known
+    )
     ordered, received = ordered_and_received(text, list(entity_values.get("colour") or []))
     if ordered and received and ordered != received and "wrong_item" not in raised:
         raised.append("wrong_item")  # "red instead of navy" is a wrong item

@@ -119,6 +119,8 @@ def render(scores: Scores, pairs: Sequence[tuple[HeldOutMessage, Reading]], head
         f"| multi-problem messages with every problem read | "
         f"{_percent(scores.all_problems_named)} | | |",
         f"| restatements of a complaint nobody made | {scores.wrong_restatements} | | |",
+        f"| problems named in complaints that their authors did not mean | "
+        f"{scores.unmeant_problems} | | |",
         f"| order numbers read where there was none | {scores.false_order_ids} | | |",
         f"| amounts read (all of a message's) | {_percent(scores.amount_recall)} | | |",
         f"| parse time p50 / p95 | {scores.parse_p50_ms:.1f} / {scores.parse_p95_ms:.1f} ms"

@@ -49,6 +49,8 @@ class Scores:
     """Multi-problem messages whose every category was read."""
     wrong_restatements: int
     """Messages restated with no category their author meant (a complaint nobody made)."""
+    unmeant_problems: int
+    """Categories read in complaints that their authors did not mean (a problem too many)."""
     person_recall: float | None
     person_precision: float | None
     order_id_accuracy: float | None
@@ -130,6 +132,7 @@ def score(pairs: Sequence[tuple[HeldOutMessage, Reading]]) -> Scores:
         wrong_restatements=sum(
             1 for m, r in read_as_complaint if not set(r.categories) & set(m.categories)
         ),
+        unmeant_problems=sum(len(set(r.categories) - set(m.categories)) for m, r in complaints),
         person_recall=_ratio(sum(r.person for _, r in asked), len(asked)),
         person_precision=_ratio(sum(m.person for m, _ in read_person), len(read_person)),
         order_id_accuracy=_ratio(sum(order_id_right(m, r) for m, r in with_ids), len(with_ids)),

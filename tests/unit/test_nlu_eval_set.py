@@ -80,6 +80,7 @@ def test_scores_count_detection_categories_persons_ids_and_amounts() -> None:
     assert scores.category_accuracy == pytest.approx(1 / 3)
     assert scores.all_problems_named == 0
     assert scores.wrong_restatements == 2
+    assert scores.unmeant_problems == 1  # late_delivery for a lost parcel; questions not counted
     assert (scores.person_recall, scores.person_precision) == (1.0, 1.0)
     assert scores.order_id_accuracy == pytest.approx(2 / 3)
     assert scores.false_order_ids == 1
