@@ -10,7 +10,10 @@ from bot.authority import parse_money
 from bot.complaints import ComplaintDetails, normalise_order_id
 from bot.corrections import ordered_and_received, standing_value
 
-DETAIL_ENTITIES = ("order_id", "product", "amount", "email", "waited", "colour", "size")
+DETAIL_ENTITIES = (
+    "order_id", "product", "amount", "email", "waited", "in_use_for", "due_on", "returned_on",
+    "colour", "size",
+)  # fmt: skip
 """Entities that fill the slot of the same name (domain.yml)."""
 
 
@@ -73,6 +76,9 @@ def complaint_details(tracker: Tracker) -> ComplaintDetails:
         amount=slot_text("amount"),
         email=slot_text("email"),
         waited=slot_text("waited"),
+        in_use_for=slot_text("in_use_for"),
+        due_on=slot_text("due_on"),
+        returned_on=slot_text("returned_on"),
         colour=slot_text("colour"),
         size=_size(slot_text("size")),
         received_colour=slot_text("received_colour"),

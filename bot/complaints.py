@@ -48,7 +48,7 @@ PROBLEM_PHRASES: dict[str, str] = {
     "wrong_item": "you were sent the wrong item instead of {subject}",
     "billing": "you were charged incorrectly for {subject}",
     "refund": "you'd like your money back for {subject}",
-    "faulty_item": "{subject} stopped working",
+    "faulty_item": "{subject} stopped working{in_use}",
     "lost_parcel": "{subject} got lost on its way to you",
     "missing_item": "something was missing from {subject}",
     "not_as_described": "{subject} {isnt} as described",
@@ -78,6 +78,12 @@ class ComplaintDetails:
     email: str | None = None
     waited: str | None = None
     """How long the customer has waited, in their words ("two weeks")."""
+    in_use_for: str | None = None
+    """How long the item was used before it failed, in their words ("3 weeks")."""
+    due_on: str | None = None
+    """When the delivery was due, ready to follow a verb ("on Thursday", "last Tuesday")."""
+    returned_on: str | None = None
+    """When the customer sent the item back ("on 3 March")."""
     colour: str | None = None
     """The colour of the item the complaint is about (for a wrong item: the one ordered)."""
     size: str | None = None
@@ -94,6 +100,12 @@ SUBSUMES: dict[str, tuple[str, ...]] = {
 }
 """A category that already says the other: a refund not received is a refund asked for,
 a lost parcel has not arrived, a rude driver is the delivery (not our staff)."""
+
+
+def related_categories(category: str) -> set[str]:
+    """The categories ``category`` implies and those that imply it (``SUBSUMES``)."""
+    implying = {wider for wider, narrower in SUBSUMES.items() if category in narrower}
+    return {*SUBSUMES.get(category, ()), *implying}
 
 
 def categories_in_message(
@@ -180,6 +192,49 @@ def is_plural(details: ComplaintDetails) -> bool:
     return last.endswith("s") and not last.endswith(("ss", "us", "is"))
 
 
+DATED_PROBLEM_PHRASES: dict[str, tuple[str, str]] = {
+    "late_delivery": ("due_on", "{subject} {was} due {due_on} and {hasnt} arrived yet"),
+    "lost_parcel": ("due_on", "{subject} {was} due {due_on} and got lost on its way to you"),
+    "refund_not_received": (
+        "returned_on",
+        "you sent {subject} back {returned_on} and the refund hasn't reached you",
+    ),
+}
+"""The problem phrase when the customer said the date it hangs on (the detail it needs)."""
+DATED_AGENT_PHRASES: dict[str, tuple[str, str]] = {
+    "late_delivery": ("due_on", "{subject} was due {due_on} and has not arrived"),
+    "lost_parcel": ("due_on", "{subject} was due {due_on} and was lost on its way"),
+    "refund_not_received": (
+        "returned_on",
+        "the customer sent {subject} back {returned_on} and the refund has not reached them",
+    ),
+}
+
+
+def dated_phrase(
+    phrases: dict[str, tuple[str, str]], category: str, details: ComplaintDetails
+) -> str | None:
+    """The phrase for ``category`` that says its date, if the customer gave that date."""
+    detail, phrase = phrases.get(category, ("", ""))
+    return phrase if detail and getattr(details, detail) else None
+
+
+ITEM_CONDITION = frozenset(
+    {"damaged_item", "faulty_item", "wrong_item", "missing_item", "not_as_described"}
+)
+"""Problems with the item itself: a time said with them is not a wait."""
+
+
+def says_a_wait(categories: Iterable[str], details: ComplaintDetails) -> bool:
+    """Whether the restatement says how long the customer has waited: there is a wait,
+    and a problem that is waited on (not only the item's condition: "the heel broke, 3
+    weeks ago" is no wait)."""
+    categories = list(categories)
+    return bool(details.waited) and (
+        not categories or any(c not in ITEM_CONDITION for c in categories)
+    )
+
+
 def restate_complaint(
     rules: BusinessRules, categories: list[str], details: ComplaintDetails
 ) -> str:
@@ -190,12 +245,15 @@ def restate_complaint(
     """
     amount = f" ({details.amount})" if details.amount else ""
     email = f" ({details.email})" if details.email else ""
+    in_use = f" after {details.in_use_for}" if details.in_use_for else ""
     subject = describe_subject(details) + amount
     plural = is_plural(details)
     named = False
     parts = []
     for category in categories:
-        template = PROBLEM_PHRASES.get(category)
+        template = dated_phrase(DATED_PROBLEM_PHRASES, category, details) or PROBLEM_PHRASES.get(
+            category
+        )
         if category == "wrong_item" and details.received_colour:
             template = f"you received a {details.received_colour} one instead of {{subject}}"
         if template is None:
@@ -214,12 +272,16 @@ def restate_complaint(
                 hasnt="haven't" if plural else "hasn't",
                 wasnt="weren't" if plural else "wasn't",
                 isnt="aren't" if plural else "isn't",
+                was="were" if plural else "was",
+                in_use=in_use,
+                due_on=details.due_on,
+                returned_on=details.returned_on,
             )
         )
         named = named or "{subject}" in template
     if not parts:
         return f"something went wrong with {subject}"
-    if details.waited:
+    if says_a_wait(categories, details):
         parts.append(f"you've been waiting {details.waited}")
     if len(parts) == 1:
         return parts[0]
@@ -234,7 +296,7 @@ AGENT_PHRASES: dict[str, str] = {
     "refund": "the customer wants their money back for {subject}",
     "account_access": "the customer cannot get into their account{email}",
     "service": "the customer was not treated as they should have been",
-    "faulty_item": "{subject} stopped working",
+    "faulty_item": "{subject} stopped working{in_use}",
     "lost_parcel": "{subject} was lost on its way to the customer",
     "missing_item": "something was missing from {subject}",
     "not_as_described": "{subject} was not as described",
@@ -255,22 +317,26 @@ def case_summary(rules: BusinessRules, categories: list[str], details: Complaint
         extras.append(details.amount)
     subject = f"{order} ({', '.join(extras)})" if extras else order
     email = f" ({details.email})" if details.email else ""
+    in_use = f" after {details.in_use_for}" if details.in_use_for else ""
     parts = []
     for category in categories:
-        template = AGENT_PHRASES.get(category) or (
-            f"{rules.category(category).name} with {{subject}}"
+        template = (
+            dated_phrase(DATED_AGENT_PHRASES, category, details)
+            or AGENT_PHRASES.get(category)
+            or (f"{rules.category(category).name} with {{subject}}")
         )
         if category == "wrong_item" and details.received_colour:
             template = (
                 f"the customer received a {details.received_colour} one instead of {{subject}}"
             )
-        parts.append(template.format(subject=subject, email=email))
+        dates = {"due_on": details.due_on, "returned_on": details.returned_on}
+        parts.append(template.format(subject=subject, email=email, in_use=in_use, **dates))
         if "{subject}" in template:
             subject = "it"
     if not parts:
         parts.append(f"something went wrong with {subject}")
     sentence = "; ".join(parts)
-    if details.waited:
+    if says_a_wait(categories, details):
         sentence += f"; waiting {details.waited}"
     return sentence[0].upper() + sentence[1:] + "."
 

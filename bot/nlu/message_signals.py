@@ -47,7 +47,9 @@ SIGNALS = "signals"
 """The parse data key the actions read (``tracker.latest_message["signals"]``)."""
 UNSURE_BELOW = 0.6
 """A classifier confidence below this leaves room for the venting check."""
-DETAIL_ENTITIES = frozenset({"order_id", "problem", "product", "waited", "amount"})
+DETAIL_ENTITIES = frozenset(
+    {"order_id", "problem", "product", "waited", "in_use_for", "due_on", "returned_on", "amount"}
+)
 RESCUE_FROM = 0.2
 """A complaint intent the classifier ranked first with at least this confidence, in a
 message with details, is taken even though it fell short of the fallback threshold."""
@@ -124,14 +126,6 @@ def read_signals(
             found["complaint_from_details"] = True
             return complaint, found
     has_details = bool(entities & DETAIL_ENTITIES)
-    if intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and runner_up and (has_details or tells_a_story):
-        name, score = runner_up
-        if name in INTENT_CATEGORIES and score >= RESCUE_FROM:
-            # An unsure complaint with an order number or a problem phrase in it, or told at
-            # some length, is still that complaint ("my shopping came 3 hours late!! order
-            # 61730"); a short one gets the clarifying question instead.
-            found["rescued_from_fallback"] = True
-            return name, found
     unsure = intent == DEFAULT_NLU_FALLBACK_INTENT_NAME or confidence < UNSURE_BELOW
     rant = "order_id" not in entities and detect.sounds_like_venting(text)
     outburst = (
@@ -140,6 +134,14 @@ def read_signals(
         and not entities & {"order_id", "product", "problem"}
         and confidence < CLASSIFIER_SURE_FROM
     )
+    if intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and runner_up and (has_details or tells_a_story):
+        name, score = runner_up
+        if name in INTENT_CATEGORIES and score >= RESCUE_FROM and not outburst:
+            # An unsure complaint with an order number or a problem phrase in it, or told at
+            # some length, is still that complaint ("my shopping came 3 hours late!! order
+            # 61730"); a short one gets the clarifying question instead.
+            found["rescued_from_fallback"] = True
+            return name, found
     if (rant or outburst) and (unsure or intent in INTENT_CATEGORIES):
         # A shouted rant with no order, item or problem named is heard first, whatever
         # complaint the classifier guesses behind it.

@@ -8,6 +8,7 @@ from bot.business import DEFAULT_BUSINESS_FILE, BusinessRules, load_business_rul
 from bot.complaints import (
     ComplaintDetails,
     apologies_for,
+    case_summary,
     categories_in_message,
     describe_subject,
     merge_categories,
@@ -185,3 +186,42 @@ def test_a_category_that_implies_another_replaces_it():
     ]
     assert categories_in_message("complain_lost_parcel", ["late_delivery", "damaged_item"],
                                  known) == ["lost_parcel", "damaged_item"]  # fmt: skip
+
+
+def test_a_faulty_item_says_how_long_it_was_used_and_not_that_anyone_waited():
+    rules = load_business_rules(DEFAULT_BUSINESS_FILE)
+    details = ComplaintDetails(product="boots", in_use_for="3 weeks", waited="a week")
+    assert restate_complaint(rules, ["faulty_item"], details) == (
+        "the boots stopped working after 3 weeks"
+    )  # "a week" said of a broken item is no wait
+    assert case_summary(rules, ["faulty_item"], details) == (
+        "The order (the boots) stopped working after 3 weeks."
+    )
+
+
+def test_a_wait_is_said_when_a_problem_is_waited_on_beside_the_items_condition():
+    rules = load_business_rules(DEFAULT_BUSINESS_FILE)
+    details = ComplaintDetails(order_id="48213", waited="10 days")
+    restated = restate_complaint(rules, ["damaged_item", "refund_not_received"], details)
+    assert restated.endswith("and you've been waiting 10 days")
+    assert "waiting" not in restate_complaint(rules, ["damaged_item"], details)
+
+
+def test_the_date_a_problem_hangs_on_is_said_back():
+    rules = load_business_rules(DEFAULT_BUSINESS_FILE)
+    late = ComplaintDetails(order_id="48213", due_on="on Thursday")
+    assert restate_complaint(rules, ["late_delivery"], late) == (
+        "your order #48213 was due on Thursday and hasn't arrived yet"
+    )
+    assert case_summary(rules, ["late_delivery"], late) == (
+        "Order #48213 was due on Thursday and has not arrived."
+    )
+    returned = ComplaintDetails(product="boots", returned_on="on 1 Feb")
+    assert restate_complaint(rules, ["damaged_item", "refund_not_received"], returned) == (
+        "the boots arrived damaged, and you sent them back on 1 Feb and the refund hasn't "
+        "reached you"
+    )
+    plural = ComplaintDetails(product="curtains", due_on="last Tuesday")
+    assert restate_complaint(rules, ["late_delivery"], plural) == (
+        "the curtains were due last Tuesday and haven't arrived yet"
+    )

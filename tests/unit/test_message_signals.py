@@ -195,6 +195,9 @@ def test_a_short_shouted_outburst_naming_nothing_is_venting():
     )
     assert read_signals("MY PARCEL IS LATE", "complain_late_delivery", 0.6,
                         entities=frozenset({"problem"}))[0] is None  # fmt: skip
+    # Unsure, and long enough to be rescued as a complaint: the outburst is heard first.
+    assert read_signals("AND DON'T TELL ME TO WAIT AGAIN", "nlu_fallback", 0.45,
+                        runner_up=("complain_late_delivery", 0.9))[0] == "vent"  # fmt: skip
 
 
 def test_the_classifier_alone_does_not_hand_over_without_words_asking_for_a_person():
