@@ -1,8 +1,11 @@
-"""Sets the ``order_id``, ``amount`` and ``size`` entities from bot/nlu/details.py.
+"""Sets the ``order_id``, ``amount`` and ``size`` entities from bot/nlu/details.py, and
+``waited`` / ``in_use_for`` from bot/nlu/durations.py, ``due_on`` / ``returned_on`` from
+bot/nlu/dates.py.
 
 Runs after Rasa's RegexEntityExtractor and replaces what its regexes found for these
-two entities: a regex cannot tell an order number from a phone number, postcode or
-date by its context, and reads "order 0000458812" or "112-4567890-1234567" in parts.
+entities: a regex cannot tell an order number from a phone number, postcode or date by
+its context, reads "order 0000458812" or "112-4567890-1234567" in parts, and cannot
+tell a wait ("it's been 3 weeks") from an item's age ("broke after 3 weeks").
 """
 
 from __future__ import annotations
@@ -25,9 +28,14 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.dates import find_dates
 from bot.nlu.details import Found, find_amounts, find_order_ids, find_sizes
+from bot.nlu.durations import find_durations
+from bot.nlu.product_words import as_written, product_words
 
-REPLACED = frozenset({"order_id", "amount", "size"})
+REPLACED = frozenset(
+    {"order_id", "amount", "size", "waited", "in_use_for", "due_on", "returned_on"}
+)
 
 
 def _entity(name: str, found: Found) -> dict[str, Any]:
@@ -46,9 +54,9 @@ def _overlaps(entity: dict[str, Any], spans: list[tuple[int, int]]) -> bool:
 
 
 def details_entities(text: str, others: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The entities of a message with ``order_id`` and ``amount`` found by their shape;
-    other entities that overlap an order number or an amount are dropped (a "5 days"
-    inside "5 days' delivery fee of $5" stays)."""
+    """The entities of a message with order numbers, amounts, sizes, durations and dates
+    found by their shape, products in the customer's words; other entities that overlap
+    an order number are dropped."""
     amounts = [_entity("amount", found) for found in find_amounts(text)]
     amount_spans = [(e[ENTITY_ATTRIBUTE_START], e[ENTITY_ATTRIBUTE_END]) for e in amounts]
     order_ids = [
@@ -63,8 +71,40 @@ def details_entities(text: str, others: list[dict[str, Any]]) -> list[dict[str, 
         if entity.get(ENTITY_ATTRIBUTE_TYPE) not in REPLACED and not _overlaps(entity, order_spans)
     ]
     sizes = [_entity("size", found) for found in find_sizes(text)]
-    found = [*kept, *order_ids, *amounts, *sizes]
-    return sorted(found, key=lambda e: e.get(ENTITY_ATTRIBUTE_START, 0))
+    durations = [
+        _entity(
+            "in_use_for" if duration.in_use else "waited",
+            Found(duration.value, duration.start, duration.end),
+        )
+        for duration in find_durations(text)
+    ]
+    dates = [
+        _entity(f"{said.kind}_on", Found(said.value, said.start, said.end))
+        for said in find_dates(text)
+    ]
+    found = [*kept, *order_ids, *amounts, *sizes, *durations, *dates]
+    return with_product_words(text, sorted(found, key=lambda e: e.get(ENTITY_ATTRIBUTE_START, 0)))
+
+
+def with_product_words(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each ``product`` in the customer's words: "almond milk" where the lookup found
+    "milk" (bot/nlu/product_words.py), never reaching into another detail before it."""
+    result = []
+    not_before = 0
+    for entity in entities:
+        start = entity.get(ENTITY_ATTRIBUTE_START, 0)
+        if entity.get(ENTITY_ATTRIBUTE_TYPE) == "product" and start >= not_before:
+            begin = product_words(text, start, not_before)
+            if begin < start:
+                end = entity.get(ENTITY_ATTRIBUTE_END, start)
+                entity = {
+                    **entity,
+                    ENTITY_ATTRIBUTE_START: begin,
+                    ENTITY_ATTRIBUTE_VALUE: as_written(text, begin, end),
+                }
+        result.append(entity)
+        not_before = max(not_before, entity.get(ENTITY_ATTRIBUTE_END, 0))
+    return result
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
