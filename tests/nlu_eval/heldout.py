@@ -72,9 +72,10 @@ def _message(entry: object, source: str, index: int) -> HeldOutMessage:
     )
 
 
-def load_held_out(directory: Path = MESSAGES_DIR) -> list[HeldOutMessage]:
+def load_held_out(directory: Path = MESSAGES_DIR, pattern: str = "*.yml") -> list[HeldOutMessage]:
+    """The messages of the files in ``directory`` matching ``pattern``, file by file."""
     messages: list[HeldOutMessage] = []
-    for path in sorted(directory.glob("*.yml")):
+    for path in sorted(directory.glob(pattern)):
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         entries = document.get("messages") if isinstance(document, dict) else None
         if not isinstance(entries, list):

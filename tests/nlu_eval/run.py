@@ -44,6 +44,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--report", type=Path, default=REPORT_PATH)
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument("--misses", type=int, default=40, help="misreadings listed per kind")
+    parser.add_argument("--only", default="*.yml", metavar="GLOB",
+                        help="only the message files matching this (default: all)")  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -157,9 +159,12 @@ def render(scores: Scores, pairs: Sequence[tuple[HeldOutMessage, Reading]], head
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     try:
-        messages = load_held_out()
+        messages = load_held_out(pattern=arguments.only)
     except HeldOutError as error:
         print(f"The held-out set has a mistake: {error}", file=sys.stderr)
+        return 2
+    if not messages:
+        print(f"No held-out file matches {arguments.only}.", file=sys.stderr)
         return 2
     if not arguments.model.exists():
         print(f"No model at {arguments.model}: run `make model` first.", file=sys.stderr)
