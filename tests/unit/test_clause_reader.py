@@ -13,7 +13,13 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.message_reading import raised_categories
-from bot.nlu.clause_reader import CLAUSE_CATEGORIES, ClauseReader, label_of
+from bot.nlu.clause_reader import (
+    CLAUSE_CATEGORIES,
+    RESCUED,
+    ClauseReader,
+    label_of,
+    rescued_intent,
+)
 from bot.nlu.clauses import clauses_of
 from bot.nlu.message_signals import SIGNALS
 
@@ -47,6 +53,8 @@ def test_only_complaints_and_intents_that_name_no_problem_teach_the_reader() -> 
     assert label_of("request_human") == "none"
     assert label_of("deny") is None  # "no, it's the wrong colour" names a problem
     assert label_of("vent") is None
+    assert label_of("inform") == "none"  # "I paid $38 for it" is a detail
+    assert label_of("inform", names_a_problem=True) is None  # "the bread was mouldy"
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +68,19 @@ def reader(tmp_path_factory: pytest.TempPathFactory) -> ClauseReader:
     return ClauseReader.load(config, storage, resource, context)
 
 
-def categories_read(reader: ClauseReader, text: str, signals: dict | None = None) -> dict:
-    message = Message(data={"text": text, **({SIGNALS: signals} if signals else {})})
+def read_message(
+    reader: ClauseReader, text: str, signals: dict | None = None, intent: str | None = None
+) -> Message:
+    data: dict = {"text": text, **({SIGNALS: signals} if signals else {})}
+    if intent is not None:
+        data["intent"] = {"name": intent, "confidence": 0.45}
+    message = Message(data=data)
     reader.process([message])
-    return message.get(SIGNALS) or {}
+    return message
+
+
+def categories_read(reader: ClauseReader, text: str, signals: dict | None = None) -> dict:
+    return read_message(reader, text, signals).get(SIGNALS) or {}
 
 
 @pytest.mark.parametrize(
@@ -117,3 +134,40 @@ def test_a_clause_never_overrules_the_messages_own_reading() -> None:
         raised = raised_categories(intent, {CLAUSE_CATEGORIES: [clause]}, {}, "x", [
             *KNOWN, "refund_not_received"])  # fmt: skip
         assert raised == [intent.removeprefix("complain_")]
+
+
+def test_a_long_message_the_classifier_fell_back_on_becomes_the_complaint_its_clauses_name(
+    reader: ClauseReader,
+) -> None:
+    message = read_message(
+        reader,
+        "the bag of screws was not in the box and the instructions are for a different desk",
+        {"classified_as": "nlu_fallback"},
+        "nlu_fallback",
+    )
+    assert message.get("intent")["name"] == "complain_missing_item"
+    assert message.get(SIGNALS)[RESCUED] is True
+
+
+@pytest.mark.parametrize(
+    ("intent", "signals", "text"),
+    [
+        ("ask_question", {}, "the bag of screws was not in the box and the lid is cracked"),
+        ("nlu_fallback", {"language": "es"}, "the bag of screws was not in the box and more"),
+        ("nlu_fallback", {"person_request": True}, "screws not in the box, and a person please"),
+        ("nlu_fallback", {"denial": True}, "no, the screws were not in the box and so on"),
+        ("nlu_fallback", {}, "screws missing and lid"),
+    ],
+)  # fmt: skip
+def test_a_message_placed_heard_otherwise_or_short_is_never_rescued(
+    intent: str, signals: dict, text: str
+) -> None:
+    assert rescued_intent(intent, signals, text, ["missing_item"]) is None
+
+
+def test_a_fallback_with_no_problem_read_stays_a_fallback() -> None:
+    assert rescued_intent("nlu_fallback", {}, "hello there and how are you today", []) is None
+    assert (
+        rescued_intent("nlu_fallback", {}, "the screws were not in the box", ["missing_item"])
+        == "complain_missing_item"
+    )
