@@ -8,9 +8,11 @@ Runs after every classifier. In order, the first that applies sets the intent:
    message still wins: → ``request_human``, the abuse noted);
 4. a request for a person anywhere in it → ``request_human``;
 5. a message that opens by saying no ("No. It arrived fine") → ``deny``;
-6. a complaint the classifier ranked first but not surely enough, in a message with an
+6. a complaint the classifier ranked first but not surely, in a message whose problem
+   phrase names another of its guesses → the complaint the phrase names;
+7. a complaint the classifier ranked first but not surely enough, in a message with an
    order number or a problem phrase → that complaint;
-7. a long emotional message with no such details the classifier could not place → ``vent``.
+8. a long emotional message with no such details the classifier could not place → ``vent``.
 
 What was found goes to the actions in the parse data's ``signals`` (``no_language``,
 ``language``, ``abuse``, ``person_request``, ``denial``, ``denied`` categories, and
@@ -127,6 +129,12 @@ def read_signals(
             return complaint, found
     has_details = bool(entities & DETAIL_ENTITIES)
     unsure = intent == DEFAULT_NLU_FALLBACK_INTENT_NAME or confidence < UNSURE_BELOW
+    named = _complaint_named(intent, problem_categories, complaint_guesses)
+    if unsure and intent in INTENT_CATEGORIES and named is not None:
+        # "the strap was torn when it arrived, I paid $38 for it": the classifier hesitates
+        # over "paid" (billing); the problem phrase says which of its guesses it is.
+        found["complaint_from_problem_phrase"] = True
+        return named, found
     rant = "order_id" not in entities and detect.sounds_like_venting(text)
     outburst = (
         detect.is_shouted(text)
@@ -147,6 +155,17 @@ def read_signals(
         # complaint the classifier guesses behind it.
         return "vent", found
     return None, found
+
+
+def _complaint_named(
+    intent: str | None, problem_categories: tuple[str, ...], guesses: tuple[str, ...]
+) -> str | None:
+    """The complaint the message's first problem phrase names, when it is another of the
+    classifier's guesses than its first and the intent's own category has no phrase."""
+    if not problem_categories or INTENT_CATEGORIES.get(intent or "") in problem_categories:
+        return None
+    named = CATEGORY_INTENTS.get(problem_categories[0])
+    return named if named in guesses and named != intent else None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -263,3 +263,39 @@ def test_keyboard_mash_is_not_another_language():
     _, found = read_signals("asdkjhaskdjh qwpoeiru zxmcnv", "nlu_fallback", 0.2)
     assert found.get("no_language") == "mash"
     assert "language" not in found
+
+
+def test_an_unsure_complaint_gives_way_to_the_guess_its_problem_phrase_names():
+    intent, found = read_signals(
+        "the strap on my new handbag was torn when it arrived, I paid $38 for it",
+        "complain_billing",
+        0.46,
+        entities=frozenset({"problem", "amount", "product"}),
+        complaint_guesses=("complain_billing", "complain_damaged_item"),
+        problem_categories=("damaged_item",),
+    )
+    assert intent == "complain_damaged_item"
+    assert found["complaint_from_problem_phrase"]
+
+
+@pytest.mark.parametrize(
+    ("confidence", "guesses", "problems"),
+    [
+        (0.9, ("complain_billing", "complain_damaged_item"), ("damaged_item",)),  # sure
+        (0.46, ("complain_billing",), ("damaged_item",)),  # the phrase names no guess
+        (0.46, ("complain_billing", "complain_damaged_item"), ("billing", "damaged_item")),
+    ],
+)
+def test_a_sure_intent_or_a_phrase_of_its_own_category_keeps_the_intent(
+    confidence: float, guesses: tuple[str, ...], problems: tuple[str, ...]
+) -> None:
+    intent, found = read_signals(
+        "charged twice and the strap was torn when it arrived",
+        "complain_billing",
+        confidence,
+        entities=frozenset({"problem"}),
+        complaint_guesses=guesses,
+        problem_categories=problems,
+    )
+    assert intent is None
+    assert "complaint_from_problem_phrase" not in found
