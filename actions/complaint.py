@@ -80,7 +80,8 @@ class ActionAcknowledgeComplaint(Action):
             # "send me a fresh reset link then" in an open complaint is the fair ask,
             # not the same complaint again.
             return await evaluate_fair_ask(dispatcher, tracker)
-        apologies = apologies_for(rules, new or raised)
+        payment_failed = bool(tracker.get_slot("payment_failure"))
+        apologies = apologies_for(rules, new or raised, payment_failed)
         if len(apologies) == 1:
             say(dispatcher, "acknowledge_complaint", apology=apologies[0])
         elif apologies:

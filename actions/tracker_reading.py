@@ -12,6 +12,7 @@ from bot.corrections import ordered_and_received, standing_value
 
 DETAIL_ENTITIES = (
     "order_id", "product", "amount", "email", "waited", "in_use_for", "due_on", "returned_on",
+    "payment_failure",
     "colour", "size",
 )  # fmt: skip
 """Entities that fill the slot of the same name (domain.yml)."""
@@ -79,6 +80,7 @@ def complaint_details(tracker: Tracker) -> ComplaintDetails:
         in_use_for=slot_text("in_use_for"),
         due_on=slot_text("due_on"),
         returned_on=slot_text("returned_on"),
+        payment_failure=slot_text("payment_failure"),
         colour=slot_text("colour"),
         size=_size(slot_text("size")),
         received_colour=slot_text("received_colour"),

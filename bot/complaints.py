@@ -84,6 +84,8 @@ class ComplaintDetails:
     """When the delivery was due, ready to follow a verb ("on Thursday", "last Tuesday")."""
     returned_on: str | None = None
     """When the customer sent the item back ("on 3 March")."""
+    payment_failure: str | None = None
+    """How a payment failed, in their words ("card keeps getting declined")."""
     colour: str | None = None
     """The colour of the item the complaint is about (for a wrong item: the one ordered)."""
     size: str | None = None
@@ -201,6 +203,9 @@ DATED_PROBLEM_PHRASES: dict[str, tuple[str, str]] = {
     ),
 }
 """The problem phrase when the customer said the date it hangs on (the detail it needs)."""
+FAILED_PAYMENT_PHRASE = "your payment for {subject} didn't go through properly"
+FAILED_PAYMENT_AGENT_PHRASE = "the customer's payment for {subject} did not go through properly"
+"""Billing, when the customer said the payment failed: no wrong charge is claimed."""
 DATED_AGENT_PHRASES: dict[str, tuple[str, str]] = {
     "late_delivery": ("due_on", "{subject} was due {due_on} and has not arrived"),
     "lost_parcel": ("due_on", "{subject} was due {due_on} and was lost on its way"),
@@ -256,6 +261,8 @@ def restate_complaint(
         )
         if category == "wrong_item" and details.received_colour:
             template = f"you received a {details.received_colour} one instead of {{subject}}"
+        if category == "billing" and details.payment_failure:
+            template = FAILED_PAYMENT_PHRASE
         if template is None:
             template = f"there's a {rules.category(category).name} with {{subject}}"
         said = subject
@@ -329,6 +336,8 @@ def case_summary(rules: BusinessRules, categories: list[str], details: Complaint
             template = (
                 f"the customer received a {details.received_colour} one instead of {{subject}}"
             )
+        if category == "billing" and details.payment_failure:
+            template = FAILED_PAYMENT_AGENT_PHRASE
         dates = {"due_on": details.due_on, "returned_on": details.returned_on}
         parts.append(template.format(subject=subject, email=email, in_use=in_use, **dates))
         if "{subject}" in template:
@@ -341,6 +350,17 @@ def case_summary(rules: BusinessRules, categories: list[str], details: Complaint
     return sentence[0].upper() + sentence[1:] + "."
 
 
-def apologies_for(rules: BusinessRules, categories: list[str]) -> list[str]:
-    """One apology sentence per category, in the order the customer raised them."""
-    return [rules.category(category).apology for category in categories]
+FAILED_PAYMENT_APOLOGY = "I'm sorry your payment didn't go through"
+
+
+def apologies_for(
+    rules: BusinessRules, categories: list[str], payment_failed: bool = False
+) -> list[str]:
+    """One apology sentence per category, in the order the customer raised them; for a
+    payment that failed, not the wrong charge billing's apology speaks of."""
+    return [
+        FAILED_PAYMENT_APOLOGY
+        if category == "billing" and payment_failed
+        else rules.category(category).apology
+        for category in categories
+    ]

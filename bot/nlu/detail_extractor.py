@@ -31,11 +31,13 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.dates import find_dates
 from bot.nlu.details import Found, find_amounts, find_order_ids, find_sizes
 from bot.nlu.durations import find_durations
+from bot.nlu.payments import find_payment_failures
 from bot.nlu.product_words import as_written, product_words
 
 REPLACED = frozenset(
-    {"order_id", "amount", "size", "waited", "in_use_for", "due_on", "returned_on"}
-)
+    {"order_id", "amount", "size", "waited", "in_use_for", "due_on", "returned_on",
+     "payment_failure"}
+)  # fmt: skip
 
 
 def _entity(name: str, found: Found) -> dict[str, Any]:
@@ -82,7 +84,8 @@ def details_entities(text: str, others: list[dict[str, Any]]) -> list[dict[str, 
         _entity(f"{said.kind}_on", Found(said.value, said.start, said.end))
         for said in find_dates(text)
     ]
-    found = [*kept, *order_ids, *amounts, *sizes, *durations, *dates]
+    failures = [_entity("payment_failure", found) for found in find_payment_failures(text)]
+    found = [*kept, *order_ids, *amounts, *sizes, *durations, *dates, *failures]
     return with_product_words(text, sorted(found, key=lambda e: e.get(ENTITY_ATTRIBUTE_START, 0)))
 
 

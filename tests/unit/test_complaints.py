@@ -225,3 +225,18 @@ def test_the_date_a_problem_hangs_on_is_said_back():
     assert restate_complaint(rules, ["late_delivery"], plural) == (
         "the curtains were due last Tuesday and haven't arrived yet"
     )
+
+
+def test_a_payment_that_failed_is_restated_and_apologised_for_as_such(rules):
+    details = ComplaintDetails(order_id="58120", payment_failure="card keeps getting declined")
+
+    said = restate_complaint(rules, ["billing"], details)
+    summary = case_summary(rules, ["billing"], details)
+
+    assert said == "your payment for your order #58120 didn't go through properly"
+    assert "charged" not in said
+    assert summary == "The customer's payment for order #58120 did not go through properly."
+    assert apologies_for(rules, ["billing"], payment_failed=True) == [
+        "I'm sorry your payment didn't go through"
+    ]
+    assert "charged" in apologies_for(rules, ["billing"])[0]  # a wrong charge stays one
