@@ -12,7 +12,7 @@ from bot.corrections import ordered_and_received, standing_value
 
 DETAIL_ENTITIES = (
     "order_id", "product", "amount", "email", "waited", "in_use_for", "due_on", "returned_on",
-    "payment_failure",
+    "booked_for", "sent_for", "payment_failure",
     "colour", "size",
 )  # fmt: skip
 """Entities that fill the slot of the same name (domain.yml)."""
@@ -80,6 +80,8 @@ def complaint_details(tracker: Tracker) -> ComplaintDetails:
         in_use_for=slot_text("in_use_for"),
         due_on=slot_text("due_on"),
         returned_on=slot_text("returned_on"),
+        booked_for=slot_text("booked_for"),
+        sent_for=slot_text("sent_for"),
         payment_failure=slot_text("payment_failure"),
         colour=slot_text("colour"),
         size=_size(slot_text("size")),

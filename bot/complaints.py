@@ -84,6 +84,10 @@ class ComplaintDetails:
     """When the delivery was due, ready to follow a verb ("on Thursday", "last Tuesday")."""
     returned_on: str | None = None
     """When the customer sent the item back ("on 3 March")."""
+    booked_for: str | None = None
+    """For a wrong booking: the date booked, as written ("the 15th")."""
+    sent_for: str | None = None
+    """For a wrong booking: the date on what was sent ("the 14th")."""
     payment_failure: str | None = None
     """How a payment failed, in their words ("card keeps getting declined")."""
     colour: str | None = None
@@ -216,6 +220,14 @@ DATED_AGENT_PHRASES: dict[str, tuple[str, str]] = {
 }
 
 
+def wrong_date_phrase(details: ComplaintDetails, sent: str, booked: str, booked_alone: str) -> str:
+    """A wrong booking by its dates: "you were sent {subject} for the 14th instead of the
+    15th", or "..., but you booked the 15th" when the date sent is not known."""
+    if details.sent_for and details.sent_for.lower() != (details.booked_for or "").lower():
+        return f"{sent} for {details.sent_for} {booked} {details.booked_for}"
+    return f"{sent}, {booked_alone} {details.booked_for}"
+
+
 def dated_phrase(
     phrases: dict[str, tuple[str, str]], category: str, details: ComplaintDetails
 ) -> str | None:
@@ -263,6 +275,10 @@ def restate_complaint(
             template = f"you received a {details.received_colour} one instead of {{subject}}"
         if category == "billing" and details.payment_failure:
             template = FAILED_PAYMENT_PHRASE
+        if category == "wrong_item" and details.booked_for:
+            template = wrong_date_phrase(
+                details, "you were sent {subject}", "instead of", "but you booked"
+            )
         if template is None:
             template = f"there's a {rules.category(category).name} with {{subject}}"
         said = subject
@@ -338,6 +354,10 @@ def case_summary(rules: BusinessRules, categories: list[str], details: Complaint
             )
         if category == "billing" and details.payment_failure:
             template = FAILED_PAYMENT_AGENT_PHRASE
+        if category == "wrong_item" and details.booked_for:
+            template = wrong_date_phrase(
+                details, "the customer was sent {subject}", "but had booked", "but had booked"
+            )
         dates = {"due_on": details.due_on, "returned_on": details.returned_on}
         parts.append(template.format(subject=subject, email=email, in_use=in_use, **dates))
         if "{subject}" in template:

@@ -1,6 +1,7 @@
 """Sets the ``order_id``, ``amount`` and ``size`` entities from bot/nlu/details.py, and
-``waited`` / ``in_use_for`` from bot/nlu/durations.py, ``due_on`` / ``returned_on`` from
-bot/nlu/dates.py.
+``waited`` / ``in_use_for`` from bot/nlu/durations.py, ``due_on`` / ``returned_on`` /
+``booked_for`` / ``sent_for`` from bot/nlu/dates.py, ``payment_failure`` from
+bot/nlu/payments.py.
 
 Runs after Rasa's RegexEntityExtractor and replaces what its regexes found for these
 entities: a regex cannot tell an order number from a phone number, postcode or date by
@@ -36,8 +37,11 @@ from bot.nlu.product_words import as_written, product_words
 
 REPLACED = frozenset(
     {"order_id", "amount", "size", "waited", "in_use_for", "due_on", "returned_on",
-     "payment_failure"}
+     "booked_for", "sent_for", "payment_failure"}
 )  # fmt: skip
+DATE_ENTITIES = {"due": "due_on", "returned": "returned_on", "booked": "booked_for",
+                 "sent": "sent_for"}  # fmt: skip
+"""The entity each kind of date said sets (bot/nlu/dates.py)."""
 
 
 def _entity(name: str, found: Found) -> dict[str, Any]:
@@ -81,7 +85,7 @@ def details_entities(text: str, others: list[dict[str, Any]]) -> list[dict[str, 
         for duration in find_durations(text)
     ]
     dates = [
-        _entity(f"{said.kind}_on", Found(said.value, said.start, said.end))
+        _entity(DATE_ENTITIES[said.kind], Found(said.value, said.start, said.end))
         for said in find_dates(text)
     ]
     failures = [_entity("payment_failure", found) for found in find_payment_failures(text)]

@@ -51,7 +51,7 @@ UNSURE_BELOW = 0.6
 """A classifier confidence below this leaves room for the venting check."""
 DETAIL_ENTITIES = frozenset(
     {"order_id", "problem", "product", "waited", "in_use_for", "due_on", "returned_on", "amount",
-     "payment_failure"}
+     "booked_for", "sent_for", "payment_failure"}
 )  # fmt: skip
 RESCUE_FROM = 0.2
 """A complaint intent the classifier ranked first with at least this confidence, in a

@@ -240,3 +240,21 @@ def test_a_payment_that_failed_is_restated_and_apologised_for_as_such(rules):
         "I'm sorry your payment didn't go through"
     ]
     assert "charged" in apologies_for(rules, ["billing"])[0]  # a wrong charge stays one
+
+
+def test_a_wrong_booking_is_restated_by_its_dates(rules):
+    both = ComplaintDetails(
+        order_id="52207", product="train tickets", booked_for="the 15th", sent_for="the 14th"
+    )
+    booked_only = ComplaintDetails(order_id="52207", product="train tickets", booked_for="Friday")
+
+    assert restate_complaint(rules, ["wrong_item"], both) == (
+        "you were sent the train tickets from order #52207 for the 14th instead of the 15th"
+    )
+    assert restate_complaint(rules, ["wrong_item"], booked_only) == (
+        "you were sent the train tickets from order #52207, but you booked Friday"
+    )
+    assert case_summary(rules, ["wrong_item"], both) == (
+        "The customer was sent order #52207 (the train tickets) for the 14th but had booked "
+        "the 15th."
+    )

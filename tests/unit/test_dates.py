@@ -52,3 +52,30 @@ def test_the_entities_are_named_for_what_happened_on_the_date() -> None:
         ("due_on", "on Thursday"),
         ("returned_on", "on 2 May"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("you sent me train tickets for the 14th but I booked the 15th",
+         [("the 14th", "sent"), ("the 15th", "booked")]),
+        ("the tickets say Sunday but I paid for Saturday",
+         [("Sunday", "sent"), ("Saturday", "booked")]),
+        ("no sorry, I booked the 16th, not the 15th", [("the 16th", "booked")]),
+        ("ordered seats for Friday and got seats for Thursday",
+         [("Friday", "booked"), ("Thursday", "sent")]),
+        ("I booked a delivery slot for Tuesday and nobody came", [("on Tuesday", "due")]),
+    ],
+)  # fmt: skip
+def test_a_wrong_booking_has_the_date_booked_and_the_date_sent(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert read(text) == expected
+
+
+def test_the_booked_and_sent_dates_set_their_own_entities() -> None:
+    entities = details_entities("you sent me tickets for the 14th but I booked the 15th", [])
+    assert [(e["entity"], e["value"]) for e in entities] == [
+        ("sent_for", "the 14th"),
+        ("booked_for", "the 15th"),
+    ]
