@@ -13,10 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -34,6 +31,7 @@ from bot.nlu.details import Found, find_amounts, find_order_ids, find_sizes
 from bot.nlu.durations import find_durations
 from bot.nlu.payments import find_payment_failures
 from bot.nlu.product_words import as_written, product_words
+from bot.nlu.stateless import StatelessComponent
 
 REPLACED = frozenset(
     {"order_id", "amount", "size", "waited", "in_use_for", "due_on", "returned_on",
@@ -115,22 +113,8 @@ def with_product_words(text: str, entities: list[dict[str, Any]]) -> list[dict[s
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class DetailExtractor(GraphComponent, EntityExtractorMixin):
+class DetailExtractor(StatelessComponent, EntityExtractorMixin):
     """Order numbers and amounts by shape and context (bot/nlu/details.py)."""
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> DetailExtractor:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

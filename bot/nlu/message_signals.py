@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -44,6 +44,7 @@ from bot.complaints import CATEGORY_INTENTS, INTENT_CATEGORIES
 from bot.corrections import denied_categories, opens_with_denial
 from bot.nlu import signals as detect
 from bot.nlu.intent_choice import choose_intent
+from bot.nlu.stateless import StatelessComponent
 
 SIGNALS = "signals"
 """The parse data key the actions read (``tracker.latest_message["signals"]``)."""
@@ -170,26 +171,12 @@ def _complaint_named(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class MessageSignals(GraphComponent, IntentClassifier):
+class MessageSignals(StatelessComponent, IntentClassifier):
     """Sets the intent from what is in the message, when that is clearer than the classifier."""
 
     @classmethod
     def required_components(cls) -> list[type]:
         return []
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> MessageSignals:
-        return cls()
 
     @classmethod
     def load(

@@ -12,15 +12,13 @@ customer sent is kept as written in the conversation.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.stateless import StatelessComponent
 
 _HANDLE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_]{1,30}(?![\w@.]*\.[a-z]{2,})")
 """A handle, never an email address ("tom@shop.com") or a domain after an @."""
@@ -42,22 +40,8 @@ def without_social_markup(text: str) -> str:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
-class SocialMarkupRemover(GraphComponent):
+class SocialMarkupRemover(StatelessComponent):
     """Blanks out handles, links and hashtag signs before the tokenizer sees a message."""
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SocialMarkupRemover:
-        return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)
