@@ -52,6 +52,15 @@ def test_a_message_without_a_kind_or_categories_is_refused(tmp_path) -> None:
         load_held_out(tmp_path)
 
 
+def test_only_the_files_matching_a_pattern_are_loaded(tmp_path) -> None:
+    greeting = '  - {text: "hi", categories: [], kind: greeting}'
+    complaint = '  - {text: "late!", categories: [late_delivery]}'
+    (tmp_path / "help_desk.yml").write_text(f"messages:\n{greeting}\n")
+    (tmp_path / "shops.yml").write_text(f"messages:\n{complaint}\n")
+    assert [m.text for m in load_held_out(tmp_path, "help_*.yml")] == ["hi"]
+    assert [m.source for m in load_held_out(tmp_path)] == ["help_desk.yml", "shops.yml"]
+
+
 def message(categories=(), person=False, order_id=None, amounts=(), kind=None) -> HeldOutMessage:
     return HeldOutMessage(
         text="x", categories=tuple(categories), kind=kind if not categories else None,
