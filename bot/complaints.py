@@ -207,9 +207,6 @@ DATED_PROBLEM_PHRASES: dict[str, tuple[str, str]] = {
     ),
 }
 """The problem phrase when the customer said the date it hangs on (the detail it needs)."""
-FAILED_PAYMENT_PHRASE = "your payment for {subject} didn't go through properly"
-FAILED_PAYMENT_AGENT_PHRASE = "the customer's payment for {subject} did not go through properly"
-"""Billing, when the customer said the payment failed: no wrong charge is claimed."""
 DATED_AGENT_PHRASES: dict[str, tuple[str, str]] = {
     "late_delivery": ("due_on", "{subject} was due {due_on} and has not arrived"),
     "lost_parcel": ("due_on", "{subject} was due {due_on} and was lost on its way"),
@@ -220,12 +217,26 @@ DATED_AGENT_PHRASES: dict[str, tuple[str, str]] = {
 }
 
 
-def wrong_date_phrase(details: ComplaintDetails, sent: str, booked: str, booked_alone: str) -> str:
-    """A wrong booking by its dates: "you were sent {subject} for the 14th instead of the
-    15th", or "..., but you booked the 15th" when the date sent is not known."""
-    if details.sent_for and details.sent_for.lower() != (details.booked_for or "").lower():
-        return f"{sent} for {details.sent_for} {booked} {details.booked_for}"
-    return f"{sent}, {booked_alone} {details.booked_for}"
+def detail_phrase(category: str, details: ComplaintDetails, for_agent: bool) -> str | None:
+    """The problem phrase a detail makes exact, to the customer or (``for_agent``) in the
+    agent's summary; ``None``: the category's usual phrase. A wrong item by the colour
+    that came or by the dates booked and sent, a billing problem that was a payment that
+    failed (no wrong charge claimed)."""
+    sent = "the customer was sent {subject}" if for_agent else "you were sent {subject}"
+    if category == "wrong_item" and details.booked_for:
+        booked = details.booked_for
+        if details.sent_for and details.sent_for.lower() != booked.lower():
+            instead = "but had booked" if for_agent else "instead of"
+            return f"{sent} for {details.sent_for} {instead} {booked}"
+        return f"{sent}, {'but had booked' if for_agent else 'but you booked'} {booked}"
+    if category == "wrong_item" and details.received_colour:
+        who = "the customer" if for_agent else "you"
+        return f"{who} received a {details.received_colour} one instead of {{subject}}"
+    if category == "billing" and details.payment_failure:
+        if for_agent:
+            return "the customer's payment for {subject} did not go through properly"
+        return "your payment for {subject} didn't go through properly"
+    return None
 
 
 def dated_phrase(
@@ -268,17 +279,11 @@ def restate_complaint(
     named = False
     parts = []
     for category in categories:
-        template = dated_phrase(DATED_PROBLEM_PHRASES, category, details) or PROBLEM_PHRASES.get(
-            category
+        template = (
+            detail_phrase(category, details, for_agent=False)
+            or dated_phrase(DATED_PROBLEM_PHRASES, category, details)
+            or PROBLEM_PHRASES.get(category)
         )
-        if category == "wrong_item" and details.received_colour:
-            template = f"you received a {details.received_colour} one instead of {{subject}}"
-        if category == "billing" and details.payment_failure:
-            template = FAILED_PAYMENT_PHRASE
-        if category == "wrong_item" and details.booked_for:
-            template = wrong_date_phrase(
-                details, "you were sent {subject}", "instead of", "but you booked"
-            )
         if template is None:
             template = f"there's a {rules.category(category).name} with {{subject}}"
         said = subject
@@ -344,20 +349,11 @@ def case_summary(rules: BusinessRules, categories: list[str], details: Complaint
     parts = []
     for category in categories:
         template = (
-            dated_phrase(DATED_AGENT_PHRASES, category, details)
+            detail_phrase(category, details, for_agent=True)
+            or dated_phrase(DATED_AGENT_PHRASES, category, details)
             or AGENT_PHRASES.get(category)
             or (f"{rules.category(category).name} with {{subject}}")
         )
-        if category == "wrong_item" and details.received_colour:
-            template = (
-                f"the customer received a {details.received_colour} one instead of {{subject}}"
-            )
-        if category == "billing" and details.payment_failure:
-            template = FAILED_PAYMENT_AGENT_PHRASE
-        if category == "wrong_item" and details.booked_for:
-            template = wrong_date_phrase(
-                details, "the customer was sent {subject}", "but had booked", "but had booked"
-            )
         dates = {"due_on": details.due_on, "returned_on": details.returned_on}
         parts.append(template.format(subject=subject, email=email, in_use=in_use, **dates))
         if "{subject}" in template:

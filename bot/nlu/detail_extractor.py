@@ -33,10 +33,11 @@ from bot.nlu.payments import find_payment_failures
 from bot.nlu.product_words import as_written, product_words
 from bot.nlu.stateless import StatelessComponent
 
-REPLACED = frozenset(
+EXTRACTED = frozenset(
     {"order_id", "amount", "size", "waited", "in_use_for", "due_on", "returned_on",
      "booked_for", "sent_for", "payment_failure"}
 )  # fmt: skip
+"""The entities this extractor sets; what Rasa's regexes found for them is replaced."""
 DATE_ENTITIES = {"due": "due_on", "returned": "returned_on", "booked": "booked_for",
                  "sent": "sent_for"}  # fmt: skip
 """The entity each kind of date said sets (bot/nlu/dates.py)."""
@@ -72,7 +73,7 @@ def details_entities(text: str, others: list[dict[str, Any]]) -> list[dict[str, 
     kept = [
         entity
         for entity in others
-        if entity.get(ENTITY_ATTRIBUTE_TYPE) not in REPLACED and not _overlaps(entity, order_spans)
+        if entity.get(ENTITY_ATTRIBUTE_TYPE) not in EXTRACTED and not _overlaps(entity, order_spans)
     ]
     sizes = [_entity("size", found) for found in find_sizes(text)]
     durations = [

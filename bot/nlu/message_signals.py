@@ -43,6 +43,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.complaints import CATEGORY_INTENTS, INTENT_CATEGORIES
 from bot.corrections import denied_categories, opens_with_denial
 from bot.nlu import signals as detect
+from bot.nlu.detail_extractor import EXTRACTED
 from bot.nlu.intent_choice import choose_intent
 from bot.nlu.stateless import StatelessComponent
 
@@ -50,10 +51,9 @@ SIGNALS = "signals"
 """The parse data key the actions read (``tracker.latest_message["signals"]``)."""
 UNSURE_BELOW = 0.6
 """A classifier confidence below this leaves room for the venting check."""
-DETAIL_ENTITIES = frozenset(
-    {"order_id", "problem", "product", "waited", "in_use_for", "due_on", "returned_on", "amount",
-     "booked_for", "sent_for", "payment_failure"}
-)  # fmt: skip
+DETAIL_ENTITIES = frozenset({"problem", "product", *EXTRACTED}) - {"size"}
+"""Entities that make a message a told complaint: a problem phrase, a product, and what
+the detail extractor finds but a size."""
 RESCUE_FROM = 0.2
 """A complaint intent the classifier ranked first with at least this confidence, in a
 message with details, is taken even though it fell short of the fallback threshold."""

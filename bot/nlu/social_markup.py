@@ -39,6 +39,8 @@ def without_social_markup(text: str) -> str:
     return cleaned if cleaned.strip() else text
 
 
+# Registered as a tokenizer (it is not a Tokenizer subclass, so Rasa's one-tokenizer check
+# does not count it): only tokenizers and featurizers are run on the training data too.
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class SocialMarkupRemover(StatelessComponent):
     """Blanks out handles, links and hashtag signs before the tokenizer sees a message."""
