@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.phrasing import say
 from actions.services import business_rules, case_records
 from actions.tracker_reading import complaint_details, customer_key, latest_entity_values
-from bot.case_records import CancellationRequest, utc_now
+from bot.case_records import CancellationRequest, utc_now, verified_user_id
 
 DomainDict = dict[str, Any]
 
@@ -70,19 +70,31 @@ def new_order_named(tracker: Tracker) -> bool:
 async def cancel(
     dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str
 ) -> list[EventType]:
-    """Record the cancellation and confirm it with a reference."""
+    """Record the cancellation and confirm it with a reference.
+
+    Only a verified customer (the host page vouched for their user id) is told the order
+    is being cancelled; for an anonymous visitor nobody can tell the order is theirs, so
+    the record says so and the bot says the team checks before it goes through.
+    """
     records = case_records()
     reference = await records.next_reference(business_rules().reference_prefix)
+    customer = customer_key(tracker)
+    user_id = verified_user_id(customer)
     await records.save_cancellation(
         CancellationRequest(
             reference=reference,
             session_id=tracker.sender_id,
-            customer_key=customer_key(tracker),
+            customer_key=customer,
             order_id=order_id,
             requested_at=utc_now().isoformat(),
+            verified=user_id is not None,
+            user_id=user_id,
         )
     )
-    say(dispatcher, "order_cancelled", order_id=order_id, reference=reference)
+    if user_id is not None:
+        say(dispatcher, "order_cancelled", order_id=order_id, reference=reference)
+    else:
+        say(dispatcher, "order_cancelled_unverified", order_id=order_id, reference=reference)
     return [
         SlotSet("last_reference", reference),
         SlotSet("dialogue_stage", "resolved"),

@@ -25,7 +25,7 @@ from actions.tracker_reading import (
     open_categories,
 )
 from bot.authority import Ask, ask_for_fix, judge, parse_asks
-from bot.case_records import ResolutionRecord, utc_now
+from bot.case_records import ResolutionRecord, utc_now, verified_user_id
 from bot.complaints import describe_subject
 
 DomainDict = dict[str, Any]
@@ -37,23 +37,33 @@ def joined(texts: list[str]) -> str:
 
 
 async def record_grant(tracker: Tracker, asks: list[Ask]) -> str:
-    """Record what was granted; returns its reference."""
+    """Record what was granted, tied to the customer's verified identity if they have
+    one (else marked unverified); returns its reference."""
     rules = business_rules()
     records = case_records()
     reference = await records.next_reference(rules.reference_prefix)
+    customer = customer_key(tracker)
+    user_id = verified_user_id(customer)
     await records.save_resolution(
         ResolutionRecord(
             reference=reference,
-            customer_key=customer_key(tracker),
+            customer_key=customer,
             session_id=tracker.sender_id,
             categories=open_categories(tracker),
             order_id=complaint_details(tracker).order_id,
             fix=joined([ask.text for ask in asks]),
             within_authority=True,
             agreed_at=utc_now().isoformat(),
+            verified=user_id is not None,
+            user_id=user_id,
         )
     )
     return reference
+
+
+def is_verified(tracker: Tracker) -> bool:
+    """Whether the host page vouched for the customer's identity (``user:<id>``)."""
+    return verified_user_id(customer_key(tracker)) is not None
 
 
 def grant_recorded(reference: str, asks: list[Ask]) -> list[EventType]:
@@ -79,13 +89,19 @@ async def confirm_resolution(
 ) -> list[EventType]:
     """Record the agreed fix and confirm it with a summary and a reference."""
     reference = await record_grant(tracker, asks)
-    say(
-        dispatcher,
-        "confirm_resolution",
-        fix=joined([ask.text for ask in asks]),
-        subject=describe_subject(complaint_details(tracker)),
-        reference=reference,
-    )
+    fix = joined([ask.text for ask in asks])
+    subject = describe_subject(complaint_details(tracker))
+    if is_verified(tracker):
+        say(dispatcher, "confirm_resolution", fix=fix, subject=subject, reference=reference)
+    else:
+        # Nobody checked this order is the visitor's: promise the fix once the team has.
+        say(
+            dispatcher,
+            "confirm_resolution_unverified",
+            fix=fix,
+            subject=subject,
+            reference=reference,
+        )
     return resolved(reference, asks)
 
 
@@ -193,13 +209,11 @@ async def evaluate_fair_ask(dispatcher: CollectingDispatcher, tracker: Tracker) 
     if granted:
         reference = await record_grant(tracker, granted)
         rest = joined([verdict.ask.text for verdict in refused])
-        say(
-            dispatcher,
-            "partial_grant",
-            fix=joined([ask.text for ask in granted]),
-            reference=reference,
-            rest=rest,
-        )
+        fix = joined([ask.text for ask in granted])
+        if is_verified(tracker):
+            say(dispatcher, "partial_grant", fix=fix, reference=reference, rest=rest)
+        else:
+            say(dispatcher, "partial_grant_unverified", fix=fix, reference=reference, rest=rest)
         handed = await hand_off(
             dispatcher,
             tracker,

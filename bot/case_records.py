@@ -14,6 +14,18 @@ from datetime import datetime, timezone
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.retention import RetentionPolicy
+
+VERIFIED_CUSTOMER_PREFIX = "user:"
+"""Customer keys the gateway gives a user id the host page vouched for (HMAC)."""
+
+
+def verified_user_id(customer_key: str) -> str | None:
+    """The user id behind a verified customer key (``user:<id>``); ``None`` for an
+    anonymous visitor, whose identity (and so whose orders) nobody checked."""
+    if customer_key.startswith(VERIFIED_CUSTOMER_PREFIX):
+        return customer_key[len(VERIFIED_CUSTOMER_PREFIX) :] or None
+    return None
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,10 @@ class ResolutionRecord:
     fix: str
     within_authority: bool
     agreed_at: str
+    verified: bool = False
+    """Whether the customer was a verified user (``user_id``); if not, nobody checked the
+    order is theirs, and the fix waits for the team to check it."""
+    user_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,10 @@ class CancellationRequest:
     customer_key: str
     order_id: str
     requested_at: str
+    verified: bool = False
+    """Whether the customer was a verified user (``user_id``). ``False``: nobody checked
+    that the person who asked owns the order; the order system must check before acting."""
+    user_id: str | None = None
 
 
 def utc_now() -> datetime:
@@ -62,8 +82,9 @@ def utc_now() -> datetime:
 class CaseRecords:
     """Reads and writes the dialogue's records in Redis."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, retention: RetentionPolicy | None = None) -> None:
         self._redis = client
+        self._retention = retention or RetentionPolicy.from_environment()
 
     @classmethod
     def from_url(cls, url: str) -> CaseRecords:
@@ -88,13 +109,15 @@ class CaseRecords:
             for key, value in asdict(record).items()
         }
         fields["within_authority"] = "1" if record.within_authority else "0"
+        fields["verified"] = "1" if record.verified else "0"
         agreed = datetime.fromisoformat(record.agreed_at).timestamp()
+        resolution_key = redis_keys.resolution_key(record.reference)
+        index_key = redis_keys.customer_resolutions_key(record.customer_key)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(redis_keys.resolution_key(record.reference), mapping=fields)
-            pipe.zadd(
-                redis_keys.customer_resolutions_key(record.customer_key),
-                {record.reference: agreed},
-            )
+            pipe.hset(resolution_key, mapping=fields)
+            pipe.expire(resolution_key, self._retention.seconds("resolution"))
+            pipe.zadd(index_key, {record.reference: agreed})
+            pipe.expire(index_key, self._retention.seconds("customer_index"))
             await pipe.execute()
 
     async def load_resolution(self, reference: str) -> ResolutionRecord | None:
@@ -110,6 +133,8 @@ class CaseRecords:
             fix=fields["fix"],
             within_authority=fields["within_authority"] == "1",
             agreed_at=fields["agreed_at"],
+            verified=fields.get("verified") == "1",
+            user_id=fields.get("user_id") or None,
         )
 
     async def customer_resolution_references(self, customer_key: str) -> list[str]:
@@ -132,9 +157,17 @@ class CaseRecords:
         return [r for r in requests if session_id is None or r.session_id == session_id]
 
     async def save_cancellation(self, request: CancellationRequest) -> None:
+        """Append the cancellation to the order system's stream. Besides the request, the
+        entry says in plain fields whether the customer's identity was verified
+        (``verified``: ``true``/``false``) and who they are (``user_id``), so a consumer
+        that reads nothing else still sees that an unverified request needs checking."""
         await self._redis.xadd(
             redis_keys.CANCELLATION_REQUESTS_STREAM,
-            {"request": json.dumps(asdict(request))},
+            {
+                "request": json.dumps(asdict(request)),
+                "verified": "true" if request.verified else "false",
+                "user_id": request.user_id or "",
+            },
         )
 
     async def cancellations(self) -> list[CancellationRequest]:

@@ -116,10 +116,16 @@ def _merge(socket_messages: list[BotMessage], bot_events: list[dict[str, Any]]) 
     return socket_messages + hidden
 
 
+UNVERIFIED_WORDING = "_unverified"
+"""Suffix of the phrases that word an act for an anonymous visitor (``order_cancelled``
+becomes ``order_cancelled_unverified``: the team checks the order is theirs first). The
+evaluation's visitors are anonymous; the act is the same, so it is scored as one."""
+
+
 def _phrase(event: dict[str, Any]) -> str | None:
     metadata = event.get("metadata") or {}
     phrase = metadata.get("phrase") or metadata.get("utter_action")
-    return str(phrase) if phrase else None
+    return str(phrase).removesuffix(UNVERIFIED_WORDING) if phrase else None
 
 
 def _buttons(data: dict[str, Any]) -> list[Button]:

@@ -203,7 +203,9 @@ def granted_part(message: BotMessage, templates: dict[str, list[str]]) -> str:
     whose name mentions "grant" or "fix"; if none can be found, the sentences that do
     not speak of passing something on to a colleague.
     """
-    for variant in templates.get(message.phrase or "", []):
+    phrase = message.phrase or ""
+    # An anonymous visitor's wording of the phrase (client.UNVERIFIED_WORDING) is scored too.
+    for variant in [*templates.get(phrase, []), *templates.get(f"{phrase}_unverified", [])]:
         values = _placeholder_values(variant, message.text)
         if values is None:
             continue

@@ -33,17 +33,23 @@ def make_tracker(
     earlier_events: list[dict[str, Any]] | None = None,
     signals: dict[str, Any] | None = None,
     this_turn: list[dict[str, Any]] | None = None,
+    customer_key: str | None = None,
 ) -> Tracker:
     """A tracker whose latest message has this intent, text and entities.
 
     ``earlier_intents`` are user messages before it, oldest first; ``earlier_events``
     (e.g. from ``user_event`` and ``bot_event``) come after those, just before it;
     ``this_turn`` (bot events) after it, said by earlier actions of the same turn.
+    ``customer_key`` is the metadata the gateway sends with the latest message
+    (``user:<id>`` for a verified customer); without it the customer is anonymous.
     """
     entities = entities or []
     events = [user_event(name, f"({name})") for name in earlier_intents or []]
     events.extend(earlier_events or [])
-    events.append(user_event(intent, text, entities))
+    latest = user_event(intent, text, entities)
+    if customer_key is not None:
+        latest["metadata"] = {"customer_key": customer_key}
+    events.append(latest)
     events.extend(this_turn or [])
     return Tracker(
         sender_id=sender_id,
@@ -91,9 +97,13 @@ class Conversation:
     not from ``propose_resolution``).
     """
 
-    def __init__(self, domain: dict[str, Any], sender_id: str = "visitor-1") -> None:
+    def __init__(
+        self, domain: dict[str, Any], sender_id: str = "visitor-1", customer_key: str | None = None
+    ) -> None:
         self.domain = domain
         self.sender_id = sender_id
+        self.customer_key = customer_key
+        """What the gateway sends with each message (``user:<id>``: a verified customer)."""
         self.slots: dict[str, Any] = {}
         self.intents: list[str] = []
         self.said: list[str] = []
@@ -149,6 +159,7 @@ class Conversation:
                 sender_id=self.sender_id,
                 signals=self.signals,
                 this_turn=this_turn,
+                customer_key=self.customer_key,
             )
             events = await action.run(dispatcher, tracker, self.domain)
             this_turn.extend(

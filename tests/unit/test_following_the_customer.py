@@ -22,7 +22,11 @@ from tests.unit.builders import Conversation, entity
 
 
 def said(chat: Conversation, key: str) -> list[str]:
-    return [text for text in chat.said if phrasebook().matches(key, text)]
+    """What the bot said as phrase ``key``, in either wording: these visitors are
+    anonymous, so grants and cancellations come as ``<key>_unverified`` where there is one."""
+    book = phrasebook()
+    keys = [key, *([f"{key}_unverified"] if f"{key}_unverified" in book.phrases else [])]
+    return [text for text in chat.said if any(book.matches(k, text) for k in keys)]
 
 
 async def complain_billing(chat: Conversation, amount: str | None) -> None:

@@ -476,6 +476,17 @@ async def not_complaints_and_an_unsure_one(chat: Conversation) -> None:
                     signals=guesses)  # fmt: skip
 
 
+def as_verified_customer(scenario: Scenario) -> Scenario:
+    """The scenario for a customer whose user id the host page vouched for (the bot's
+    grants and cancellations are worded without the ownership check)."""
+
+    async def verified(chat: Conversation) -> None:
+        chat.customer_key = "user:u-1001"
+        await scenario(chat)
+
+    return verified
+
+
 SCENARIOS: dict[str, Scenario] = {
     **{f"complaint_{category}": category_scenario(category) for category in COMPLAINT_MESSAGES},
     "several_problems": several_problems,
@@ -505,6 +516,9 @@ SCENARIOS: dict[str, Scenario] = {
     "abuse_at_each_stage": abuse_at_each_stage,
     "no_language_and_other_languages": no_language_and_other_languages,
     "not_complaints_and_an_unsure_one": not_complaints_and_an_unsure_one,
+    "verified_fair_ask_within_authority": as_verified_customer(fair_ask_within),
+    "verified_cancel_an_order": as_verified_customer(cancel_an_order),
+    "verified_two_part_counter_ask": as_verified_customer(two_part_counter_ask),
 }
 
 

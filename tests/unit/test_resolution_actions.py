@@ -16,6 +16,7 @@ from bot.business import DEFAULT_BUSINESS_FILE, load_business_rules
 from bot.case_records import CaseRecords
 from bot.handoff import announcements
 from bot.handoff.queue import HandoffQueue
+from bot.retention import RetentionPolicy
 from tests.unit.builders import entity, make_tracker, slot_events, texts
 
 RULES = load_business_rules(DEFAULT_BUSINESS_FILE)
@@ -71,6 +72,7 @@ async def test_an_accepted_proposal_is_confirmed_with_the_reference(
             "dialogue_stage": "fix_proposed",
             "proposed_fix": "refund_delivery_fee",
         },
+        customer_key="user:u-1001",
     )
 
     events = await ActionAcceptProposedFix().run(dispatcher, tracker, domain)
@@ -134,13 +136,20 @@ async def test_accepting_with_no_open_complaint_asks_what_happened(
 # --- the fair ask --------------------------------------------------------------------
 
 
-def fair_ask(text: str, amount: str | None = None, stage: str = "fair_ask_requested", **slots):
+def fair_ask(
+    text: str,
+    amount: str | None = None,
+    stage: str = "fair_ask_requested",
+    customer_key: str | None = None,
+    **slots,
+):
     return make_tracker(
         "propose_resolution",
         text,
         entities=[entity("amount", amount)] if amount else [],
         slots={**OPEN_COMPLAINT, "dialogue_stage": stage, **slots},
         sender_id="visitor-7",
+        customer_key=customer_key,
     )
 
 
@@ -148,7 +157,7 @@ async def test_a_fair_ask_within_authority_is_granted_and_recorded(
     dispatcher, domain, redis_client
 ):
     events = await ActionEvaluateFairAsk().run(
-        dispatcher, fair_ask("$20 back would be fair", "$20"), domain
+        dispatcher, fair_ask("$20 back would be fair", "$20", customer_key="user:u-1001"), domain
     )
 
     reference = slot_events(events)["last_reference"]
@@ -157,6 +166,9 @@ async def test_a_fair_ask_within_authority_is_granted_and_recorded(
     assert record.fix == "refund $20"
     assert record.within_authority
     assert record.session_id == "visitor-7"
+    assert record.verified
+    assert record.user_id == "u-1001"
+    assert record.customer_key == "user:u-1001"
     [text] = texts(dispatcher)
     assert phrasebook().matches("confirm_resolution", text)
     assert "refund $20" in text
@@ -272,3 +284,56 @@ async def test_a_fair_ask_with_no_open_complaint_asks_what_happened(
     assert slot_events(events) == {"dialogue_stage": None}
     assert await stored_resolution_keys(redis_client) == []
     assert await CaseRecords(redis_client).handoff_requests() == []
+
+
+# --- who the customer is ----------------------------------------------------------------
+
+
+async def test_an_anonymous_visitors_grant_is_recorded_unverified_and_promised_after_a_check(
+    dispatcher, domain, redis_client
+):
+    tracker = fair_ask("$20 back would be fair", "$20", customer_key="visitor:s-77")
+
+    events = await ActionEvaluateFairAsk().run(dispatcher, tracker, domain)
+
+    reference = slot_events(events)["last_reference"]
+    record = await CaseRecords(redis_client).load_resolution(reference)
+    assert record is not None
+    assert not record.verified
+    assert record.user_id is None
+    assert await redis_client.hget(redis_keys.resolution_key(reference), "verified") == "0"
+    [text] = texts(dispatcher)
+    assert phrasebook().matches("confirm_resolution_unverified", text)
+    assert not phrasebook().matches("confirm_resolution", text)
+    assert "refund $20" in text
+    assert reference in text
+    assert "I'll refund" not in text
+
+
+async def test_an_anonymous_visitors_partial_grant_waits_for_the_ownership_check(
+    dispatcher, domain, redis_client
+):
+    tracker = fair_ask(
+        "refund the delivery fee and give me 40% off", stage="fix_proposed", customer_key=None
+    )
+
+    events = await ActionEvaluateFairAsk().run(dispatcher, tracker, domain)
+
+    record = await CaseRecords(redis_client).load_resolution(slot_events(events)["last_reference"])
+    assert record is not None
+    assert not record.verified
+    assert any(phrasebook().matches("partial_grant_unverified", text) for text in texts(dispatcher))
+    assert not any(phrasebook().matches("partial_grant", text) for text in texts(dispatcher))
+
+
+async def test_a_grant_is_kept_for_the_resolution_retention(dispatcher, domain, redis_client):
+    events = await ActionEvaluateFairAsk().run(
+        dispatcher, fair_ask("$20 back would be fair", "$20"), domain
+    )
+
+    reference = slot_events(events)["last_reference"]
+    policy = RetentionPolicy.from_environment()
+    ttl = await redis_client.ttl(redis_keys.resolution_key(reference))
+    assert policy.seconds("resolution") - 60 < ttl <= policy.seconds("resolution")
+    index_ttl = await redis_client.ttl(redis_keys.customer_resolutions_key("visitor-7"))
+    assert 0 < index_ttl <= policy.seconds("customer_index")
