@@ -25,7 +25,9 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from bot.agents.roster import (
     AGENT_ID_PATTERN,
+    AGENT_ROLE,
     DEFAULT_MAX_CHATS,
+    ROLES,
     Roster,
     RosterError,
     hash_password,
@@ -117,12 +119,14 @@ def _list(args: argparse.Namespace, path: Path) -> str:
     roster = load_roster(path)
     if not roster.agents:
         return f"{path}: no agents yet (add one: python -m bot.agents add ID ...)"
-    rows = [("ID", "NAME", "TEAM", "SKILLS", "MAX", "STATUS")]
+    rows = [("ID", "NAME", "TEAM", "ROLE", "SKILLS", "MAX", "STATUS")]
     for agent_id in sorted(roster.agents):
         agent = roster.agents[agent_id]
         status = "disabled" if agent.disabled else "active"
         skills = ",".join(agent.skills)
-        rows.append((agent_id, agent.name, agent.team, skills, str(agent.max_chats), status))
+        rows.append(
+            (agent_id, agent.name, agent.team, agent.role, skills, str(agent.max_chats), status)
+        )
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -155,6 +159,8 @@ def _add(args: argparse.Namespace, path: Path) -> str:
     entry["skills"] = skill_list
     entry["max_chats"] = args.max_chats
     entry["disabled"] = False
+    if args.role != AGENT_ROLE:
+        entry["role"] = args.role
     try:  # check the details before asking for a password
         parse_roster(_dump_probe(document, agents, agent_id, entry), path)
     except RosterError as error:
@@ -163,7 +169,8 @@ def _add(args: argparse.Namespace, path: Path) -> str:
     _carry_trailing_comment(agents, entry)
     agents[agent_id] = entry
     _save(path, document)
-    return f"added agent '{agent_id}' ({entry['name']}, {entry['team']} team)"
+    role = f", {args.role}" if args.role != AGENT_ROLE else ""
+    return f"added agent '{agent_id}' ({entry['name']}, {entry['team']} team{role})"
 
 
 def _dump_probe(document: Any, agents: CommentedMap, agent_id: str, entry: CommentedMap) -> str:
@@ -253,6 +260,12 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--skills", required=True, help="comma-separated categories")
     add.add_argument("--max-chats", type=int, default=DEFAULT_MAX_CHATS)
     add.add_argument("--avatar-url", default=None, help="e.g. /console/avatars/sam.svg")
+    add.add_argument(
+        "--role",
+        choices=ROLES,
+        default=AGENT_ROLE,
+        help="supervisor: may also export and erase a customer's data (default: agent)",
+    )
     add.set_defaults(run=_add)
 
     reset = commands.add_parser(

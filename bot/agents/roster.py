@@ -46,7 +46,15 @@ _HASH_PATTERN = re.compile(r"^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$")
 # is unknown or disabled, so those take as long as a wrong password. Same cost as ours.
 _DUMMY_HASH = b"$2b$12$lzuR3mNLyJ6sBQvGhFhYuOgS0hu9tXyDKhs005HuHedtmnR2qqw2."
 
-_FIELDS = ("name", "team", "avatar_url", "skills", "max_chats", "disabled", "password_hash")
+_FIELDS = (
+    "name", "team", "avatar_url", "skills", "max_chats", "disabled", "role", "password_hash"
+)  # fmt: skip
+
+AGENT_ROLE = "agent"
+SUPERVISOR_ROLE = "supervisor"
+ROLES = (AGENT_ROLE, SUPERVISOR_ROLE)
+"""``role:`` in agents.yml. A supervisor may also export and erase a customer's data
+(the agent API's ``/api/agent/customers/...``); every agent takes chats alike."""
 
 
 class RosterError(ValueError):
@@ -65,6 +73,12 @@ class AgentProfile:
     max_chats: int
     disabled: bool
     password_hash: str = field(repr=False)
+    role: str = AGENT_ROLE
+    """``agent`` or ``supervisor`` (see ``ROLES``)."""
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == SUPERVISOR_ROLE
 
     @property
     def first_name(self) -> str:
@@ -135,6 +149,12 @@ class _Reader:
         if not value.isdigit() or int(value) < 1:
             raise self.fail(node, f"{what} must be a whole number of at least 1, not {value!r}")
         return int(value)
+
+    def choice(self, node: Node, what: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(node, what)
+        if value not in allowed:
+            raise self.fail(node, f"{what} must be one of {', '.join(allowed)}, not {value!r}")
+        return value
 
     def flag(self, node: Node, what: str) -> bool:
         value = self.text(node, what).lower()
@@ -225,6 +245,9 @@ def _read_agent(
         if "disabled" in fields
         else False,
         password_hash=_read_password_hash(reader, fields["password_hash"], where),
+        role=reader.choice(fields["role"], f"{where} role", ROLES)
+        if "role" in fields
+        else AGENT_ROLE,
     )
 
 

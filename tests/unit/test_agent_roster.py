@@ -44,6 +44,7 @@ agents:
       - billing
     max_chats: 5
     disabled: true
+    role: supervisor
     password_hash: "{SAM_HASH}"
 """
 
@@ -94,6 +95,8 @@ def test_the_shipped_roster_has_the_three_demo_agents(shipped):
     assert all(agent.max_chats == 3 and not agent.disabled for agent in shipped.agents.values())
     assert [agent.agent_id for agent in shipped.active()] == ["maria", "priya", "tom"]
     assert shipped.get("nobody") is None
+    # One demo supervisor, to try the customer data export and erasure.
+    assert [a.agent_id for a in shipped.agents.values() if a.is_supervisor] == ["maria"]
 
 
 def test_the_shipped_file_holds_hashes_not_passwords():
@@ -143,9 +146,12 @@ def test_optional_fields_get_their_defaults_and_disabled_agents_are_not_active(t
     roster = load_roster(write(tmp_path, VALID_ROSTER))
 
     sam = roster.get("sam")
-    assert (sam.max_chats, sam.disabled, sam.avatar_url) == (3, False, "")
+    assert (sam.max_chats, sam.disabled, sam.avatar_url, sam.role) == (3, False, "", "agent")
+    assert not sam.is_supervisor
     lee = roster.get("lee")
     assert (lee.max_chats, lee.disabled, lee.skills) == (5, True, ("billing",))
+    assert lee.role == "supervisor"
+    assert lee.is_supervisor
     assert [agent.agent_id for agent in roster.active()] == ["sam"]
 
 
@@ -166,6 +172,13 @@ def test_optional_fields_get_their_defaults_and_disabled_agents_are_not_active(t
         ("    max_chats: 5", "    max_chats: 0", "max_chats: 0", "at least 1, not '0'"),
         ("    max_chats: 5", "    max_chats: two", "max_chats: two", "whole number"),
         ("    disabled: true", "    disabled: maybe", "disabled: maybe", "true or false"),
+        (
+            "    role: supervisor",
+            "    role: admin",
+            "role: admin",
+            "agent, supervisor, not 'admin'",
+        ),
+        ("    role: supervisor", "    role: ''", "role: ''", "role must be a non-empty text"),
         (f'"{SAM_HASH}"\n  lee', '"secret"\n  lee', '"secret"', "not a bcrypt hash"),
         (f'"{SAM_HASH}"\n  lee', f'"{SAM_HASH[:-1]}"\n  lee', SAM_HASH[:-1] + '"', "bcrypt hash"),
         ("$2b$12$np2Y", "$2b$04$np2Y", "$2b$04$", "has cost 04"),

@@ -181,17 +181,19 @@ def test_list_shows_the_agents_without_hashes(roster_file):
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["ID", "NAME", "TEAM", "SKILLS", "MAX", "STATUS"]
+    assert lines[0].split() == ["ID", "NAME", "TEAM", "ROLE", "SKILLS", "MAX", "STATUS"]
     assert lines[1].split() == [
         "maria",
         "Maria",
         "Lopez",
         "billing",
+        "supervisor",
         "billing,refund,refund_not_received,price_not_applied,subscription_charge",
         "3",
         "active",
     ]
     assert lines[2].split()[0] == "priya"
+    assert lines[2].split()[4] == "agent"  # priya, Priya, Shah, accounts, agent
     assert lines[2].split()[-1] == "disabled"
     assert "$2b$" not in result.stdout
 
@@ -233,3 +235,38 @@ def test_an_already_invalid_file_is_not_overwritten(roster_file):
 def test_a_missing_file_is_reported(tmp_path):
     assert_refused(run(tmp_path / "nope.yml", "list"), "cannot read the agents file")
     assert_refused(run(tmp_path / "nope.yml", "disable", "tom"), "cannot read the agents file")
+
+
+def test_an_agent_can_be_added_as_a_supervisor(roster_file):
+    result = run(
+        roster_file,
+        "add",
+        "ana",
+        "--name",
+        "Ana Silva",
+        "--team",
+        "billing",
+        "--skills",
+        "billing",
+        "--role",
+        "supervisor",
+        "--password-stdin",
+        stdin="ana-secret-1\n",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "supervisor" in result.stdout
+    assert load_roster(roster_file).get("ana").is_supervisor
+    assert not load_roster(roster_file).get("tom").is_supervisor
+
+
+def test_an_unknown_role_is_refused(roster_file):
+    before = roster_file.read_text(encoding="utf-8")
+
+    result = run(roster_file, "add", "ana", "--name", "Ana", "--team", "billing",
+                 "--skills", "billing", "--role", "admin", "--password-stdin",
+                 stdin="ana-secret-1\n")  # fmt: skip
+
+    assert result.returncode == 2  # argparse: invalid choice
+    assert "invalid choice: 'admin'" in result.stderr
+    assert roster_file.read_text(encoding="utf-8") == before
