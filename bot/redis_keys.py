@@ -241,25 +241,6 @@ def rasa_lock_key(session_id: str) -> str:
 
 @overload
 def decoded(value: bytes | str) -> str: ...
-
-
-# Rasa's own stores (endpoints.yml), named here for the privacy tools and retention.
-
-RASA_TRACKER_PREFIX = "tracker:"
-"""Rasa's RedisTrackerStore: ``tracker:<sender id>`` (our sender id is the session id)."""
-
-RASA_LOCK_PREFIX = "lock:"
-"""Rasa's RedisLockStore: ``lock:<sender id>`` while a message is processed."""
-
-
-def rasa_tracker_key(session_id: str) -> str:
-    return f"{RASA_TRACKER_PREFIX}{session_id}"
-
-
-def rasa_lock_key(session_id: str) -> str:
-    return f"{RASA_LOCK_PREFIX}{session_id}"
-
-
 @overload
 def decoded(value: None) -> None: ...
 def decoded(value: bytes | str | None) -> str | None:

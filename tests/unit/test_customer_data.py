@@ -118,7 +118,7 @@ async def test_the_export_holds_every_record_of_every_conversation(raw_client):
     assert exported["customer"] == "user:u-1001"
     assert [c["session_id"] for c in exported["conversations"]] == [first, second]
     conversation = exported["conversations"][0]
-    assert [e["text"] for e in conversation["transcript"]][0].startswith("my order 48213")
+    assert conversation["transcript"][0]["text"].startswith("my order 48213")
     assert conversation["handoff"]["customer_key"] == key
     assert conversation["notes"][0]["text"] == "called back"
     assert conversation["rating"]["score"] == "4"
