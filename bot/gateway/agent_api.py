@@ -30,6 +30,11 @@ from bot.console.canned_replies import CannedRepliesError
 from bot.gateway import agent_auth
 from bot.gateway.agent_auth import AuthError
 from bot.gateway.agent_chat_records import AgentApiServices, Caller, ChatRecordEndpoints
+from bot.gateway.agent_customer_data import (
+    CUSTOMER_PATH,
+    CUSTOMER_PATTERN,
+    CustomerDataEndpoints,
+)
 from bot.gateway.agent_requests import (
     HAND_BACK_POINTS,
     MAX_BODY_BYTES,
@@ -51,7 +56,11 @@ logger = logging.getLogger(__name__)
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
-class AgentApi(ChatRecordEndpoints):
+PATH_PATTERNS = {"customer": CUSTOMER_PATTERN}
+"""Path parameters that are not session ids (those match ``SESSION_ID_PATTERN``)."""
+
+
+class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
     """The endpoints; ``services`` is asked on every call (it exists once the server
     has started)."""
 
@@ -66,7 +75,10 @@ class AgentApi(ChatRecordEndpoints):
         @wraps(handler)
         async def run(request: Request, **path: str) -> HTTPResponse:
             try:
-                if any(not SESSION_ID_PATTERN.match(value) for value in path.values()):
+                if any(
+                    not PATH_PATTERNS.get(name, SESSION_ID_PATTERN).match(value)
+                    for name, value in path.items()
+                ):
                     raise not_found()
                 length = request.headers.getone("content-length", "0")
                 if len(request.body or b"") > MAX_BODY_BYTES or (
@@ -347,6 +359,9 @@ class AgentApi(ChatRecordEndpoints):
             ("POST", f"{chat}/transfer", self.transfer, write),
             ("POST", f"{chat}/hand-back", self.hand_back, write),
             ("POST", f"{chat}/close", self.close, write),
+            # Supervisors only (bot/gateway/agent_customer_data.py).
+            ("GET", f"{CUSTOMER_PATH}/export", self.export_customer_data, read),
+            ("POST", f"{CUSTOMER_PATH}/erase", self.erase_customer_data, write),
         ]
 
 

@@ -54,6 +54,7 @@ def _body(schema_name: str) -> Schema:
 READ = [{"agentSession": []}]
 WRITE = [{"agentSession": [], "csrfToken": []}]
 CHAT = [_ref("SessionId", "parameters")]
+CUSTOMER = [_ref("Customer", "parameters")]
 
 
 def _operation(
@@ -107,6 +108,7 @@ ERROR_RESPONSES = {
 def _paths() -> dict[str, Schema]:
     conflict = {"409": _ref("Conflict", "responses")}
     chat = f"{URL_PREFIX}/chats/{{session_id}}"
+    customer = f"{URL_PREFIX}/customers/{{customer}}"
     moved = _ok("The chat's new owner", _ref("ChatOwner"))
     return {
         f"{URL_PREFIX}/login": {
@@ -305,6 +307,25 @@ def _paths() -> dict[str, Schema]:
                 parameters=CHAT,
             )
         },
+        f"{customer}/export": {
+            "get": _operation(
+                "exportCustomerData",
+                "Supervisors only (403 forbidden otherwise): everything stored about the "
+                "customer, as `python -m bot.privacy export` prints it",
+                {"200": _ok("The customer's data", _ref("CustomerExport"))},
+                parameters=CUSTOMER,
+            )
+        },
+        f"{customer}/erase": {
+            "post": _operation(
+                "eraseCustomerData",
+                "Supervisors only (403 forbidden otherwise): delete everything stored about "
+                "the customer, as `python -m bot.privacy erase` does; says what it deleted",
+                {"200": _ok("What was deleted", _ref("ErasureReport"))},
+                security=WRITE,
+                parameters=CUSTOMER,
+            )
+        },
     }
 
 
@@ -500,6 +521,44 @@ def _schemas() -> dict[str, Schema]:
             ["to_agent_id"],
             {"to_agent_id": {"type": "string", "minLength": 1}, "note": optional_text},
         ),
+        "CustomerExport": obj(
+            [
+                "customer",
+                "exported_at",
+                "conversations",
+                "resolutions",
+                "cancellations",
+                "handoff_requests",
+                "last_agent",
+            ],
+            {
+                "customer": {"type": "string"},
+                "exported_at": time,
+                "conversations": {
+                    "type": "array",
+                    "description": "per conversation: session_id, session, transcript, "
+                    "handoff, notes, rating, tracker (Rasa's events)",
+                    "items": {"type": "object", "additionalProperties": True},
+                },
+                "resolutions": {"type": "array", "items": {"type": "object"}},
+                "cancellations": {"type": "array", "items": {"type": "object"}},
+                "handoff_requests": {"type": "array", "items": {"type": "object"}},
+                "last_agent": nullable_text,
+            },
+        ),  # fmt: skip
+        "ErasureReport": obj(
+            ["customer", "conversations", "deleted_keys", "removed_members"],
+            {
+                "customer": {"type": "string"},
+                "conversations": {"type": "array", "items": {"type": "string"}},
+                "deleted_keys": {"type": "array", "items": {"type": "string"}},
+                "removed_members": {
+                    "type": "object",
+                    "description": "shared key → members, fields or stream entries removed",
+                    "additionalProperties": {"type": "integer"},
+                },
+            },
+        ),
         "HandBackRequest": obj(
             ["resume_point"],
             {
@@ -548,6 +607,14 @@ def openapi_document() -> dict[str, Any]:
                     "required": True,
                     "schema": session_id,
                 },
+                "Customer": {
+                    "name": "customer",
+                    "in": "path",
+                    "required": True,
+                    "description": "a customer key (user:<id>, visitor:<session id>) or a "
+                    "verified user id",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                },
                 "After": {
                     "name": "after",
                     "in": "query",
@@ -563,7 +630,8 @@ def openapi_document() -> dict[str, Any]:
                     "Wrong agent id or password", ["invalid_credentials"]
                 ),
                 "Forbidden": _error_response(
-                    "CSRF header missing or wrong, or not the caller's chat",
+                    "CSRF header missing or wrong, not the caller's chat, or a supervisor's "
+                    "endpoint called by an agent",
                     ["csrf", "forbidden", "not_owner"],
                 ),
                 "NotFound": _error_response("No such conversation", ["not_found"]),

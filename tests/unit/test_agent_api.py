@@ -59,6 +59,7 @@ agents:
     team: billing
     skills: [billing, refund]
     max_chats: 3
+    role: supervisor
     password_hash: "{hashes["maria"]}"
   tom:
     name: Tom Berg
@@ -283,8 +284,12 @@ def route_table() -> list[tuple[str, str, bool]]:
     ]
 
 
-def concrete(path: str, session_id: str, other_id: str) -> str:
-    return path.replace("<session_id>", session_id).replace("<other_id>", other_id)
+def concrete(path: str, session_id: str, other_id: str, customer: str = "user:u1") -> str:
+    return (
+        path.replace("<session_id>", session_id)
+        .replace("<other_id>", other_id)
+        .replace("<customer>", customer)
+    )
 
 
 # Logging in and out.
@@ -439,7 +444,7 @@ async def test_every_endpoint_needs_a_session_and_answers_nothing_without_one(
 async def test_every_state_changing_endpoint_needs_the_csrf_token(maria, services, store) -> None:
     session_id = await claimed_chat(services, store, maria)
     writes = [(method, path) for method, path, writes in route_table() if writes]
-    assert len(writes) == 10
+    assert len(writes) == 11
     for header in (None, "", "wrong-token", maria.csrf[:-1] + "x"):
         headers = {} if header is None else {CSRF_HEADER: header}
         for method, path in writes:
@@ -828,3 +833,53 @@ async def test_unread_counts_the_customers_messages_after_the_read_marker(
     assert (await tom.call("POST", f"/chats/{session_id}/read", {"seq": 9})).status == 403
     for bad in ({"seq": -1}, {"seq": "3"}, {"seq": True}, {}):
         assert (await maria.call("POST", f"/chats/{session_id}/read", bad)).status == 400, bad
+
+
+# A customer's data: supervisors only (bot/gateway/agent_customer_data.py).
+
+
+async def test_an_agent_who_is_not_a_supervisor_may_not_export_or_erase(
+    tom, services, store
+) -> None:
+    session_id = await queued_chat(services, store, user="u7")
+    keys_before = sorted([key async for key in services.client.scan_iter()])
+
+    exported = await tom.call("GET", "/customers/user:u7/export")
+    erased = await tom.call("POST", "/customers/u7/erase")
+
+    for reply in (exported, erased):
+        assert reply.status == 403, reply.body
+        assert reply.body["error"] == "forbidden"
+        assert "u7" not in json.dumps(reply.body)
+    assert sorted([key async for key in services.client.scan_iter()]) == keys_before
+    assert await services.desk.queue.session_ids() == [session_id]
+
+
+async def test_a_supervisor_exports_then_erases_a_customer(maria, services, store) -> None:
+    session_id = await queued_chat(services, store, user="u7")
+    await services.transcript.append(session_id, "visitor", text="charged twice for 61234")
+    other_id = await queued_chat(services, store, user="u8")
+
+    exported = await maria.call("GET", "/customers/user:u7/export")
+    assert exported.status == 200, exported.body
+    assert exported.body["customer"] == "user:u7"
+    [conversation] = exported.body["conversations"]
+    assert conversation["session_id"] == session_id
+    assert conversation["handoff"]["packet"] == PACKET
+    assert conversation["transcript"][0]["text"] == "charged twice for 61234"
+
+    erased = await maria.call("POST", "/customers/u7/erase")
+    assert erased.status == 200, erased.body
+    assert erased.body["conversations"] == [session_id]
+    assert redis_keys.transcript_key(session_id) in erased.body["deleted_keys"]
+    assert [key async for key in services.client.scan_iter(match=f"*{session_id}*")] == []
+    assert await services.desk.queue.session_ids() == [other_id]
+    again = await maria.call("GET", "/customers/user:u7/export")
+    assert again.body["conversations"] == []
+
+
+@pytest.mark.parametrize("customer", ["user:", "a%20b", "x" * 201])
+async def test_a_malformed_customer_is_not_found(maria, customer) -> None:
+    reply = await maria.call("GET", f"/customers/{customer}/export")
+    assert reply.status == 404, reply.body
+    assert reply.body["error"] == "not_found"
