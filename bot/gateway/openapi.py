@@ -545,7 +545,7 @@ def _schemas() -> dict[str, Schema]:
                 "handoff_requests": {"type": "array", "items": {"type": "object"}},
                 "last_agent": nullable_text,
             },
-        ),  # fmt: skip
+        ),
         "ErasureReport": obj(
             ["customer", "conversations", "deleted_keys", "removed_members"],
             {
