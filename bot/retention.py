@@ -75,3 +75,9 @@ def _days(environ: Mapping[str, str], name: str, default: int) -> int:
             f"{name}={value!r} must be a whole number of days from 1 to {MAX_RETENTION_DAYS}"
         )
     return int(value)
+
+
+def rasa_retention_environment(policy: RetentionPolicy) -> dict[str, str]:
+    """The variable endpoints.yml's tracker store reads for ``record_exp``: Rasa sets
+    that expiry on ``tracker:<session id>`` each time it saves the tracker."""
+    return {"TRACKER_RETENTION_SECONDS": str(policy.seconds("tracker"))}

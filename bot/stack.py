@@ -40,6 +40,7 @@ from bot.embedded_redis import (
     start_embedded_redis,
     wait_for_redis,
 )
+from bot.retention import RetentionPolicy, RetentionSettingsError, rasa_retention_environment
 from bot.settings import DEFAULT_EMBEDDED_REDIS_PORT
 from bot.training import MODEL_PATH, ROOT, model_is_current, train
 
@@ -343,6 +344,10 @@ class Stack:
     def _environment(self) -> dict[str, str]:
         environment = dict(os.environ)
         environment.update(redis_environment(self.redis_url))
+        try:
+            environment.update(rasa_retention_environment(RetentionPolicy.from_environment()))
+        except RetentionSettingsError as error:
+            raise StackError(str(error)) from None
         environment["ACTION_SERVER_PORT"] = str(self.config.action_port)
         environment["BUSINESS_FILE"] = str(business_file_path())
         environment["AGENTS_FILE"] = str(roster_file_path())

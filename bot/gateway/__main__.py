@@ -8,6 +8,7 @@ import warnings
 
 from bot.gateway.app import create_app
 from bot.gateway.settings import GatewaySettings, GatewaySettingsError
+from bot.retention import RetentionPolicy, RetentionSettingsError
 
 
 def main() -> int:
@@ -16,10 +17,11 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = GatewaySettings.from_environment()
-    except GatewaySettingsError as error:
+        retention = RetentionPolicy.from_environment()
+    except (GatewaySettingsError, RetentionSettingsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    app = create_app(settings)
+    app = create_app(settings, retention)
     app.run(host=settings.host, port=settings.port, access_log=False, motd=False)
     return 0
 

@@ -38,6 +38,8 @@ from bot.gateway.visitor_socket import GatewayServices, VisitorSocketHandlers
 from bot.gateway.web_assets import create_web_assets
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.reservation import reservation_seconds_from_environment
+from bot.retention import RetentionPolicy
+from bot.retention_sweeper import RetentionSweeper
 from bot.transcript import Transcript
 
 logger = logging.getLogger(__name__)
@@ -72,7 +74,9 @@ def socket_origins(settings: GatewaySettings) -> list[str] | None:
     return list(dict.fromkeys([*settings.allowed_origins, *own]))
 
 
-def create_app(settings: GatewaySettings) -> Sanic:
+def create_app(settings: GatewaySettings, retention: RetentionPolicy | None = None) -> Sanic:
+    """The gateway; ``retention`` (default: from the environment) drives its sweeper."""
+    retention = retention or RetentionPolicy.from_environment()
     app = Sanic("gateway", configure_logging=False)
     # JSON calls and socket.io frames are small; refuse big bodies before reading them.
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
@@ -156,6 +160,7 @@ def create_app(settings: GatewaySettings) -> Sanic:
             asyncio.create_task(forwarder.sweep_forever()),
             asyncio.create_task(agent_handlers.keep_present_forever()),
             asyncio.create_task(agent_handlers.requeue_forever()),
+            asyncio.create_task(RetentionSweeper(client, retention).sweep_forever()),
         ]
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(fanout.subscribed.wait(), timeout=5)
