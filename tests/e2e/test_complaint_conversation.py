@@ -65,7 +65,8 @@ async def test_a_complaint_is_acknowledged_restated_limited_then_settled(visitor
     assert first_fix in replies[2]
 
     replies = await visitor.say("honestly $30 back would be fair")
-    assert [phrase_of(text) for text in replies] == ["confirm_resolution"]
+    # An anonymous visitor: the fix is promised once the team has checked the order.
+    assert [phrase_of(text) for text in replies] == ["confirm_resolution_unverified"]
     assert "refund $30" in replies[0]
 
     references = await records.customer_resolution_references(visitor.customer_key)
@@ -144,7 +145,7 @@ async def test_a_cancellation_is_confirmed_before_it_is_recorded(visitor, record
     assert [phrase_of(text) for text in replies] == ["confirm_cancellation"]
     assert "#70331" in replies[0]
     replies = await visitor.say("yes")
-    assert [phrase_of(text) for text in replies] == ["order_cancelled"]
+    assert [phrase_of(text) for text in replies] == ["order_cancelled_unverified"]
     mine = [c for c in await records.cancellations() if c.session_id == visitor.session_id]
     assert [c.order_id for c in mine] == ["70331"]
     assert mine[0].reference in replies[0]
@@ -159,6 +160,6 @@ async def test_editing_business_yml_changes_the_bots_authority_without_retrainin
         await visitor.say("you overcharged me on order 52211")
         await visitor.say("yes")
         replies = await visitor.say("a refund of $400 would be fair")
-        assert [phrase_of(text) for text in replies] == ["confirm_resolution"]
+        assert [phrase_of(text) for text in replies] == ["confirm_resolution_unverified"]
     finally:
         business_file.write_text(original)
