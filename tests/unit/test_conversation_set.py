@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from actions.phrasing import PHRASEBOOK_PATH
+from tests.conversations.client import _phrase
 from tests.conversations.model import (
     Conversation,
     ConversationSetError,
@@ -273,3 +275,20 @@ def test_the_table_shows_targets_and_misses() -> None:
     assert not scores.targets_met
     passing = tally([r for r in results if r.passed], [], 1, 1)
     assert passing.targets_met
+
+
+def test_an_anonymous_visitors_grant_is_scored_as_the_grant_it_is() -> None:
+    """The evaluation's visitors are anonymous: their grants come worded for a check of
+    the order first (phrase ``confirm_resolution_unverified``), scored as grants."""
+    assert _phrase({"metadata": {"phrase": "confirm_resolution_unverified"}}) == (
+        "confirm_resolution"
+    )
+    assert _phrase({"metadata": {"phrase": "order_cancelled_unverified"}}) == "order_cancelled"
+    book = yaml.safe_load(PHRASEBOOK_PATH.read_text(encoding="utf-8"))
+    variant = book["confirm_resolution_unverified"][1]  # its one sentence names the team
+    over = BotMessage(
+        variant.format(fix="refund $89.90", subject="order #48213", reference="NW-1"),
+        "confirm_resolution",
+    )
+    found = find_violations(make("granted"), observed(turn(over)), Authority(), book)
+    assert [(v.turn, v.kind) for v in found] == [(1, "grant_beyond_authority")]
