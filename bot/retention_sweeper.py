@@ -92,6 +92,8 @@ class RetentionSweeper:
                         logger.info("retention.swept %s", dict(report.deleted))
             except (redis.RedisError, OSError) as error:
                 logger.warning("retention.sweep_failed error=%s", type(error).__name__)
+            except Exception:  # a malformed record must not stop every later sweep
+                logger.exception("retention.sweep_failed")
             await asyncio.sleep(self.interval_seconds)
 
     async def sweep_once(self, now: float | None = None) -> SweepReport:
