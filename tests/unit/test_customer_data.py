@@ -24,6 +24,7 @@ from bot.customer_data import (
 from bot.gateway.sessions import SessionSigner, SessionStore, VerifiedUser
 from bot.transcript import Transcript
 from tests.conftest import ROOT
+from tests.redis_contents import all_keys, everything_mentioning
 
 SECRET = "a-test-session-secret-of-enough-length"
 
@@ -70,33 +71,6 @@ async def a_conversation(client: redis.Redis, user: VerifiedUser | None) -> tupl
         HandoffRequest(sid, key, "customer_request", "asked", [], None, None, "2026-12-01")
     )
     return sid, key
-
-
-async def all_keys(client: redis.Redis) -> list[str]:
-    return sorted([k.decode() async for k in client.scan_iter(count=1000)])
-
-
-async def everything_mentioning(client: redis.Redis, needle: str) -> list[str]:
-    """Every key whose name or any value (members, fields, stream entries) holds ``needle``."""
-    found = []
-    for key in await all_keys(client):
-        kind = (await client.type(key)).decode()
-        if kind == "string":
-            values = [await client.get(key)]
-        elif kind == "hash":
-            values = [b"%s=%s" % item for item in (await client.hgetall(key)).items()]
-        elif kind == "zset":
-            values = await client.zrange(key, 0, -1)
-        elif kind == "set":
-            values = list(await client.smembers(key))
-        elif kind == "list":
-            values = await client.lrange(key, 0, -1)
-        else:  # stream
-            values = [json.dumps({k.decode(): v.decode() for k, v in f.items()}).encode()
-                      for _, f in await client.xrange(key)]  # fmt: skip
-        if needle in key or any(needle.encode() in (v or b"") for v in values):
-            found.append(key)
-    return found
 
 
 def test_a_customer_is_a_key_or_a_verified_user_id():

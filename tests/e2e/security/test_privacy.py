@@ -26,7 +26,7 @@ from tests.e2e.agent import AgentClient
 from tests.e2e.conftest import IDENTITY_SECRET
 from tests.e2e.handoff_helpers import ask_for_a_person, claimed_by
 from tests.e2e.visitor import Visitor
-from tests.unit.test_customer_data import everything_mentioning
+from tests.redis_contents import everything_mentioning
 
 pytestmark = pytest.mark.stack
 
