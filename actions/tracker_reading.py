@@ -7,6 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from bot.authority import parse_money
+from bot.chat_ids import anonymous_customer_key, customer_key_for_agents
 from bot.complaints import ComplaintDetails, normalise_order_id
 from bot.corrections import ordered_and_received, standing_value
 
@@ -145,11 +146,12 @@ def open_categories(tracker: Tracker) -> list[str]:
 
 def customer_key(tracker: Tracker) -> str:
     """Who the customer is: the key the gateway sends with each message (``user:<id>``
-    for a verified identity, ``visitor:<session>`` otherwise), else the conversation id."""
+    for a verified identity, ``visitor:<chat id>`` otherwise), else the anonymous key of
+    this conversation (never the session id itself: the key reaches agents)."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             key = (event.get("metadata") or {}).get("customer_key")
             if isinstance(key, str) and key:
-                return key
+                return customer_key_for_agents(key)
             break
-    return tracker.sender_id
+    return anonymous_customer_key(tracker.sender_id)

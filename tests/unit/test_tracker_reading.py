@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 
 from actions.tracker_reading import customer_key
+from bot.chat_ids import anonymous_customer_key
 from tests.unit.builders import entity, make_tracker, user_event
 
 
@@ -30,10 +31,21 @@ def test_the_customer_key_comes_from_the_latest_user_messages_metadata():
     assert customer_key(tracker_with([earlier, latest, bot_turn])) == "user:cust-1001"
 
 
-def test_without_a_key_from_the_gateway_the_conversation_id_is_the_customer():
-    assert customer_key(tracker_with([user_event("greet")])) == "session-7"
+def test_a_key_naming_a_session_id_reaches_the_packet_as_its_chat_id():
+    """Keys written before chat ids existed were ``visitor:<session id>``."""
+    session_id = "A" * 22 + "." + "B" * 22
+    old = user_event("greet") | {"metadata": {"customer_key": f"visitor:{session_id}"}}
+
+    key = customer_key(tracker_with([old]))
+
+    assert key == anonymous_customer_key(session_id)
+    assert session_id not in key
+
+
+def test_without_a_key_from_the_gateway_the_conversations_anonymous_key_is_the_customer():
+    assert customer_key(tracker_with([user_event("greet")])) == anonymous_customer_key("session-7")
     blank = user_event("greet") | {"metadata": {"customer_key": ""}}
-    assert customer_key(tracker_with([blank])) == "session-7"
+    assert customer_key(tracker_with([blank])) == anonymous_customer_key("session-7")
 
 
 def test_the_amount_in_question_is_the_slot_else_the_amount_said_in_the_latest_message():
