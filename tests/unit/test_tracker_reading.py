@@ -42,10 +42,17 @@ def test_a_key_naming_a_session_id_reaches_the_packet_as_its_chat_id():
     assert session_id not in key
 
 
-def test_without_a_key_from_the_gateway_the_conversations_anonymous_key_is_the_customer():
-    assert customer_key(tracker_with([user_event("greet")])) == anonymous_customer_key("session-7")
+def test_a_session_id_as_the_conversation_id_reaches_the_packet_as_its_chat_id():
+    session_id = "A" * 22 + "." + "B" * 22
+    tracker = make_tracker(sender_id=session_id)
+
+    assert customer_key(tracker) == anonymous_customer_key(session_id)
+
+
+def test_without_a_key_from_the_gateway_the_conversation_id_is_the_customer():
+    assert customer_key(tracker_with([user_event("greet")])) == "session-7"
     blank = user_event("greet") | {"metadata": {"customer_key": ""}}
-    assert customer_key(tracker_with([blank])) == anonymous_customer_key("session-7")
+    assert customer_key(tracker_with([blank])) == "session-7"
 
 
 def test_the_amount_in_question_is_the_slot_else_the_amount_said_in_the_latest_message():
