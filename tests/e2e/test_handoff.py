@@ -45,7 +45,7 @@ async def test_complaint_goes_to_a_named_agent_and_back_to_the_bot(
 
     status, packet = await maria.call("GET", f"/api/agent/chats/{visitor.chat_id}/packet")
     assert status == 200, packet
-    assert packet["version"] == 1
+    assert packet["version"] == 2 and packet["chat_id"] == visitor.chat_id
     assert packet["category"] == "billing"
     assert packet["entities"]["order_id"] == "61234"
     assert packet["complaint"]["confirmed"] is True and "61234" in packet["complaint"]["restated"]
