@@ -121,10 +121,12 @@ class AgentSocketHandlers:
         desk = self.services.desk
         profile = desk.roster().get(agent.agent_id)
         owned = await self.chat_ids.remember(self.following.chats.get(agent.agent_id, set()))
+        queue = await desk.queue.entries()
+        await self.chat_ids.remember(entry.session_id for entry in queue)  # claimable by chat id
         return {
             "agent": profile.public() if profile else {"id": agent.agent_id},
             "status": await desk.presence.status(agent.agent_id),
-            "queue": [entry.to_json() for entry in await desk.queue.entries()],
+            "queue": [entry.to_json() for entry in queue],
             "chats": sorted(owned.values()),
         }
 
