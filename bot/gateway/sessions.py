@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass
 
 import redis.asyncio as redis
-from redis.asyncio.client import Pipeline
 
 from bot import redis_keys
 from bot.chat_ids import anonymous_customer_key, chat_id
@@ -105,10 +104,10 @@ class SessionStore:
                 and not existing.closed
                 and existing.verified_user_id == (user.user_id if user else None)
             ):
-                async with self.client.pipeline(transaction=False) as pipe:
-                    pipe.expire(redis_keys.session_key(existing.session_id), SESSION_TTL_SECONDS)
-                    self._map_chat_id(pipe, existing.session_id)
-                    await pipe.execute()
+                await self.client.expire(
+                    redis_keys.session_key(existing.session_id), SESSION_TTL_SECONDS
+                )
+                await self._map_chat_id(existing.session_id)
                 return existing, True
         return await self.create(user), False
 
@@ -117,28 +116,26 @@ class SessionStore:
         # Not the session id: the customer key reaches agents (bot/chat_ids.py).
         customer_key = user.customer_key if user else anonymous_customer_key(session_id)
         key = redis_keys.session_key(session_id)
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.hset(
-                key,
-                mapping={
-                    "customer_key": customer_key,
-                    "verified_user_id": user.user_id if user else "",
-                    "created_at": utc_timestamp(),
-                },
-            )
-            pipe.expire(key, SESSION_TTL_SECONDS)
-            self._map_chat_id(pipe, session_id)
-            pipe.zadd(
-                redis_keys.customer_conversations_key(customer_key), {session_id: time.time()}
-            )
-            await pipe.execute()
+        await self.client.hset(
+            key,
+            mapping={
+                "customer_key": customer_key,
+                "verified_user_id": user.user_id if user else "",
+                "created_at": utc_timestamp(),
+            },
+        )
+        await self.client.expire(key, SESSION_TTL_SECONDS)
+        await self._map_chat_id(session_id)
+        await self.client.zadd(
+            redis_keys.customer_conversations_key(customer_key), {session_id: time.time()}
+        )
         return Session(session_id, customer_key, user.user_id if user else None, closed=False)
 
-    @staticmethod
-    def _map_chat_id(pipe: Pipeline, session_id: str) -> None:
+    async def _map_chat_id(self, session_id: str) -> None:
         """The conversation's chat id leads back to it (the agent API) while the session
         record lives."""
-        pipe.set(redis_keys.chat_key(chat_id(session_id)), session_id, ex=SESSION_TTL_SECONDS)
+        key = redis_keys.chat_key(chat_id(session_id))
+        await self.client.set(key, session_id, ex=SESSION_TTL_SECONDS)
 
     async def load(self, session_id: str) -> Session | None:
         """The session record, closed when its conversation is (bot/ownership.py decides)."""
