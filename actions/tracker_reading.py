@@ -7,6 +7,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from bot.authority import parse_money
+from bot.chat_ids import customer_key_for_agents
 from bot.complaints import ComplaintDetails, normalise_order_id
 from bot.corrections import ordered_and_received, standing_value
 
@@ -145,11 +146,13 @@ def open_categories(tracker: Tracker) -> list[str]:
 
 def customer_key(tracker: Tracker) -> str:
     """Who the customer is: the key the gateway sends with each message (``user:<id>``
-    for a verified identity, ``visitor:<session>`` otherwise), else the conversation id."""
+    for a verified identity, ``visitor:<chat id>`` otherwise), else the conversation id;
+    a session id in either becomes ``visitor:<chat id>`` (the key reaches agents, a
+    session id must not: bot/chat_ids.py)."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             key = (event.get("metadata") or {}).get("customer_key")
             if isinstance(key, str) and key:
-                return key
+                return customer_key_for_agents(key)
             break
-    return tracker.sender_id
+    return customer_key_for_agents(tracker.sender_id)

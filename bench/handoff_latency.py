@@ -42,6 +42,7 @@ import aiohttp
 import socketio
 
 from bench.stats import latency_summary
+from bot.chat_ids import chat_id
 from bot.embedded_redis import free_port
 from bot.stack import Stack, StackConfig
 
@@ -277,6 +278,11 @@ class Chat:
     def session_id(self) -> str:
         return self.visitor.session_id
 
+    @property
+    def chat_id(self) -> str:
+        """How the agent names the conversation (never by its session id)."""
+        return chat_id(self.visitor.session_id)
+
 
 async def hand_off(
     consoles: dict[str, AgentConsole], url: str, complaint: str, timeout: float
@@ -298,11 +304,11 @@ async def hand_off(
         if agent_id not in consoles:
             raise BenchError(f"routing named no logged-in agent for {complaint!r}: {queued!r}")
         console = consoles[agent_id]
-        session_id = visitor.session_id
+        chat = chat_id(visitor.session_id)
 
         def lists_the_chat(name: str, data: Any) -> bool:
             return name == "queue" and any(
-                entry.get("session_id") == session_id for entry in data.get("entries", [])
+                entry.get("chat_id") == chat for entry in data.get("entries", [])
             )
 
         listed_at, _ = await console.events.wait(
@@ -319,11 +325,11 @@ async def hand_off(
         await visitor.events.wait("the end of the bot's turn", bot_stopped_typing, since, timeout)
 
         since, agent_since = visitor.events.mark(), console.events.mark()
-        await console.act(f"/api/agent/chats/{session_id}/claim")
+        await console.act(f"/api/agent/chats/{chat}/claim")
         await visitor.events.wait("`handoff` assigned", handoff_state("assigned"), since, timeout)
         await console.events.wait(  # the agent's gateway now follows the chat
             "`chat_assigned`",
-            lambda name, data: name == "chat_assigned" and data.get("session_id") == session_id,
+            lambda name, data: name == "chat_assigned" and data.get("chat_id") == chat,
             agent_since,
             timeout,
         )
@@ -341,14 +347,14 @@ async def hand_off(
 
 async def close_chat(chat: Chat, timeout: float) -> None:
     """The agent closes the chat (freeing a place); the visitor leaves."""
-    session_id, console, visitor = chat.session_id, chat.console, chat.visitor
+    console, visitor = chat.console, chat.visitor
     try:
         since, agent_since = visitor.events.mark(), console.events.mark()
-        await console.act(f"/api/agent/chats/{session_id}/close")
+        await console.act(f"/api/agent/chats/{chat.chat_id}/close")
         await visitor.events.wait("`handoff` closed", handoff_state("closed"), since, timeout)
         await console.events.wait(
             "`chat_released`",
-            lambda name, data: name == "chat_released" and data.get("session_id") == session_id,
+            lambda name, data: name == "chat_released" and data.get("chat_id") == chat.chat_id,
             agent_since,
             timeout,
         )
@@ -393,12 +399,12 @@ async def measure_handoffs(
 
 async def relay(chat: Chat, number: int, token: str, timeout: float) -> tuple[float, float, float]:
     """One message each way: (agent → visitor ms, the POST's own ms, visitor → agent ms)."""
-    visitor, console, session_id = chat.visitor, chat.console, chat.session_id
+    visitor, console = chat.visitor, chat.console
 
     agent_text = f"agent relay {number} {token}"
     since = visitor.events.mark()
     status, body, started, http_ms = await console.call(
-        "POST", f"/api/agent/chats/{session_id}/messages", {"text": agent_text}
+        "POST", f"/api/agent/chats/{chat.chat_id}/messages", {"text": agent_text}
     )
     if status != 201:
         raise BenchError(f"the agent's message {number} was refused: {status} {body!r}")
@@ -421,7 +427,7 @@ async def relay(chat: Chat, number: int, token: str, timeout: float) -> tuple[fl
         f"`entry` visitor_uttered {visitor_text!r}",
         lambda name, data: (
             name == "entry"
-            and data.get("session_id") == session_id
+            and data.get("chat_id") == chat.chat_id
             and data.get("event") == "visitor_uttered"
             and data["data"].get("text") == visitor_text
         ),
@@ -451,7 +457,7 @@ async def measure_relays(
             if not quiet and ((number + 1) % step == 0 or number + 1 == count):
                 say(f"  relays {number + 1}/{count} each way "
                     f"(with {chat.console.agent_id}, "
-                    f"conversation {chat.session_id[:8]}…)")  # fmt: skip
+                    f"conversation {chat.chat_id[:8]}…)")  # fmt: skip
     finally:
         await close_chat(chat, timeout)
     return timings

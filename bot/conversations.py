@@ -10,6 +10,7 @@ from __future__ import annotations
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.chat_ids import chat_id
 from bot.handoff.packet import EarlierConversation
 from bot.ownership import BOT, CLOSED, QUEUED, owning_agent
 from bot.redis_keys import decoded
@@ -22,7 +23,8 @@ async def earlier_conversations(
     client: redis.Redis, customer_key: str, current_session_id: str, limit: int = EARLIER_LIMIT
 ) -> list[EarlierConversation]:
     """The customer's other conversations, newest first, with when they started (the
-    index's score: session records expire, the index does not) and their outcomes."""
+    index's score: session records expire, the index does not) and their outcomes;
+    named by chat id (agents read them)."""
     rows = await client.zrevrange(
         redis_keys.customer_conversations_key(customer_key), 0, limit, withscores=True
     )
@@ -39,7 +41,7 @@ async def earlier_conversations(
         owner, (agent_id, summary) = stored[index * 2 : index * 2 + 2]
         earlier.append(
             EarlierConversation(
-                session_id=session_id,
+                chat_id=chat_id(session_id),
                 started_at=utc_timestamp(at),
                 outcome=describe_outcome(
                     decoded(owner) or BOT, decoded(agent_id) or None, resolved.get(session_id)
@@ -74,3 +76,14 @@ async def _resolutions_by_session(client: redis.Redis, customer_key: str) -> dic
             pipe.hget(redis_keys.resolution_key(reference), "session_id")
         sessions = await pipe.execute()
     return {decoded(s): ref for ref, s in zip(references, sessions, strict=True) if s}
+
+
+async def conversation_of_customer(client: redis.Redis, customer_key: str, chat: str) -> str | None:
+    """The session id of the customer's conversation with chat id ``chat`` (``None`` if
+    none of theirs has it): how an agent's "earlier conversation" is found and checked."""
+    members = await client.zrange(redis_keys.customer_conversations_key(customer_key), 0, -1)
+    for member in members:
+        session_id = decoded(member)
+        if chat_id(session_id) == chat:
+            return session_id
+    return None

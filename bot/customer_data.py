@@ -1,9 +1,10 @@
 """Everything stored about one customer: found, exported as JSON, or erased.
 
 A customer is a customer key: ``user:<id>`` (a user id the host page vouched for) or
-``visitor:<session id>`` (an anonymous visitor; one conversation). Their conversations
+``visitor:<chat id>`` (an anonymous visitor; one conversation). Their conversations
 are the sessions in ``customer-conversations:<key>`` (plus, for a visitor, the session
-in the key itself). What belongs to them:
+its chat id names, or in a key made before chat ids, the session in the key itself).
+What belongs to them:
 
 - per conversation: the session record, transcript and its sequence, owner, inbox,
   rate-limit window, rating, handoff packet, notes, Rasa's ``tracker:`` and ``lock:``
@@ -32,6 +33,7 @@ from typing import Any
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.chat_ids import chat_id
 from bot.redis_keys import decoded
 
 CUSTOMER_KEY_PREFIXES = ("user:", "visitor:")
@@ -57,14 +59,16 @@ _PER_SESSION_KEYS = (
     redis_keys.notes_key,
     redis_keys.rasa_tracker_key,
     redis_keys.rasa_lock_key,
+    lambda session_id: redis_keys.chat_key(chat_id(session_id)),
 )
 _PER_MESSAGE_PREFIXES = (
     redis_keys.VISITOR_MESSAGE_PREFIX,
     redis_keys.ANSWERED_PREFIX,
     redis_keys.HANDLED_MESSAGE_PREFIX,
 )
-"""Keys ``<prefix><session id>:<...>`` (message ids start with the session id, which
-has no colon); found with one SCAN per prefix."""
+"""Keys ``<prefix><session id or chat id>:<...>`` (client message ids are kept under the
+session id, the gateway's message ids start with the chat id; neither has a colon);
+found with one SCAN per prefix."""
 
 
 class CustomerNotGiven(ValueError):
@@ -73,11 +77,11 @@ class CustomerNotGiven(ValueError):
 
 def customer_key_of(customer: str) -> str:
     """The customer key for what an operator typed: a key (``user:<id>``,
-    ``visitor:<session id>``) as it is, anything else as a verified user id."""
+    ``visitor:<chat id>``) as it is, anything else as a verified user id."""
     given = customer.strip()
     if not given or len(given) > MAX_CUSTOMER_CHARS or not _PRINTABLE.match(given):
         raise CustomerNotGiven(
-            f"a customer is a customer key (user:<id> or visitor:<session id>) or a user id "
+            f"a customer is a customer key (user:<id> or visitor:<chat id>) or a user id "
             f"of 1-{MAX_CUSTOMER_CHARS} printable characters without spaces"
         )
     if given.startswith(CUSTOMER_KEY_PREFIXES):
@@ -92,7 +96,8 @@ async def conversation_ids(client: redis.Redis, customer_key: str) -> list[str]:
     members = await client.zrange(redis_keys.customer_conversations_key(customer_key), 0, -1)
     sessions = [decoded(member) for member in members]
     if customer_key.startswith("visitor:"):
-        own = customer_key.removeprefix("visitor:")
+        named = customer_key.removeprefix("visitor:")
+        own = decoded(await client.get(redis_keys.chat_key(named))) or named
         if own not in sessions:
             sessions.insert(0, own)
     return sessions
@@ -177,7 +182,7 @@ async def keys_of_customer(client: redis.Redis, customer_key: str) -> list[str]:
     candidates += [redis_keys.resolution_key(decoded(r)) for r in references]
     for session_id in sessions:
         candidates += [key_of(session_id) for key_of in _PER_SESSION_KEYS]
-    own = set(sessions)
+    own = set(sessions) | {chat_id(session_id) for session_id in sessions}
     for prefix in _PER_MESSAGE_PREFIXES:
         async for raw in client.scan_iter(match=f"{prefix}*", count=1000):
             key = decoded(raw)

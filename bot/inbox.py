@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from bot import redis_keys
+from bot.chat_ids import chat_id
 from bot.transcript import QueuedWork
 
 InboxMode = Literal["ask", "record_visitor", "record_agent", "resume"]
@@ -42,7 +43,9 @@ class InboxMessage:
 
 
 def new_message_id(session_id: str) -> str:
-    return f"{session_id}:{secrets.token_hex(8)}"
+    """Unique, and names the conversation by its chat id: message ids are logged (here,
+    in Rasa), and a session id must not be (bot/chat_ids.py)."""
+    return f"{chat_id(session_id)}:{secrets.token_hex(8)}"
 
 
 def queued_for_bot(session_id: str, message: InboxMessage) -> QueuedWork:

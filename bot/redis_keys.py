@@ -239,6 +239,15 @@ def rasa_lock_key(session_id: str) -> str:
     return f"{RASA_LOCK_PREFIX}{session_id}"
 
 
+CHAT_PREFIX = "chat:"
+"""The session id behind a chat id (what agents name a conversation by; bot/chat_ids.py),
+expiring like the session record: ``chat:<chat id>``."""
+
+
+def chat_key(chat_id: str) -> str:
+    return f"{CHAT_PREFIX}{chat_id}"
+
+
 @overload
 def decoded(value: bytes | str) -> str: ...
 @overload

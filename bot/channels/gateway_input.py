@@ -37,6 +37,7 @@ from sanic.response import HTTPResponse
 
 from bot import redis_keys
 from bot.channels import action_result_check
+from bot.chat_ids import chat_id
 from bot.gateway.payloads import MAX_MESSAGE_CHARS, SLASH_COMMAND_GUARD
 from bot.ownership import BOT, owner_of
 from bot.settings import Settings
@@ -176,7 +177,7 @@ class GatewayInput(InputChannel):
         text = body.get("text")
         try:
             if text is not None and await owner_of(client, sender_id) != BOT:
-                logger.info("gateway_input.recorded_only sender=%s", sender_id)
+                logger.info("gateway_input.recorded_only chat=%s", chat_id(sender_id))
                 record.append({"event": "user", "text": text, "metadata": metadata})
                 text = None
             if record:

@@ -4,8 +4,11 @@ JSON in and out. Every call but ``POST /login`` needs the session cookie
 (bot/gateway/agent_auth.py), every state-changing one also the CSRF header, and every
 authenticated call counts as a sign of life (presence). An agent sees and acts on only
 the chats they own; the one read across conversations is the transcript of an earlier
-conversation of the same customer. The ownership moves themselves are the desk's
-(bot/handoff/desk.py); this module checks, translates and answers.
+conversation of the same customer. Agents name conversations by chat id, never by the
+visitor's session id (their credential): paths take chat ids, which ``endpoint`` turns
+into the session id the desk works with, and answers carry chat ids (bot/chat_ids.py).
+The ownership moves themselves are the desk's (bot/handoff/desk.py); this module
+checks, translates and answers.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from bot import redis_keys
 from bot.agents.login_guard import keyed_agent_id
 from bot.agents.presence import Status
 from bot.agents.roster import RosterError, check_password_async, normalize_agent_id
+from bot.chat_ids import CHAT_ID_PATTERN, ChatIds, chat_id, customer_key_for_agents
 from bot.console.canned_replies import CannedRepliesError
 from bot.gateway import agent_auth
 from bot.gateway.agent_auth import AuthError
@@ -38,7 +42,6 @@ from bot.gateway.agent_customer_data import (
 from bot.gateway.agent_requests import (
     HAND_BACK_POINTS,
     MAX_BODY_BYTES,
-    SESSION_ID_PATTERN,
     SETTABLE_STATUSES,
     URL_PREFIX,
     ApiError,
@@ -57,7 +60,7 @@ Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
 PATH_PATTERNS = {"customer": CUSTOMER_PATTERN}
-"""Path parameters that are not session ids (those match ``SESSION_ID_PATTERN``)."""
+"""Path parameters that are not chat ids (those match ``CHAT_ID_PATTERN``)."""
 
 
 class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
@@ -76,7 +79,7 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
         async def run(request: Request, **path: str) -> HTTPResponse:
             try:
                 if any(
-                    not PATH_PATTERNS.get(name, SESSION_ID_PATTERN).match(value)
+                    not PATH_PATTERNS.get(name, CHAT_ID_PATTERN).match(value)
                     for name, value in path.items()
                 ):
                     raise not_found()
@@ -89,6 +92,8 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
                 if public:
                     return await handler(request, services)
                 caller = await self.caller(request, services, writes)
+                if "chat_id" in path:
+                    path["session_id"] = await self.session_of(services, path.pop("chat_id"))
                 return await handler(request, services, caller, **path)
             except ApiError as error:
                 return error.response()
@@ -101,6 +106,14 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
                 return ApiError(503, "unavailable", "try again in a moment").response()
 
         return run
+
+    @staticmethod
+    async def session_of(services: AgentApiServices, chat: str) -> str:
+        """The conversation a chat id names (404 if none)."""
+        session_id = await ChatIds(services.client).session_of(chat)
+        if session_id is None:
+            raise not_found()
+        return session_id
 
     async def caller(self, request: Request, services: AgentApiServices, writes: bool) -> Caller:
         session = await agent_auth.authenticate(request, services.sessions, state_changing=writes)
@@ -201,7 +214,9 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
     async def queue(
         self, _request: Request, services: AgentApiServices, _caller: Caller
     ) -> HTTPResponse:
-        return json_response([entry.to_json() for entry in await services.desk.queue.entries()])
+        entries = await services.desk.queue.entries()
+        await ChatIds(services.client).remember(entry.session_id for entry in entries)
+        return json_response([entry.to_json() for entry in entries])
 
     async def chats(
         self, _request: Request, services: AgentApiServices, caller: Caller
@@ -209,7 +224,9 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
         chats = []
         agent_id = caller.agent.agent_id
         read = await services.client.hgetall(redis_keys.agent_read_key(agent_id))
-        for session_id in await services.desk.presence.chats_of(agent_id):
+        owned = await services.desk.presence.chats_of(agent_id)
+        chat_ids = await ChatIds(services.client).remember(owned)
+        for session_id in owned:
             handoff = await services.desk.queue.handoff(session_id)
             read_seq = int(read.get(session_id.encode(), 0))
             unread_entries = await services.transcript.after(session_id, read_seq)
@@ -220,8 +237,8 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
                 last_entry = {"seq": last.seq, "kind": last.kind, "text": last.text, "at": last.at}
             chats.append(
                 {
-                    "session_id": session_id,
-                    "customer_key": handoff.get("customer_key", ""),
+                    "chat_id": chat_ids[session_id],
+                    "customer_key": customer_key_for_agents(handoff.get("customer_key", "")),
                     "summary": handoff.get("summary", ""),
                     "category": handoff.get("category") or None,
                     "last_entry": last_entry,
@@ -248,7 +265,7 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
         await services.client.hset(
             redis_keys.agent_read_key(caller.agent.agent_id), session_id, seq
         )
-        return json_response({"session_id": session_id, "read_seq": seq})
+        return json_response({"chat_id": chat_id(session_id), "read_seq": seq})
 
     # Acting on a chat.
 
@@ -261,10 +278,9 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
             raise ApiError(409, "reserved", await reserved_detail(services, session_id))
         if not transition.ok:
             raise ApiError(409, transition.status, "the chat cannot be claimed now")
-        logger.info("agent_api.claimed session=%s agent=%s", session_id, caller.agent.agent_id)
-        return json_response(
-            {"session_id": session_id, "owner": agent_owner(caller.agent.agent_id)}
-        )
+        chat = chat_id(session_id)
+        logger.info("agent_api.claimed chat=%s agent=%s", chat, caller.agent.agent_id)
+        return json_response({"chat_id": chat, "owner": agent_owner(caller.agent.agent_id)})
 
     async def message(
         self, request: Request, services: AgentApiServices, caller: Caller, session_id: str
@@ -283,7 +299,7 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
             raise invalid("typing must be true or false")
         await self.chat_owner(services, session_id, caller)
         await services.desk.agent_typing(session_id, caller.agent, typing)
-        return json_response({"session_id": session_id, "typing": typing})
+        return json_response({"chat_id": chat_id(session_id), "typing": typing})
 
     async def transfer(
         self, request: Request, services: AgentApiServices, caller: Caller, session_id: str
@@ -300,11 +316,11 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
             raise ApiError(409, transition.status, "the chat cannot be transferred now")
         if note:
             await self.store_note(services, session_id, caller.agent, note)
+        chat = chat_id(session_id)
         logger.info(
-            "agent_api.transferred session=%s from=%s to=%s",
-            session_id, caller.agent.agent_id, target_id,
-        )  # fmt: skip
-        return json_response({"session_id": session_id, "owner": agent_owner(target_id)})
+            "agent_api.transferred chat=%s from=%s to=%s", chat, caller.agent.agent_id, target_id
+        )
+        return json_response({"chat_id": chat, "owner": agent_owner(target_id)})
 
     async def hand_back(
         self, request: Request, services: AgentApiServices, caller: Caller, session_id: str
@@ -317,8 +333,9 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
             raise ApiError(409, transition.status, "the chat cannot be handed back now")
         if note:  # kept with the conversation for whoever helps this customer next
             await self.store_note(services, session_id, caller.agent, note)
-        logger.info("agent_api.handed_back session=%s agent=%s", session_id, caller.agent.agent_id)
-        return json_response({"session_id": session_id, "owner": "bot"})
+        chat = chat_id(session_id)
+        logger.info("agent_api.handed_back chat=%s agent=%s", chat, caller.agent.agent_id)
+        return json_response({"chat_id": chat, "owner": "bot"})
 
     async def close(
         self, request: Request, services: AgentApiServices, caller: Caller, session_id: str
@@ -327,8 +344,9 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
         transition = await services.desk.close(session_id, caller.agent)
         if not transition.ok:
             raise ApiError(409, transition.status, "the chat cannot be closed now")
-        logger.info("agent_api.closed session=%s agent=%s", session_id, caller.agent.agent_id)
-        return json_response({"session_id": session_id, "owner": "closed"})
+        chat = chat_id(session_id)
+        logger.info("agent_api.closed chat=%s agent=%s", chat, caller.agent.agent_id)
+        return json_response({"chat_id": chat, "owner": "closed"})
 
     # The routes.
 
@@ -336,7 +354,7 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
         """(method, path under /api/agent, handler, access) of every endpoint."""
         read: dict[str, bool] = {}
         write = {"writes": True}
-        chat = "/chats/<session_id>"
+        chat = "/chats/<chat_id>"
         return [
             ("POST", "/login", self.login, {"public": True}),
             ("POST", "/logout", self.logout, write),

@@ -1,6 +1,7 @@
 """The agent API's reads of one chat's records: packet, transcript, private notes and
 the customer's earlier conversations (the only read across conversations). Only the
-agent who owns the chat may read them. Part of bot/gateway/agent_api.py."""
+agent who owns the chat may read them; conversations are named by chat id
+(bot/chat_ids.py). Part of bot/gateway/agent_api.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from bot import redis_keys
 from bot.agents.login_guard import LoginGuard
 from bot.agents.roster import AgentProfile
 from bot.console.canned_replies import CannedRepliesFile
-from bot.conversations import earlier_conversations
+from bot.conversations import conversation_of_customer, earlier_conversations
 from bot.gateway.agent_auth import AgentSession, AgentSessions
 from bot.gateway.agent_requests import (
     MAX_EARLIER_CONVERSATIONS,
@@ -30,6 +31,7 @@ from bot.gateway.agent_requests import (
     text_field,
 )
 from bot.handoff.desk import HandoffDesk
+from bot.handoff.packet import packet_for_agents
 from bot.ownership import owning_agent
 from bot.redis_keys import decoded
 from bot.transcript import Transcript, utc_timestamp
@@ -79,7 +81,7 @@ class ChatRecordEndpoints:
         packet = await services.desk.queue.packet(session_id)
         if packet is None:
             raise not_found("this conversation has no handoff packet")
-        return json_response(packet)
+        return json_response(packet_for_agents(packet))
 
     async def transcript(
         self, request: Request, services: AgentApiServices, caller: Caller, session_id: str
@@ -163,13 +165,15 @@ class ChatRecordEndpoints:
         session_id: str,
         other_id: str,
     ) -> HTTPResponse:
+        """``other_id`` is the earlier conversation's chat id; only the customer's own
+        conversations are looked at, so no other chat can be reached this way."""
         await self.chat_owner(services, session_id, caller)
         customer_key = (await services.desk.queue.handoff(session_id)).get("customer_key")
-        if not customer_key or (
-            await services.client.zscore(
-                redis_keys.customer_conversations_key(customer_key), other_id
-            )
-            is None
-        ):
+        other_session_id = (
+            await conversation_of_customer(services.client, customer_key, other_id)
+            if customer_key
+            else None
+        )
+        if other_session_id is None:
             raise forbidden("not an earlier conversation of this customer")
-        return await self.transcript_page(request, services, other_id)
+        return await self.transcript_page(request, services, other_session_id)

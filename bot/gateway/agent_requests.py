@@ -4,7 +4,6 @@ field checks, and how entries and times are written. No rasa import."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from sanic.request import Request
@@ -21,7 +20,6 @@ MAX_TEXT_CHARS = 4000
 MAX_ENTRIES_PER_PAGE = 500
 MAX_EARLIER_CONVERSATIONS = 50
 MAX_NOTES = 1000
-SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$")
 HAND_BACK_POINTS = tuple(point for point in RESUME_POINTS if point != "carry_on")
 SETTABLE_STATUSES = ("online", "away")
 

@@ -5,7 +5,9 @@ API set at login); anything else is refused. While connected, the agent counts
 as present (a heartbeat every few seconds), receives the queue whenever it
 changes, every transcript entry and visitor typing of the chats they own, and
 ``chat_assigned`` / ``chat_released`` as chats move. Logging out (or the session
-expiring) disconnects the console's sockets.
+expiring) disconnects the console's sockets. Every event names its conversation by
+``chat_id``, never by the visitor's session id (bot/chat_ids.py): the process follows
+session ids internally and translates as it emits.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from socketio import AsyncServer
 
 from bot import redis_keys
+from bot.chat_ids import ChatIds, chat_id
 from bot.gateway.agent_auth import (
     AgentSessions,
     agent_from_cookie_header,
@@ -72,6 +75,10 @@ class AgentSocketHandlers:
         self._services: AgentSocketServices | None = None
 
     @property
+    def chat_ids(self) -> ChatIds:
+        return ChatIds(self.services.desk.client)
+
+    @property
     def services(self) -> AgentSocketServices:
         if self._services is None:
             raise RuntimeError("the gateway has not started")
@@ -113,11 +120,14 @@ class AgentSocketHandlers:
             return {"error": "unauthorised"}
         desk = self.services.desk
         profile = desk.roster().get(agent.agent_id)
+        owned = await self.chat_ids.remember(self.following.chats.get(agent.agent_id, set()))
+        queue = await desk.queue.entries()
+        await self.chat_ids.remember(entry.session_id for entry in queue)  # claimable by chat id
         return {
             "agent": profile.public() if profile else {"id": agent.agent_id},
             "status": await desk.presence.status(agent.agent_id),
-            "queue": [entry.to_json() for entry in await desk.queue.entries()],
-            "chats": sorted(self.following.chats.get(agent.agent_id, set())),
+            "queue": [entry.to_json() for entry in queue],
+            "chats": sorted(owned.values()),
         }
 
     async def on_presence(self, sid: str, data: Any = None) -> dict[str, Any]:
@@ -147,12 +157,12 @@ class AgentSocketHandlers:
             entry = TranscriptEntry.from_fields(int(message["seq"]), message["entry"])
             event, data = entry_event(entry)
             await self._to_agent(
-                agent_id, "entry", {"session_id": session_id, "event": event, "data": data,
+                agent_id, "entry", {"chat_id": chat_id(session_id), "event": event, "data": data,
                                     "kind": entry.kind},
             )  # fmt: skip
         elif message.get("type") == "live" and message.get("audience") == "agents":
             await self._to_agent(
-                agent_id, message["event"], {"session_id": session_id, **message["payload"]}
+                agent_id, message["event"], {**message["payload"], "chat_id": chat_id(session_id)}
             )
 
     async def _agent_event(self, message: dict[str, Any]) -> None:
@@ -170,14 +180,14 @@ class AgentSocketHandlers:
                 await self.sio.emit("agent_presence", payload, to=sid, namespace=NAMESPACE)
         elif kind == "chat_assigned" and agent_id in self.following.chats:
             self.following.chats[agent_id].add(session_id)
-            await self._to_agent(agent_id, "chat_assigned", {"session_id": session_id})
+            await self._to_agent(agent_id, "chat_assigned", {"chat_id": chat_id(session_id)})
         elif kind == "chat_released" and agent_id in self.following.chats:
             self.following.chats[agent_id].discard(session_id)
-            await self._to_agent(agent_id, "chat_released", {"session_id": session_id})
+            await self._to_agent(agent_id, "chat_released", {"chat_id": chat_id(session_id)})
         elif kind == "note_added" and isinstance(session_id, str):
             owner = self.following.owner_here(session_id)
             if owner is not None:
-                await self._to_agent(owner, "note_added", {"session_id": session_id})
+                await self._to_agent(owner, "note_added", {"chat_id": chat_id(session_id)})
         elif kind == "session_ended":  # logged out: that session's sockets close
             for sid, agent in list(self.sockets.items()):
                 if agent.session_digest == message.get("session"):

@@ -25,6 +25,7 @@ from typing import Any
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.chat_ids import chat_id
 from bot.gateway.delivery import ConversationFanout
 from bot.gateway.events import BOT_SENDER, SYSTEM_SENDER, offered_quick_replies, reply_entry
 from bot.gateway.rasa_client import RasaChannelClient, RasaUnavailable
@@ -135,7 +136,9 @@ class BotForwarder:
                     emptied = True
                     return
         except redis.RedisError:
-            logger.warning("forwarder.drain_interrupted session=%s", session_id, exc_info=True)
+            logger.warning(
+                "forwarder.drain_interrupted chat=%s", chat_id(session_id), exc_info=True
+            )
         finally:
             self._draining.pop(session_id, None)
         if emptied:

@@ -15,6 +15,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
+from bot.chat_ids import CHAT_ID_PATTERN
 from bot.gateway.agent_auth import COOKIE_NAME, CSRF_HEADER
 from bot.gateway.agent_requests import HAND_BACK_POINTS, MAX_BODY_BYTES, MAX_TEXT_CHARS, URL_PREFIX
 from bot.handoff.queue import QueueEntry
@@ -33,6 +34,12 @@ CONFLICTS = (
 """The ``error`` of a 409: the ownership transitions' refusals (bot/ownership.py)."""
 
 Schema = dict[str, Any]
+
+CHAT_ID_SCHEMA: Schema = {
+    "type": "string",
+    "pattern": CHAT_ID_PATTERN.pattern,
+    "description": "the conversation's opaque chat id (bot/chat_ids.py), never its session id",
+}
 
 
 def _ref(name: str, kind: str = "schemas") -> Schema:
@@ -53,7 +60,7 @@ def _body(schema_name: str) -> Schema:
 
 READ = [{"agentSession": []}]
 WRITE = [{"agentSession": [], "csrfToken": []}]
-CHAT = [_ref("SessionId", "parameters")]
+CHAT = [_ref("ChatId", "parameters")]
 CUSTOMER = [_ref("Customer", "parameters")]
 
 
@@ -107,7 +114,7 @@ ERROR_RESPONSES = {
 
 def _paths() -> dict[str, Schema]:
     conflict = {"409": _ref("Conflict", "responses")}
-    chat = f"{URL_PREFIX}/chats/{{session_id}}"
+    chat = f"{URL_PREFIX}/chats/{{chat_id}}"
     customer = f"{URL_PREFIX}/customers/{{customer}}"
     moved = _ok("The chat's new owner", _ref("ChatOwner"))
     return {
@@ -394,9 +401,12 @@ def _schemas() -> dict[str, Schema]:
             ["status"], {"status": {"type": "string", "enum": ["online", "away"]}}
         ),
         "QueueEntry": obj(
-            [field.name for field in fields(QueueEntry)],
+            [
+                "chat_id",
+                *(field.name for field in fields(QueueEntry) if field.name != "session_id"),
+            ],
             {
-                "session_id": {"type": "string"},
+                "chat_id": CHAT_ID_SCHEMA,
                 "position": {"type": "integer", "minimum": 1},
                 "queued_at": {"type": "string"},
                 "waiting_seconds": {"type": "integer", "minimum": 0},
@@ -415,7 +425,7 @@ def _schemas() -> dict[str, Schema]:
         ),
         "Chat": obj(
             [
-                "session_id",
+                "chat_id",
                 "customer_key",
                 "summary",
                 "category",
@@ -424,7 +434,7 @@ def _schemas() -> dict[str, Schema]:
                 "unread",
             ],
             {
-                "session_id": {"type": "string"},
+                "chat_id": CHAT_ID_SCHEMA,
                 "customer_key": {"type": "string"},
                 "summary": {"type": "string"},
                 "category": nullable_text,
@@ -451,13 +461,13 @@ def _schemas() -> dict[str, Schema]:
         ),
         "ReadRequest": obj(["seq"], {"seq": {"type": "integer", "minimum": 0}}),
         "ReadMarker": obj(
-            ["session_id", "read_seq"],
-            {"session_id": {"type": "string"}, "read_seq": {"type": "integer"}},
+            ["chat_id", "read_seq"],
+            {"chat_id": CHAT_ID_SCHEMA, "read_seq": {"type": "integer"}},
         ),
         "ChatOwner": obj(
-            ["session_id", "owner"],
+            ["chat_id", "owner"],
             {
-                "session_id": {"type": "string"},
+                "chat_id": CHAT_ID_SCHEMA,
                 "owner": {"type": "string", "description": "agent:<id>, bot or closed"},
             },
         ),
@@ -498,9 +508,9 @@ def _schemas() -> dict[str, Schema]:
         ),
         "TextRequest": obj(["text"], {"text": text}),
         "Earlier": obj(
-            ["session_id", "started_at", "outcome", "summary"],
+            ["chat_id", "started_at", "outcome", "summary"],
             {
-                "session_id": {"type": "string"},
+                "chat_id": CHAT_ID_SCHEMA,
                 "started_at": time,
                 "outcome": {
                     "type": "string",
@@ -514,8 +524,8 @@ def _schemas() -> dict[str, Schema]:
         ),
         "TypingRequest": obj(["typing"], {"typing": {"type": "boolean"}}),
         "TypingResponse": obj(
-            ["session_id", "typing"],
-            {"session_id": {"type": "string"}, "typing": {"type": "boolean"}},
+            ["chat_id", "typing"],
+            {"chat_id": CHAT_ID_SCHEMA, "typing": {"type": "boolean"}},
         ),
         "TransferRequest": obj(
             ["to_agent_id"],
@@ -571,10 +581,6 @@ def _schemas() -> dict[str, Schema]:
 
 def openapi_document() -> dict[str, Any]:
     """The whole document (a new dict each time)."""
-    session_id = {
-        "type": "string",
-        "pattern": r"^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$",
-    }
     return {
         "openapi": "3.0.3",
         "info": {
@@ -584,7 +590,8 @@ def openapi_document() -> dict[str, Any]:
                 "The agents' console API of the gateway. Every call but login needs the "
                 f"{COOKIE_NAME} cookie; state-changing calls also need the {CSRF_HEADER} "
                 "header (from the login answer or GET /me). Bodies are JSON, at most "
-                f"{MAX_BODY_BYTES} bytes. Every authenticated call counts as a sign of life."
+                f"{MAX_BODY_BYTES} bytes. Every authenticated call counts as a sign of life. "
+                "Conversations are named by chat id, never by the visitor's session id."
             ),
         },
         "tags": [{"name": "agents", "description": "The agents' console"}],
@@ -595,23 +602,24 @@ def openapi_document() -> dict[str, Any]:
                 "csrfToken": {"type": "apiKey", "in": "header", "name": CSRF_HEADER},
             },
             "parameters": {
-                "SessionId": {
-                    "name": "session_id",
+                "ChatId": {
+                    "name": "chat_id",
                     "in": "path",
                     "required": True,
-                    "schema": session_id,
+                    "schema": CHAT_ID_SCHEMA,
                 },
                 "OtherId": {
                     "name": "other_id",
                     "in": "path",
                     "required": True,
-                    "schema": session_id,
+                    "description": "the chat id of one of the customer's other conversations",
+                    "schema": CHAT_ID_SCHEMA,
                 },
                 "Customer": {
                     "name": "customer",
                     "in": "path",
                     "required": True,
-                    "description": "a customer key (user:<id>, visitor:<session id>) or a "
+                    "description": "a customer key (user:<id>, visitor:<chat id>) or a "
                     "verified user id",
                     "schema": {"type": "string", "minLength": 1, "maxLength": 200},
                 },

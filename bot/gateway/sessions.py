@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.chat_ids import anonymous_customer_key, chat_id
 from bot.ownership import CLOSED
 from bot.transcript import utc_timestamp
 
@@ -106,12 +107,14 @@ class SessionStore:
                 await self.client.expire(
                     redis_keys.session_key(existing.session_id), SESSION_TTL_SECONDS
                 )
+                await self._map_chat_id(existing.session_id)
                 return existing, True
         return await self.create(user), False
 
     async def create(self, user: VerifiedUser | None) -> Session:
         session_id = self.signer.new_id()
-        customer_key = user.customer_key if user else f"visitor:{session_id}"
+        # Not the session id: the customer key reaches agents (bot/chat_ids.py).
+        customer_key = user.customer_key if user else anonymous_customer_key(session_id)
         key = redis_keys.session_key(session_id)
         await self.client.hset(
             key,
@@ -122,10 +125,17 @@ class SessionStore:
             },
         )
         await self.client.expire(key, SESSION_TTL_SECONDS)
+        await self._map_chat_id(session_id)
         await self.client.zadd(
             redis_keys.customer_conversations_key(customer_key), {session_id: time.time()}
         )
         return Session(session_id, customer_key, user.user_id if user else None, closed=False)
+
+    async def _map_chat_id(self, session_id: str) -> None:
+        """The conversation's chat id leads back to it (the agent API) while the session
+        record lives."""
+        key = redis_keys.chat_key(chat_id(session_id))
+        await self.client.set(key, session_id, ex=SESSION_TTL_SECONDS)
 
     async def load(self, session_id: str) -> Session | None:
         """The session record, closed when its conversation is (bot/ownership.py decides)."""

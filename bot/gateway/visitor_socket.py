@@ -15,6 +15,7 @@ import redis.asyncio as redis
 from socketio import AsyncServer
 
 from bot import redis_keys
+from bot.chat_ids import chat_id
 from bot.gateway import payloads
 from bot.gateway.delivery import ConversationFanout, SocketDelivery
 from bot.gateway.events import SYSTEM_SENDER, entry_event
@@ -295,7 +296,7 @@ class VisitorSocketHandlers:
         if await self.services.client.set(key, 0, nx=True, ex=MESSAGE_ID_TTL):
             return False
         seq = int(await self.services.client.get(key) or 0)
-        logger.info("visitor_socket.resend session=%s seq=%d", session_id, seq)
+        logger.info("visitor_socket.resend chat=%s seq=%d", chat_id(session_id), seq)
         if seq:
             await self.sio.emit("message_ack", {"seq": seq, "client_message_id": ref}, to=sid)
         return True
@@ -382,7 +383,7 @@ class VisitorSocketHandlers:
     async def _slow_down(
         self, sid: str, socket: VisitorSocket, message: payloads.VisitorMessage, retry_ms: int
     ) -> None:
-        logger.info("visitor_socket.rate_limited session=%s", socket.session.session_id)
+        logger.info("visitor_socket.rate_limited chat=%s", chat_id(socket.session.session_id))
         await self.sio.emit(
             "slow_down",
             {"retry_after_ms": retry_ms, "client_message_id": message.client_message_id,

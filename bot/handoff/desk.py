@@ -23,6 +23,7 @@ from bot import redis_keys
 from bot.agents.presence import Presence, Status
 from bot.agents.roster import AgentProfile, Roster, RosterCache
 from bot.business_hours import BusinessHours, BusinessHoursError
+from bot.chat_ids import ChatIds, chat_id
 from bot.handoff import announcements
 from bot.handoff.queue import HandoffQueue, estimate_wait_seconds
 from bot.handoff.reservation import DEFAULT_RESERVATION_SECONDS, reservation_in
@@ -173,6 +174,8 @@ class HandoffDesk:
         }
         transition = await self.ownership.queue(session_id, stored)
         if transition.ok:
+            # Agents will address the chat by its chat id: it must lead back here.
+            await ChatIds(self.client).remember([session_id])
             await self.publish("queue_changed", session_id=session_id)
         return transition
 
@@ -259,7 +262,7 @@ class HandoffDesk:
                 reason="reservation_lapsed",
             )  # fmt: skip
             await self.publish("queue_changed", session_id=session_id)
-            logger.info("desk.reservation_lapsed session=%s agent=%s", session_id, agent_id)
+            logger.info("desk.reservation_lapsed chat=%s agent=%s", chat_id(session_id), agent_id)
         return lapsed
 
     # The agents' moves (the agent API).
@@ -380,7 +383,7 @@ class HandoffDesk:
                 )  # fmt: skip
                 await self.publish("chat_released", session_id=session_id, agent_id=agent_id)
                 await self.publish("queue_changed", session_id=session_id)
-                logger.info("desk.requeued session=%s from=%s", session_id, agent_id)
+                logger.info("desk.requeued chat=%s from=%s", chat_id(session_id), agent_id)
         return moved
 
     async def leave_email(self, session_id: str, email: str) -> bool:

@@ -2,7 +2,8 @@
 
 Built from the tracker events (plain dicts), the transcript and the customer's
 earlier conversations; stored as versioned JSON (``to_json`` / ``from_json``), and
-described by ``PACKET_SCHEMA`` (JSON Schema, draft 2020-12). No rasa import.
+described by ``PACKET_SCHEMA`` (JSON Schema, draft 2020-12). Agents read it, so it
+names conversations by chat id, never by session id (bot/chat_ids.py). No rasa import.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypedDict
 
+from bot.chat_ids import chat_id as chat_id_of
+from bot.chat_ids import customer_key_for_agents
 from bot.complaints import capitalised, normalise_order_id
 from bot.frustration import FrustrationMeter, measure_trend
 from bot.transcript import TranscriptEntry
 
-PACKET_VERSION = 1
+PACKET_VERSION = 2
+"""2: conversations named by ``chat_id`` (1 had their session ids)."""
 SUMMARY_MAX_CHARS = 120
 
 ENTITY_SLOTS = ("order_id", "amount", "product", "email", "waited")
@@ -65,7 +69,7 @@ class ProposedFix:
 class EarlierConversation:
     """One of the customer's previous conversations."""
 
-    session_id: str
+    chat_id: str
     started_at: str
     outcome: str
     summary: str | None
@@ -75,7 +79,7 @@ class EarlierConversation:
 class HandoffPacket:
     """What the agent needs so the customer never has to repeat themselves."""
 
-    session_id: str
+    chat_id: str
     customer_key: str
     created_at: str
     trigger: str
@@ -102,7 +106,7 @@ class HandoffPacket:
     def to_json(self) -> dict[str, Any]:
         return {
             "version": self.version,
-            "session_id": self.session_id,
+            "chat_id": self.chat_id,
             "customer_key": self.customer_key,
             "created_at": self.created_at,
             "trigger": self.trigger,
@@ -131,7 +135,7 @@ class HandoffPacket:
         entities = data["entities"]
         return cls(
             version=version,
-            session_id=data["session_id"],
+            chat_id=data["chat_id"],
             customer_key=data["customer_key"],
             created_at=data["created_at"],
             trigger=data["trigger"],
@@ -153,6 +157,25 @@ class HandoffPacket:
             ],
             routed_to=data["routed_to"],
         )
+
+
+def packet_for_agents(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored packet as agents may read it: one stored before chat ids existed
+    (version 1) names its conversations by chat id instead of session id."""
+    if stored.get("version") != 1:
+        return stored
+    packet = {key: value for key, value in stored.items() if key != "session_id"}
+    packet["version"] = PACKET_VERSION
+    packet["chat_id"] = chat_id_of(str(stored.get("session_id", "")))
+    packet["customer_key"] = customer_key_for_agents(str(stored.get("customer_key", "")))
+    packet["earlier_conversations"] = [
+        {
+            "chat_id": chat_id_of(str(item.get("session_id", ""))),
+            **{key: value for key, value in item.items() if key != "session_id"},
+        }
+        for item in stored.get("earlier_conversations") or []
+    ]
+    return packet
 
 
 # --- reading the events ---------------------------------------------------------------
@@ -373,8 +396,8 @@ def build_packet(
     entities = latest_entities(events)
     fair_ask = customer_ask or fair_ask_in(events)
     return HandoffPacket(
-        session_id=session_id,
-        customer_key=customer_key,
+        chat_id=chat_id_of(session_id),
+        customer_key=customer_key_for_agents(customer_key),
         created_at=_iso_utc(now or datetime.now(timezone.utc)),
         trigger=trigger,
         reason=reason,
@@ -413,12 +436,12 @@ def _closed(properties: dict[str, Any]) -> dict[str, Any]:
 
 PACKET_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": "urn:complaint-assistant:handoff-packet:1",
+    "$id": f"urn:complaint-assistant:handoff-packet:{PACKET_VERSION}",
     "title": "Handoff packet",
     **_closed(
         {
             "version": {"const": PACKET_VERSION},
-            "session_id": {"type": "string", "minLength": 1},
+            "chat_id": {"type": "string", "minLength": 1},
             "customer_key": {"type": "string", "minLength": 1},
             "created_at": {"type": "string", "format": "date-time"},
             "trigger": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
@@ -470,7 +493,7 @@ PACKET_SCHEMA: dict[str, Any] = {
                 "type": "array",
                 "items": _closed(
                     {
-                        "session_id": {"type": "string"},
+                        "chat_id": {"type": "string"},
                         "started_at": {"type": "string"},
                         "outcome": {"type": "string"},
                         "summary": _TEXT_OR_NULL,

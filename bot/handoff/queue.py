@@ -17,6 +17,7 @@ from typing import Any
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.chat_ids import chat_id, customer_key_for_agents
 from bot.handoff.reservation import reservation_in
 from bot.ownership import QUEUED
 from bot.redis_keys import decoded
@@ -39,6 +40,7 @@ class QueueEntry:
     """A conversation waiting for a person, as agents see it in the queue."""
 
     session_id: str
+    """Internal: ``to_json`` (what agents get) names the chat id instead."""
     position: int
     """1 = next."""
     queued_at: str
@@ -57,7 +59,15 @@ class QueueEntry:
     until when, ISO 8601 UTC; ``None`` once anyone may."""
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """As agents see it: the conversation named by its chat id, never by the session
+        id (the visitor's credential; bot/chat_ids.py)."""
+        fields = asdict(self)
+        del fields["session_id"]
+        return {
+            "chat_id": chat_id(self.session_id),
+            **fields,
+            "customer_key": customer_key_for_agents(self.customer_key),
+        }
 
 
 QUEUE_ENTRY_FIELDS = (

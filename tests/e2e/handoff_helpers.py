@@ -108,7 +108,7 @@ async def ask_for_a_person(visitor: Visitor, complaint: str = BILLING_COMPLAINT)
 
 async def claimed_by(agent: AgentClient, visitor: Visitor) -> dict[str, Any]:
     """``agent`` claims the visitor's queued chat; the visitor's ``assigned`` event."""
-    status, body = await agent.call("POST", f"/api/agent/chats/{visitor.session_id}/claim")
+    status, body = await agent.call("POST", f"/api/agent/chats/{visitor.chat_id}/claim")
     assert status == 200, body
     return await next_event_where(visitor, "handoff", state="assigned")
 

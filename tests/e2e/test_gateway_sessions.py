@@ -8,6 +8,7 @@ import secrets
 
 import pytest
 
+from bot.chat_ids import chat_id
 from bot.gateway.sessions import SessionSigner
 from tests.e2e.conftest import IDENTITY_SECRET
 
@@ -102,4 +103,4 @@ async def test_a_forged_identity_is_rejected_and_the_visitor_stays_anonymous(
     error = next(data for event, data in forged.received if event == "error")
     assert error["error"] == "identity_rejected"
     assert forged.state["customer"] == {"verified": False}
-    assert forged.customer_key == f"visitor:{forged.session_id}"
+    assert forged.customer_key == f"visitor:{chat_id(forged.session_id)}"

@@ -33,19 +33,19 @@ async def test_complaint_goes_to_a_named_agent_and_back_to_the_bot(
     assert queued and queued[-1]["agent"]["id"] == "maria" and queued[-1]["position"] == 1
 
     queue_event = await maria.next_event("queue")
-    assert [entry["session_id"] for entry in queue_event["entries"]] == [visitor.session_id]
+    assert [entry["chat_id"] for entry in queue_event["entries"]] == [visitor.chat_id]
     assert queue_event["entries"][0]["routed_to"] == "maria"
     assert "61234" in queue_event["entries"][0]["summary"]
 
-    status, claimed = await maria.call("POST", f"/api/agent/chats/{visitor.session_id}/claim")
+    status, claimed = await maria.call("POST", f"/api/agent/chats/{visitor.chat_id}/claim")
     assert status == 200, claimed
     joined = await visitor.next_event("handoff")
     assert joined["state"] == "assigned" and joined["agent"]["name"] == "Maria"
     assert "Maria" in joined["text"]
 
-    status, packet = await maria.call("GET", f"/api/agent/chats/{visitor.session_id}/packet")
+    status, packet = await maria.call("GET", f"/api/agent/chats/{visitor.chat_id}/packet")
     assert status == 200, packet
-    assert packet["version"] == 1
+    assert packet["version"] == 2 and packet["chat_id"] == visitor.chat_id
     assert packet["category"] == "billing"
     assert packet["entities"]["order_id"] == "61234"
     assert packet["complaint"]["confirmed"] is True and "61234" in packet["complaint"]["restated"]
@@ -58,7 +58,7 @@ async def test_complaint_goes_to_a_named_agent_and_back_to_the_bot(
 
     # Maria's typing reaches the visitor (live, not recorded), then her message.
     status, _ = await maria.call(
-        "POST", f"/api/agent/chats/{visitor.session_id}/typing", {"typing": True}
+        "POST", f"/api/agent/chats/{visitor.chat_id}/typing", {"typing": True}
     )
     assert status == 200
     typing = await visitor.next_event("typing")
@@ -66,7 +66,7 @@ async def test_complaint_goes_to_a_named_agent_and_back_to_the_bot(
 
     # Agent → visitor, with the agent's name on the message.
     status, sent = await maria.call(
-        "POST", f"/api/agent/chats/{visitor.session_id}/messages", {"text": "Hi, I'm on it."}
+        "POST", f"/api/agent/chats/{visitor.chat_id}/messages", {"text": "Hi, I'm on it."}
     )
     assert status == 201, sent
     message = await visitor.next_event("bot_uttered")
@@ -76,9 +76,7 @@ async def test_complaint_goes_to_a_named_agent_and_back_to_the_bot(
     # Visitor → agent (on the other gateway); the bot says nothing, even to /restart.
     for text in ("thanks, the second charge was $40", "/restart"):
         await visitor.send({"message": text, "client_message_id": text})
-        entry = await maria.next_event(
-            "entry", session_id=visitor.session_id, event="visitor_uttered"
-        )
+        entry = await maria.next_event("entry", chat_id=visitor.chat_id, event="visitor_uttered")
         assert entry["data"]["text"] == text
     await asyncio.sleep(1.5)
     assert not [
@@ -109,7 +107,7 @@ async def test_complaint_goes_to_a_named_agent_and_back_to_the_bot(
     # Hand back: the bot picks up where it was told to.
     status, body = await maria.call(
         "POST",
-        f"/api/agent/chats/{visitor.session_id}/hand-back",
+        f"/api/agent/chats/{visitor.chat_id}/hand-back",
         {"resume_point": "continue", "note": "refunded the double charge"},
     )
     assert status == 200, body
@@ -150,14 +148,12 @@ async def test_a_rasa_webchat_style_client_sees_who_joined_and_what_they_say(
         replies = await legacy.say("I want to talk to a person")
         assert any("Maria" in text for text in replies), replies
 
-        status, _ = await maria.call("POST", f"/api/agent/chats/{legacy.session_id}/claim")
+        status, _ = await maria.call("POST", f"/api/agent/chats/{legacy.chat_id}/claim")
         assert status == 200
         joined = await legacy.next_event("bot_uttered")
         # Rasa's fields only: rasa-webchat drops a message with keys it does not know.
         assert set(joined) == {"text"} and "has joined the chat" in joined["text"]
-        await maria.call(
-            "POST", f"/api/agent/chats/{legacy.session_id}/messages", {"text": "Hello!"}
-        )
+        await maria.call("POST", f"/api/agent/chats/{legacy.chat_id}/messages", {"text": "Hello!"})
         said = await legacy.next_event("bot_uttered")
         assert said == {"text": "Hello!"}
     finally:

@@ -16,6 +16,7 @@ import pytest
 import redis.asyncio as redis
 import socketio
 
+from bot.chat_ids import chat_id
 from bot.gateway.payloads import SLASH_COMMAND_GUARD
 from bot.ownership import owner_of
 from bot.stack import Stack
@@ -47,8 +48,9 @@ async def restart(stack: Stack, part: str) -> None:
 
 
 async def agent_says(agent: AgentClient, session_id: str, text: str) -> int:
+    """``agent`` writes in the visitor's chat (addressed, as agents do, by its chat id)."""
     status, body = await agent.call(
-        "POST", f"/api/agent/chats/{session_id}/messages", {"text": text}
+        "POST", f"/api/agent/chats/{chat_id(session_id)}/messages", {"text": text}
     )
     assert status == 201, body
     return int(body["seq"])
@@ -58,7 +60,7 @@ async def visitor_says_to(agent: AgentClient, visitor: Visitor, text: str) -> No
     """The visitor writes; the agent's console receives it."""
     await visitor.send({"message": text, "client_message_id": text})
     entry = await agent.next_event(
-        "entry", timeout=15, session_id=visitor.session_id, event="visitor_uttered"
+        "entry", timeout=15, chat_id=visitor.chat_id, event="visitor_uttered"
     )
     assert entry["data"]["text"] == text
 
@@ -181,7 +183,7 @@ async def test_the_relay_works_without_rasa_and_the_tracker_catches_up_once(
     assert agents_said == agent_lines
 
     status, body = await maria.call(
-        "POST", f"/api/agent/chats/{session_id}/hand-back", {"resume_point": "continue"}
+        "POST", f"/api/agent/chats/{chat_id(session_id)}/hand-back", {"resume_point": "continue"}
     )
     assert status == 200, body
     await next_event_where(visitor, "handoff", state="handed_back")
@@ -210,8 +212,8 @@ async def test_a_queued_chat_survives_its_gateway_and_can_be_claimed_on_the_othe
         tom = await agents("tom", surviving)
         status, entries = await tom.call("GET", "/api/agent/queue")
         assert status == 200
-        assert [entry["session_id"] for entry in entries] == [visitor.session_id]
-        status, body = await tom.call("POST", f"/api/agent/chats/{visitor.session_id}/claim")
+        assert [entry["chat_id"] for entry in entries] == [visitor.chat_id]
+        status, body = await tom.call("POST", f"/api/agent/chats/{visitor.chat_id}/claim")
         assert status == 200, body
 
         moved = Visitor(surviving)
@@ -258,7 +260,7 @@ async def test_without_a_session_cookie_the_api_answers_401_and_nothing_else(
     for path in (
         "/api/agent/queue",
         "/api/agent/chats",
-        f"/api/agent/chats/{visitor.session_id}/packet",
+        f"/api/agent/chats/{visitor.chat_id}/packet",
     ):
         status, body = await anonymous_call(url, "GET", path)
         assert status == 401, path
@@ -273,9 +275,9 @@ async def test_without_the_right_csrf_header_nothing_changes(
     await ask_for_a_person(waiting)
     maria, owned = await owned_chat(agents, open_visitor, url)
     attempts = [
-        (f"/api/agent/chats/{waiting.session_id}/claim", None),
-        (f"/api/agent/chats/{owned.session_id}/messages", {"text": "forged"}),
-        (f"/api/agent/chats/{owned.session_id}/hand-back", {"resume_point": "resolved"}),
+        (f"/api/agent/chats/{waiting.chat_id}/claim", None),
+        (f"/api/agent/chats/{owned.chat_id}/messages", {"text": "forged"}),
+        (f"/api/agent/chats/{owned.chat_id}/hand-back", {"resume_point": "resolved"}),
     ]
     for path, body in attempts:
         status, answer = await maria.call("POST", path, body, csrf=False)
@@ -297,7 +299,7 @@ async def test_an_agent_cannot_touch_another_agents_chat(
 ) -> None:
     _, visitor = await owned_chat(agents, open_visitor, stack.config.gateway_urls[0])
     tom = await agents("tom")
-    chat = f"/api/agent/chats/{visitor.session_id}"
+    chat = f"/api/agent/chats/{visitor.chat_id}"
     for method, path, body in (
         ("GET", f"{chat}/packet", None),
         ("GET", f"{chat}/transcript", None),
@@ -342,7 +344,7 @@ async def test_a_private_note_never_reaches_the_visitor(
     maria, visitor = await owned_chat(agents, open_visitor, stack.config.gateway_urls[1])
     secret_note = "customer sounds like a repeat refund abuser"
     status, note = await maria.call(
-        "POST", f"/api/agent/chats/{visitor.session_id}/notes", {"text": secret_note}
+        "POST", f"/api/agent/chats/{visitor.chat_id}/notes", {"text": secret_note}
     )
     assert status == 201, note
     # Everything is delivered in order: once this arrives, the note would have too.
@@ -355,7 +357,7 @@ async def test_a_private_note_never_reaches_the_visitor(
     assert all(
         secret_note not in entry.to_json() for entry in await transcript.all(visitor.session_id)
     )
-    status, notes = await maria.call("GET", f"/api/agent/chats/{visitor.session_id}/notes")
+    status, notes = await maria.call("GET", f"/api/agent/chats/{visitor.chat_id}/notes")
     assert status == 200 and [n["text"] for n in notes] == [secret_note]
 
 

@@ -65,9 +65,9 @@ async def test_with_nobody_online_visitors_queue_in_order_and_move_up_when_one_i
     assert [r["payload"] for r in offer_of_the_queue(second)["quick_replies"]] == QUEUE_PAYLOADS
 
     maria = await agents("maria")
-    assert [entry["session_id"] for entry in await queue_of(maria)] == [
-        first.session_id,
-        second.session_id,
+    assert [entry["chat_id"] for entry in await queue_of(maria)] == [
+        first.chat_id,
+        second.chat_id,
     ]
     assigned = await claimed_by(maria, first)
     assert assigned["agent"]["id"] == "maria"
@@ -75,7 +75,7 @@ async def test_with_nobody_online_visitors_queue_in_order_and_move_up_when_one_i
     update = await next_event_where(second, "queue_update", position=1)
     assert isinstance(update["wait_seconds"], int) and update["wait_seconds"] >= 0
     assert "next in line" in update["text"]
-    assert [entry["session_id"] for entry in await queue_of(maria)] == [second.session_id]
+    assert [entry["chat_id"] for entry in await queue_of(maria)] == [second.chat_id]
 
 
 async def test_a_waiting_visitor_hears_a_wait_once_someone_comes_online(
@@ -110,8 +110,8 @@ async def test_a_waiting_visitor_can_leave_an_email_for_the_agents(
     assert kept["sender"]["kind"] == "system" and "me@example.com" in kept["text"]
 
     tom = await agents("tom")
-    entries = {entry["session_id"]: entry for entry in await queue_of(tom)}
-    assert entries[visitor.session_id]["email"] == "me@example.com"
+    entries = {entry["chat_id"]: entry for entry in await queue_of(tom)}
+    assert entries[visitor.chat_id]["email"] == "me@example.com"
 
 
 async def test_a_waiting_visitor_can_carry_on_with_the_bot(
@@ -132,7 +132,7 @@ async def test_a_waiting_visitor_can_carry_on_with_the_bot(
     assert replies and len(bot_texts(visitor, "bot")) > before  # the bot, not a notice
 
     priya = await agents("priya")
-    assert visitor.session_id not in [entry["session_id"] for entry in await queue_of(priya)]
+    assert visitor.chat_id not in [entry["chat_id"] for entry in await queue_of(priya)]
 
 
 async def test_of_a_hundred_simultaneous_claims_exactly_one_wins(
@@ -144,7 +144,7 @@ async def test_of_a_hundred_simultaneous_claims_exactly_one_wins(
     consoles = await asyncio.gather(*(agents(next(names), next(urls)) for _ in range(100)))
     assert len({console.cookie_header() for console in consoles}) == 100  # 100 sessions
 
-    path = f"/api/agent/chats/{visitor.session_id}/claim"
+    path = f"/api/agent/chats/{visitor.chat_id}/claim"
     answers = await asyncio.gather(*(console.call("POST", path) for console in consoles))
 
     statuses = sorted(status for status, _ in answers)
@@ -173,9 +173,9 @@ async def test_a_transfer_moves_the_chat_and_its_access_to_the_other_agent(
     await tom.connect_socket()
     await ask_for_a_person(visitor)
     await claimed_by(maria, visitor)
-    await maria.next_event("chat_assigned", session_id=visitor.session_id)
+    await maria.next_event("chat_assigned", chat_id=visitor.chat_id)
 
-    chat = f"/api/agent/chats/{visitor.session_id}"
+    chat = f"/api/agent/chats/{visitor.chat_id}"
     status, body = await maria.call(
         "POST", f"{chat}/transfer", {"to_agent_id": "tom", "note": "a delivery matter after all"}
     )
@@ -185,11 +185,11 @@ async def test_a_transfer_moves_the_chat_and_its_access_to_the_other_agent(
     assert transferred["agent"]["id"] == "tom" and transferred["agent"]["name"] == "Tom"
     assert transferred["from_agent"]["id"] == "maria"
     assert "Tom" in transferred["text"]
-    await maria.next_event("chat_released", session_id=visitor.session_id)
-    await tom.next_event("chat_assigned", session_id=visitor.session_id)
+    await maria.next_event("chat_released", chat_id=visitor.chat_id)
+    await tom.next_event("chat_assigned", chat_id=visitor.chat_id)
 
     status, packet = await tom.call("GET", f"{chat}/packet")
-    assert status == 200 and packet["session_id"] == visitor.session_id
+    assert status == 200 and packet["chat_id"] == visitor.chat_id
     status, page = await tom.call("GET", f"{chat}/transcript")
     assert status == 200
     assert page["entries"][-1]["handoff"]["state"] == "transferred"
@@ -227,7 +227,7 @@ async def test_an_agent_who_goes_away_puts_the_chat_back_at_the_front_of_the_que
     await ask_for_a_person(held)
     await claimed_by(maria, held)
     await ask_for_a_person(waiting)
-    assert [entry["session_id"] for entry in await queue_of(tom)] == [waiting.session_id]
+    assert [entry["chat_id"] for entry in await queue_of(tom)] == [waiting.chat_id]
 
     if leaving == "logs_out":
         status, body = await maria.call("POST", "/api/agent/logout")
@@ -240,7 +240,7 @@ async def test_an_agent_who_goes_away_puts_the_chat_back_at_the_front_of_the_que
     assert requeued["reason"] == "agent_offline" and requeued["position"] == 1
     assert "Maria" in requeued["text"]
     entries = await queue_of(tom)
-    assert [entry["session_id"] for entry in entries] == [held.session_id, waiting.session_id]
+    assert [entry["chat_id"] for entry in entries] == [held.chat_id, waiting.chat_id]
     assert entries[0]["requeued_from"] == "maria"
     assert await owner_of(desk_reset, held.session_id) == "queued"
     moved_back = await next_event_where(waiting, "queue_update", position=2)
@@ -257,12 +257,12 @@ async def test_an_agent_who_closes_the_chat_ends_the_conversation(
     await ask_for_a_person(visitor)
     await claimed_by(maria, visitor)
 
-    chat = f"/api/agent/chats/{visitor.session_id}"
+    chat = f"/api/agent/chats/{visitor.chat_id}"
     status, body = await maria.call("POST", f"{chat}/close")
     assert status == 200, body
     closed = await next_event_where(visitor, "handoff", state="closed")
     assert closed["by"] == "agent" and "Maria" in closed["text"]
-    await maria.next_event("chat_released", session_id=visitor.session_id)
+    await maria.next_event("chat_released", chat_id=visitor.chat_id)
 
     await visitor.send({"message": "one more thing", "client_message_id": "late"})
     error = await visitor.next_event("error")

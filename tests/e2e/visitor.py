@@ -15,6 +15,8 @@ from typing import Any
 import aiohttp
 import socketio
 
+from bot.chat_ids import anonymous_customer_key, chat_id
+
 SERVER_EVENTS = (
     "session_confirm", "session_state", "bot_uttered", "visitor_uttered", "message_ack",
     "typing", "handoff", "queue_update", "history", "rating_saved", "slow_down", "error",
@@ -49,7 +51,12 @@ class Visitor:
 
     @property
     def customer_key(self) -> str:
-        return f"visitor:{self.session_id}"
+        return anonymous_customer_key(self.session_id)
+
+    @property
+    def chat_id(self) -> str:
+        """How agents name this conversation (never by its session id)."""
+        return chat_id(self.session_id)
 
     @property
     def last_seq(self) -> int:

@@ -23,12 +23,14 @@ from bot import redis_keys
 from bot.agents.login_guard import LoginGuard
 from bot.agents.presence import Presence
 from bot.agents.roster import RosterCache
+from bot.chat_ids import chat_id
 from bot.console.canned_replies import CannedRepliesFile
 from bot.embedded_redis import free_port
 from bot.gateway.agent_api import AgentApi, AgentApiServices, create_agent_api
 from bot.gateway.agent_auth import COOKIE_NAME, CSRF_HEADER, AgentSessions
 from bot.gateway.sessions import SessionSigner, SessionStore, VerifiedUser
 from bot.handoff.desk import HandoffDesk, Routed, agent_sender
+from bot.handoff.packet import PACKET_VERSION
 from bot.transcript import Transcript
 from tests.unit.test_agent_auth import running_app
 
@@ -48,7 +50,7 @@ replies:
       Take care.
       {agent}
 """
-PACKET = {"version": 1, "category": "billing", "entities": {"order_id": "61234"}}
+PACKET = {"version": PACKET_VERSION, "category": "billing", "entities": {"order_id": "61234"}}
 
 
 def roster_yaml(hashes: dict[str, str]) -> str:
@@ -241,7 +243,8 @@ async def claimed_chat(
     services: AgentApiServices, store: SessionStore, agent: Console, user: str = "u1"
 ) -> str:
     session_id = await queued_chat(services, store, user)
-    reply = await agent.call("POST", f"/chats/{session_id}/claim")
+    chat = chat_id(session_id)
+    reply = await agent.call("POST", f"/chats/{chat}/claim")
     assert reply.status == 200, reply.body
     return session_id
 
@@ -284,10 +287,10 @@ def route_table() -> list[tuple[str, str, bool]]:
     ]
 
 
-def concrete(path: str, session_id: str, other_id: str, customer: str = "user:u1") -> str:
+def concrete(path: str, chat: str, other_chat: str, customer: str = "user:u1") -> str:
     return (
-        path.replace("<session_id>", session_id)
-        .replace("<other_id>", other_id)
+        path.replace("<chat_id>", chat)
+        .replace("<other_id>", other_chat)
         .replace("<customer>", customer)
     )
 
@@ -381,7 +384,8 @@ async def test_a_body_over_16_kb_is_413(console, maria, services, store) -> None
     big = {"agent_id": "maria", "password": "x" * (17 * 1024)}
     assert (await console().call("POST", "/login", big)).status == 413
     session_id = await claimed_chat(services, store, maria)
-    reply = await maria.call("POST", f"/chats/{session_id}/messages", {"text": "y" * 17000})
+    chat = chat_id(session_id)
+    reply = await maria.call("POST", f"/chats/{chat}/messages", {"text": "y" * 17000})
     assert reply.status == 413 and reply.body["error"] == "payload_too_large"
 
 
@@ -434,7 +438,7 @@ async def test_every_endpoint_needs_a_session_and_answers_nothing_without_one(
     for token in (None, "garbage", secrets.token_urlsafe(32)):
         stranger.token = token
         for method, path, _ in route_table():
-            reply = await stranger.call(method, concrete(path, session_id, session_id), {})
+            reply = await stranger.call(method, concrete(path, chat_id(session_id), "c" * 22), {})
             assert reply.status == 401, (method, path, reply.body)
             assert reply.body["error"] == "unauthorised", (method, path)
             assert set(reply.body) == {"error", "detail"}, (method, path)
@@ -450,7 +454,7 @@ async def test_every_state_changing_endpoint_needs_the_csrf_token(maria, service
         for method, path in writes:
             reply = await maria.call(
                 method,
-                concrete(path, session_id, session_id),
+                concrete(path, chat_id(session_id), chat_id(session_id)),
                 {"text": "hi", "typing": True, "status": "away", "resume_point": "resolved"},
                 csrf=False,
                 headers=headers,
@@ -470,19 +474,19 @@ async def test_reads_do_not_need_the_csrf_token(maria) -> None:
 @pytest.mark.parametrize(
     "bad_id",
     [
-        "not-a-session",
-        "a" * 22 + "." + "b" * 21,
-        "a" * 22 + "." + "b" * 23,
-        "a" * 45,
-        "a" * 22 + ":" + "b" * 22,
-        "a" * 21 + "é." + "b" * 22,
+        "not-a-chat-id",
+        "a" * 21,
+        "a" * 23,
+        "a" * 22 + "." + "b" * 22,  # a session id's shape: agents never address those
+        "a" * 11 + ":" + "b" * 10,
+        "a" * 21 + "é",
     ],
 )
-async def test_session_ids_that_cannot_be_ours_are_404_before_anything_else(maria, bad_id) -> None:
+async def test_chat_ids_that_cannot_be_ours_are_404_before_anything_else(maria, bad_id) -> None:
     for method, path, _ in route_table():
-        if "<session_id>" not in path:
+        if "<chat_id>" not in path:
             continue
-        reply = await maria.call(method, concrete(path, bad_id, "c" * 22 + "." + "d" * 22), {})
+        reply = await maria.call(method, concrete(path, bad_id, "c" * 22), {})
         assert reply.status == 404, (method, path, reply.status)
         assert reply.body["error"] == "not_found"
     stranger = await maria.call("GET", f"/chats/{bad_id}/packet", cookie=False)
@@ -547,18 +551,18 @@ async def test_the_queue_and_the_callers_chats(maria, tom, services, store) -> N
     second = await queued_chat(services, store, "u2", summary="Late parcel")
     queue = await maria.call("GET", "/queue")
     assert queue.status == 200
-    assert [entry["session_id"] for entry in queue.body] == [first, second]
+    assert [entry["chat_id"] for entry in queue.body] == [chat_id(first), chat_id(second)]
     assert queue.body[0]["summary"] == "Charged twice" and queue.body[0]["position"] == 1
-    assert (await maria.call("POST", f"/chats/{first}/claim")).status == 200
+    assert (await maria.call("POST", f"/chats/{chat_id(first)}/claim")).status == 200
     chats = await maria.call("GET", "/chats")
     assert chats.status == 200
     assert len(chats.body) == 1
     chat = chats.body[0]
-    assert chat["session_id"] == first and chat["customer_key"] == "user:u1"
+    assert chat["chat_id"] == chat_id(first) and chat["customer_key"] == "user:u1"
     assert chat["summary"] == "Charged twice" and chat["category"] == "billing"
     assert chat["last_entry"]["seq"] == 1 and chat["last_entry"]["kind"] == "system"
     assert (await tom.call("GET", "/chats")).body == []
-    assert [e["session_id"] for e in (await tom.call("GET", "/queue")).body] == [second]
+    assert [e["chat_id"] for e in (await tom.call("GET", "/queue")).body] == [chat_id(second)]
 
 
 # Claiming.
@@ -566,15 +570,16 @@ async def test_the_queue_and_the_callers_chats(maria, tom, services, store) -> N
 
 async def test_two_agents_claiming_at_once_exactly_one_wins(maria, tom, services, store) -> None:
     session_id = await queued_chat(services, store)
+    chat = chat_id(session_id)
     replies = await asyncio.gather(
-        maria.call("POST", f"/chats/{session_id}/claim"),
-        tom.call("POST", f"/chats/{session_id}/claim"),
+        maria.call("POST", f"/chats/{chat}/claim"),
+        tom.call("POST", f"/chats/{chat}/claim"),
     )
     assert sorted(reply.status for reply in replies) == [200, 409]
     winner = next(r for r in replies if r.status == 200)
     loser = next(r for r in replies if r.status == 409)
     assert loser.body["error"] == "not_queued"
-    assert winner.body["session_id"] == session_id
+    assert winner.body["chat_id"] == chat_id(session_id)
     owner_id = winner.body["owner"].removeprefix("agent:")
     assert owner_id in ("maria", "tom")
     assert await services.desk.presence.chats_of(owner_id) == [session_id]
@@ -585,7 +590,7 @@ async def test_two_agents_claiming_at_once_exactly_one_wins(maria, tom, services
 async def test_claiming_beyond_capacity_is_409(tom, services, store) -> None:
     await claimed_chat(services, store, tom, "u1")
     second = await queued_chat(services, store, "u2")
-    reply = await tom.call("POST", f"/chats/{second}/claim")
+    reply = await tom.call("POST", f"/chats/{chat_id(second)}/claim")
     assert reply.status == 409 and reply.body["error"] == "at_capacity"
     assert await services.desk.queue.session_ids() == [second]
 
@@ -594,26 +599,33 @@ async def test_claiming_a_chat_reserved_for_another_agent_is_409_reserved(
     maria, tom, services, store
 ) -> None:
     session_id = await queued_chat(services, store, "u1")
+    chat = chat_id(session_id)
     # Routing named Tom to the customer: the chat is Tom's for the reservation window.
     await services.client.hset(
         redis_keys.handoff_key(session_id),
         mapping={"routed_to": "tom", "reserved_until": str(time.time() + 60)},
     )
 
-    reply = await maria.call("POST", f"/chats/{session_id}/claim")
+    reply = await maria.call("POST", f"/chats/{chat}/claim")
 
     assert reply.status == 409 and reply.body["error"] == "reserved"
     assert "reserved for Tom" in reply.body["detail"] and "told" in reply.body["detail"]
     assert await services.desk.queue.session_ids() == [session_id]
     [entry] = (await maria.call("GET", "/queue")).body
     assert entry["routed_to"] == "tom" and entry["reserved_until"]
-    assert (await tom.call("POST", f"/chats/{session_id}/claim")).status == 200
+    assert (await tom.call("POST", f"/chats/{chat}/claim")).status == 200
 
 
 async def test_claiming_what_is_not_queued_is_409(maria, services, store) -> None:
-    unknown = SessionSigner("unit-test-session-secret-0123").new_id()
-    reply = await maria.call("POST", f"/chats/{unknown}/claim")
+    with_the_bot = (await store.create(None)).session_id
+    reply = await maria.call("POST", f"/chats/{chat_id(with_the_bot)}/claim")
     assert reply.status == 409 and reply.body["error"] == "not_queued"
+
+
+async def test_claiming_a_conversation_nobody_opened_is_404(maria) -> None:
+    unknown = SessionSigner("unit-test-session-secret-0123").new_id()
+    reply = await maria.call("POST", f"/chats/{chat_id(unknown)}/claim")
+    assert reply.status == 404 and reply.body["error"] == "not_found"
 
 
 # Reading a chat.
@@ -621,10 +633,11 @@ async def test_claiming_what_is_not_queued_is_409(maria, services, store) -> Non
 
 async def test_the_owner_reads_the_packet_and_the_transcript(maria, services, store) -> None:
     session_id = await claimed_chat(services, store, maria)
-    packet = await maria.call("GET", f"/chats/{session_id}/packet")
+    chat = chat_id(session_id)
+    packet = await maria.call("GET", f"/chats/{chat}/packet")
     assert packet.status == 200 and packet.body == PACKET
     await services.transcript.append(session_id, "visitor", text="hello?", client_message_id="c1")
-    page = await maria.call("GET", f"/chats/{session_id}/transcript")
+    page = await maria.call("GET", f"/chats/{chat}/transcript")
     assert page.status == 200
     assert page.body["last_seq"] == 2 and page.body["has_more"] is False
     joined, visitor = page.body["entries"]
@@ -634,33 +647,34 @@ async def test_the_owner_reads_the_packet_and_the_transcript(maria, services, st
         "seq": 2, "kind": "visitor", "at": visitor["at"], "text": "hello?",
         "client_message_id": "c1",
     }  # fmt: skip
-    later = await maria.call("GET", f"/chats/{session_id}/transcript?after=1")
+    later = await maria.call("GET", f"/chats/{chat}/transcript?after=1")
     assert [entry["seq"] for entry in later.body["entries"]] == [2]
-    assert (await maria.call("GET", f"/chats/{session_id}/transcript?after=2")).body == {
+    assert (await maria.call("GET", f"/chats/{chat}/transcript?after=2")).body == {
         "entries": [], "last_seq": 2, "has_more": False,
     }  # fmt: skip
     for bad in ("-1", "x", "1.5", "9" * 30):
-        reply = await maria.call("GET", f"/chats/{session_id}/transcript?after={bad}")
+        reply = await maria.call("GET", f"/chats/{chat}/transcript?after={bad}")
         assert reply.status == 400 and "after" in reply.body["detail"]
 
 
 async def test_another_agents_chat_is_forbidden(maria, tom, services, store) -> None:
     session_id = await claimed_chat(services, store, maria)
+    chat = chat_id(session_id)
     earlier = (await store.create(VerifiedUser("u1"))).session_id
     calls = [
-        ("GET", f"/chats/{session_id}/packet", None),
-        ("GET", f"/chats/{session_id}/transcript", None),
-        ("GET", f"/chats/{session_id}/notes", None),
-        ("POST", f"/chats/{session_id}/notes", {"text": "mine now"}),
-        ("GET", f"/chats/{session_id}/earlier", None),
-        ("GET", f"/chats/{session_id}/earlier/{earlier}/transcript", None),
-        ("POST", f"/chats/{session_id}/typing", {"typing": True}),
+        ("GET", f"/chats/{chat}/packet", None),
+        ("GET", f"/chats/{chat}/transcript", None),
+        ("GET", f"/chats/{chat}/notes", None),
+        ("POST", f"/chats/{chat}/notes", {"text": "mine now"}),
+        ("GET", f"/chats/{chat}/earlier", None),
+        ("GET", f"/chats/{chat}/earlier/{chat_id(earlier)}/transcript", None),
+        ("POST", f"/chats/{chat}/typing", {"typing": True}),
     ]
     for method, path, body in calls:
         reply = await tom.call(method, path, body)
         assert reply.status == 403, (method, path, reply.body)
         assert reply.body["error"] == "forbidden" and set(reply.body) == {"error", "detail"}
-    message = await tom.call("POST", f"/chats/{session_id}/messages", {"text": "hi"})
+    message = await tom.call("POST", f"/chats/{chat}/messages", {"text": "hi"})
     assert message.status == 403 and message.body["error"] == "not_owner"
     assert [e.kind for e in await services.transcript.all(session_id)] == ["system"]
     assert not await services.client.exists(redis_keys.notes_key(session_id))
@@ -669,7 +683,7 @@ async def test_another_agents_chat_is_forbidden(maria, tom, services, store) -> 
 async def test_a_conversation_agents_never_saw_is_404(maria) -> None:
     unknown = SessionSigner("unit-test-session-secret-0123").new_id()
     for path in ("packet", "transcript", "notes", "earlier"):
-        reply = await maria.call("GET", f"/chats/{unknown}/{path}")
+        reply = await maria.call("GET", f"/chats/{chat_id(unknown)}/{path}")
         assert reply.status == 404 and reply.body["error"] == "not_found", path
 
 
@@ -679,22 +693,62 @@ async def test_the_customers_earlier_conversations(maria, services, store) -> No
     await services.transcript.append(old, "visitor", text="my earlier words")
     someone_else = (await store.create(VerifiedUser("u2"))).session_id
     current = await claimed_chat(services, store, maria, "u1")
-    earlier = await maria.call("GET", f"/chats/{current}/earlier")
+    earlier = await maria.call("GET", f"/chats/{chat_id(current)}/earlier")
     assert earlier.status == 200
     assert earlier.body == [
         {
-            "session_id": old,
+            "chat_id": chat_id(old),
             "started_at": earlier.body[0]["started_at"],
             "outcome": "with the assistant, closed",
             "summary": "Refund for order 1",
         }
     ]
     assert earlier.body[0]["started_at"].endswith("Z")
-    transcript = await maria.call("GET", f"/chats/{current}/earlier/{old}/transcript")
+    transcript = await maria.call(
+        "GET", f"/chats/{chat_id(current)}/earlier/{chat_id(old)}/transcript"
+    )
     assert transcript.status == 200
     assert [e.get("text") for e in transcript.body["entries"]] == ["my earlier words"]
-    refused = await maria.call("GET", f"/chats/{current}/earlier/{someone_else}/transcript")
+    refused = await maria.call(
+        "GET", f"/chats/{chat_id(current)}/earlier/{chat_id(someone_else)}/transcript"
+    )
     assert refused.status == 403 and refused.body["error"] == "forbidden"
+
+
+async def test_nothing_an_agent_reads_carries_a_session_id(maria, services, store) -> None:
+    """A session id is the visitor's credential (finding 4 of issue 16): agents get chat
+    ids, and an anonymous visitor's customer key is not their session id either."""
+    old = (await store.create(None)).session_id
+    await services.transcript.append(old, "visitor", text="earlier words")
+    current = await claimed_chat(services, store, maria)
+    waiting = await queued_chat(services, store, "u2")
+    anonymous = await store.create(None)
+    assert anonymous.session_id not in anonymous.customer_key
+    await services.desk.queue_conversation(
+        anonymous.session_id,
+        Routed(decision=None, agent=None),
+        {"customer_key": anonymous.customer_key, "summary": "Late", "packet": json.dumps(PACKET)},
+    )
+    reads = [
+        await maria.call("GET", "/queue"),
+        await maria.call("GET", "/chats"),
+        await maria.call("GET", f"/chats/{chat_id(current)}/packet"),
+        await maria.call("GET", f"/chats/{chat_id(current)}/transcript"),
+        await maria.call("GET", f"/chats/{chat_id(current)}/earlier"),
+        await maria.call("POST", f"/chats/{chat_id(current)}/read", {"seq": 1}),
+        await maria.call("POST", f"/chats/{chat_id(current)}/typing", {"typing": False}),
+    ]
+    assert all(reply.status == 200 for reply in reads), [r.body for r in reads]
+    everything = json.dumps([reply.body for reply in reads])
+    for session_id in (old, current, waiting, anonymous.session_id):
+        assert session_id not in everything
+    assert chat_id(anonymous.session_id) in everything
+
+
+async def test_a_session_id_in_an_agent_path_is_not_found(maria, services, store) -> None:
+    session_id = await claimed_chat(services, store, maria)
+    reply = await maria.call("GET", f"/chats/{session_id}/transcript")
+    assert reply.status == 404 and reply.body["error"] == "not_found"
 
 
 # Acting on a chat.
@@ -704,36 +758,39 @@ async def test_an_agents_message_is_an_agent_entry_with_their_sender(
     maria, services, store
 ) -> None:
     session_id = await claimed_chat(services, store, maria)
-    reply = await maria.call("POST", f"/chats/{session_id}/messages", {"text": "Hi, I'm on it."})
+    chat = chat_id(session_id)
+    reply = await maria.call("POST", f"/chats/{chat}/messages", {"text": "Hi, I'm on it."})
     assert reply.status == 201 and reply.body["seq"] == 2
     entry = (await services.transcript.all(session_id))[-1]
     assert entry.seq == 2 and entry.kind == "agent" and entry.text == "Hi, I'm on it."
     assert entry.body["sender"] == agent_sender(services.desk.roster().get("maria"))
     assert await services.client.llen(redis_keys.inbox_key(session_id)) == 1, "for the tracker"
     for body in ({"text": ""}, {"text": "   "}, {"text": "x" * 4001}, {"text": 5}, {}):
-        bad = await maria.call("POST", f"/chats/{session_id}/messages", body)
+        bad = await maria.call("POST", f"/chats/{chat}/messages", body)
         assert bad.status == 400 and "text" in bad.body["detail"], body
     assert (await services.transcript.last_seq(session_id)) == 2
 
 
 async def test_notes_are_private_and_never_in_the_transcript(maria, services, store) -> None:
     session_id = await claimed_chat(services, store, maria)
+    chat = chat_id(session_id)
     secret_text = "customer sounded upset; check the refund ledger"
-    added = await maria.call("POST", f"/chats/{session_id}/notes", {"text": secret_text})
+    added = await maria.call("POST", f"/chats/{chat}/notes", {"text": secret_text})
     assert added.status == 201
     assert added.body["agent_id"] == "maria" and added.body["text"] == secret_text
-    notes = await maria.call("GET", f"/chats/{session_id}/notes")
+    notes = await maria.call("GET", f"/chats/{chat}/notes")
     assert notes.status == 200 and notes.body == [added.body]
     stored = await services.client.xrange(redis_keys.notes_key(session_id))
     assert set(stored[0][1]) == {b"agent_id", b"text", b"at"}
     everything = json.dumps([e.body for e in await services.transcript.all(session_id)])
     assert secret_text not in everything
-    assert (await maria.call("POST", f"/chats/{session_id}/notes", {"text": ""})).status == 400
+    assert (await maria.call("POST", f"/chats/{chat}/notes", {"text": ""})).status == 400
 
 
 async def test_typing_goes_to_the_visitor_as_a_live_event(maria, services, store, events) -> None:
     session_id = await claimed_chat(services, store, maria)
-    reply = await maria.call("POST", f"/chats/{session_id}/typing", {"typing": True})
+    chat = chat_id(session_id)
+    reply = await maria.call("POST", f"/chats/{chat}/typing", {"typing": True})
     assert reply.status == 200
     event = await published(events, lambda m: m.get("type") == "live")
     assert event == {
@@ -746,60 +803,68 @@ async def test_typing_goes_to_the_visitor_as_a_live_event(maria, services, store
         },
         "audience": "visitor",
     }
-    bad = await maria.call("POST", f"/chats/{session_id}/typing", {"typing": "yes"})
+    bad = await maria.call("POST", f"/chats/{chat}/typing", {"typing": "yes"})
     assert bad.status == 400 and "typing" in bad.body["detail"]
 
 
 async def test_transfer_to_an_online_agent_with_a_note(maria, console, services, store) -> None:
     session_id = await claimed_chat(services, store, maria)
+    chat = chat_id(session_id)
     for target in ("tom", "olga", "nobody", "maria-x"):
-        refused = await maria.call("POST", f"/chats/{session_id}/transfer", {"to_agent_id": target})
+        refused = await maria.call("POST", f"/chats/{chat}/transfer", {"to_agent_id": target})
         assert refused.status == 409 and refused.body["error"] == "agent_unavailable", target
     tom = console()
     await tom.login("tom")
-    to_self = await maria.call("POST", f"/chats/{session_id}/transfer", {"to_agent_id": "maria"})
+    to_self = await maria.call("POST", f"/chats/{chat}/transfer", {"to_agent_id": "maria"})
     assert to_self.status == 409 and to_self.body["error"] == "same_agent"
     reply = await maria.call(
         "POST",
-        f"/chats/{session_id}/transfer",
+        f"/chats/{chat}/transfer",
         {"to_agent_id": "tom", "note": "late parcel, not billing"},
     )
-    assert reply.status == 200 and reply.body == {"session_id": session_id, "owner": "agent:tom"}
-    notes = await tom.call("GET", f"/chats/{session_id}/notes")
+    assert reply.status == 200 and reply.body == {
+        "chat_id": chat_id(session_id),
+        "owner": "agent:tom",
+    }
+    notes = await tom.call("GET", f"/chats/{chat}/notes")
     assert [(n["agent_id"], n["text"]) for n in notes.body] == [
         ("maria", "late parcel, not billing")
     ]
-    assert (await maria.call("GET", f"/chats/{session_id}/packet")).status == 403
-    again = await maria.call("POST", f"/chats/{session_id}/transfer", {"to_agent_id": "tom"})
+    assert (await maria.call("GET", f"/chats/{chat}/packet")).status == 403
+    again = await maria.call("POST", f"/chats/{chat}/transfer", {"to_agent_id": "tom"})
     assert again.status == 409 and again.body["error"] == "not_owner"
-    bad = await tom.call("POST", f"/chats/{session_id}/transfer", {"to_agent_id": 3})
+    bad = await tom.call("POST", f"/chats/{chat}/transfer", {"to_agent_id": 3})
     assert bad.status == 400 and "to_agent_id" in bad.body["detail"]
 
 
 async def test_hand_back_to_the_bot(maria, services, store) -> None:
     session_id = await claimed_chat(services, store, maria)
+    chat = chat_id(session_id)
     for point in ("carry_on", "later", None):
-        bad = await maria.call("POST", f"/chats/{session_id}/hand-back", {"resume_point": point})
+        bad = await maria.call("POST", f"/chats/{chat}/hand-back", {"resume_point": point})
         assert bad.status == 400 and "resume_point" in bad.body["detail"], point
     reply = await maria.call(
-        "POST", f"/chats/{session_id}/hand-back", {"resume_point": "resolved", "note": "done"}
+        "POST",
+        f"/chats/{chat}/hand-back",
+        {"resume_point": "resolved", "note": "done"},
     )
-    assert reply.status == 200 and reply.body == {"session_id": session_id, "owner": "bot"}
+    assert reply.status == 200 and reply.body == {"chat_id": chat, "owner": "bot"}
     handoff = (await services.transcript.all(session_id))[-1].body["handoff"]
     assert handoff["state"] == "handed_back" and handoff["resume_point"] == "resolved"
     assert await services.desk.presence.chats_of("maria") == []
-    again = await maria.call("POST", f"/chats/{session_id}/hand-back", {"resume_point": "continue"})
+    again = await maria.call("POST", f"/chats/{chat}/hand-back", {"resume_point": "continue"})
     assert again.status == 409 and again.body["error"] == "not_owner"
 
 
 async def test_close(maria, tom, services, store) -> None:
     session_id = await claimed_chat(services, store, maria)
-    not_owner = await tom.call("POST", f"/chats/{session_id}/close")
+    chat = chat_id(session_id)
+    not_owner = await tom.call("POST", f"/chats/{chat}/close")
     assert not_owner.status == 409 and not_owner.body["error"] == "not_owner"
-    reply = await maria.call("POST", f"/chats/{session_id}/close")
-    assert reply.status == 200 and reply.body == {"session_id": session_id, "owner": "closed"}
+    reply = await maria.call("POST", f"/chats/{chat}/close")
+    assert reply.status == 200 and reply.body == {"chat_id": chat, "owner": "closed"}
     assert (await services.transcript.all(session_id))[-1].body["handoff"]["state"] == "closed"
-    again = await maria.call("POST", f"/chats/{session_id}/close")
+    again = await maria.call("POST", f"/chats/{chat}/close")
     assert again.status == 409 and again.body["error"] == "already_closed"
 
 
@@ -819,20 +884,22 @@ async def test_unread_counts_the_customers_messages_after_the_read_marker(
     session_id = await claimed_chat(services, store, maria)
     for text in ("are you there?", "hello?"):
         await services.transcript.append(session_id, "visitor", text=text)
-    await maria.call("POST", f"/chats/{session_id}/messages", {"text": "Yes, here."})
+    await maria.call("POST", f"/chats/{chat_id(session_id)}/messages", {"text": "Yes, here."})
     chat = (await maria.call("GET", "/chats")).body[0]
     assert (chat["read_seq"], chat["unread"]) == (0, 2)
 
-    marked = await maria.call("POST", f"/chats/{session_id}/read", {"seq": 3})
-    assert marked.status == 200 and marked.body == {"session_id": session_id, "read_seq": 3}
+    marked = await maria.call("POST", f"/chats/{chat_id(session_id)}/read", {"seq": 3})
+    assert marked.status == 200 and marked.body == {"chat_id": chat_id(session_id), "read_seq": 3}
     chat = (await maria.call("GET", "/chats")).body[0]
     assert (chat["read_seq"], chat["unread"]) == (3, 0)
 
     await services.transcript.append(session_id, "visitor", text="thanks")
     assert (await maria.call("GET", "/chats")).body[0]["unread"] == 1
-    assert (await tom.call("POST", f"/chats/{session_id}/read", {"seq": 9})).status == 403
+    assert (await tom.call("POST", f"/chats/{chat_id(session_id)}/read", {"seq": 9})).status == 403
     for bad in ({"seq": -1}, {"seq": "3"}, {"seq": True}, {}):
-        assert (await maria.call("POST", f"/chats/{session_id}/read", bad)).status == 400, bad
+        assert (
+            await maria.call("POST", f"/chats/{chat_id(session_id)}/read", bad)
+        ).status == 400, bad
 
 
 # A customer's data: supervisors only (bot/gateway/agent_customer_data.py).
@@ -864,14 +931,15 @@ async def test_a_supervisor_exports_then_erases_a_customer(maria, services, stor
     assert exported.status == 200, exported.body
     assert exported.body["customer"] == "user:u7"
     [conversation] = exported.body["conversations"]
-    assert conversation["session_id"] == session_id
+    assert conversation["session_id"] == chat_id(session_id)
+    assert session_id not in json.dumps(exported.body)
     assert conversation["handoff"]["packet"] == PACKET
     assert conversation["transcript"][0]["text"] == "charged twice for 61234"
 
     erased = await maria.call("POST", "/customers/u7/erase")
     assert erased.status == 200, erased.body
-    assert erased.body["conversations"] == [session_id]
-    assert redis_keys.transcript_key(session_id) in erased.body["deleted_keys"]
+    assert erased.body["conversations"] == [chat_id(session_id)]
+    assert redis_keys.transcript_key(chat_id(session_id)) in erased.body["deleted_keys"]
     assert [key async for key in services.client.scan_iter(match=f"*{session_id}*")] == []
     assert await services.desk.queue.session_ids() == [other_id]
     again = await maria.call("GET", "/customers/user:u7/export")

@@ -18,8 +18,8 @@ HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "tra
 
 
 def template(route_path: str) -> str:
-    """Sanic's ``api/agent/chats/<session_id:str>/claim`` as OpenAPI's
-    ``/api/agent/chats/{session_id}/claim``."""
+    """Sanic's ``api/agent/chats/<chat_id:str>/claim`` as OpenAPI's
+    ``/api/agent/chats/{chat_id}/claim``."""
     path = re.sub(r"<([A-Za-z_][A-Za-z0-9_]*)(?::[^>]*)?>", r"{\1}", route_path)
     return "/" + path.lstrip("/")
 

@@ -9,7 +9,13 @@ import redis.asyncio as redis
 
 from bot import redis_keys
 from bot.case_records import CaseRecords, ResolutionRecord
-from bot.conversations import EARLIER_LIMIT, describe_outcome, earlier_conversations
+from bot.chat_ids import chat_id
+from bot.conversations import (
+    EARLIER_LIMIT,
+    conversation_of_customer,
+    describe_outcome,
+    earlier_conversations,
+)
 from bot.handoff.packet import EarlierConversation
 from bot.inbox import InboxMessage, queued_for_bot
 from bot.ownership import Ownership
@@ -94,14 +100,14 @@ async def test_earlier_conversations_come_newest_first_with_their_outcomes(db, r
 
     earlier = await earlier_conversations(db, CUSTOMER, CURRENT)
 
-    assert [(e.session_id, e.outcome, e.summary) for e in earlier] == [
-        ("s-open", "with the assistant, still open", None),
-        ("s-bot-closed", "with the assistant, closed", None),
-        ("s-with-agent", "with agent priya now", None),
-        ("s-queued", "waiting in the queue for a person", "wrong item"),
-        ("s-handed-back", "handled by agent maria, still open", "double charge"),
-        ("s-agent-closed", "handled by agent tom, closed", "parcel late"),
-        ("s-resolved", "resolved by the assistant, reference NW-261101-0001", None),
+    assert [(e.chat_id, e.outcome, e.summary) for e in earlier] == [
+        (chat_id("s-open"), "with the assistant, still open", None),
+        (chat_id("s-bot-closed"), "with the assistant, closed", None),
+        (chat_id("s-with-agent"), "with agent priya now", None),
+        (chat_id("s-queued"), "waiting in the queue for a person", "wrong item"),
+        (chat_id("s-handed-back"), "handled by agent maria, still open", "double charge"),
+        (chat_id("s-agent-closed"), "handled by agent tom, closed", "parcel late"),
+        (chat_id("s-resolved"), "resolved by the assistant, reference NW-261101-0001", None),
     ]
     assert [e.started_at for e in earlier] == [
         f"2026-11-{day:02d}T10:00:00.000Z" for day in (8, 7, 6, 4, 3, 2, 1)
@@ -115,7 +121,7 @@ async def test_other_customers_conversations_are_not_listed(db, redis_client):
 
     earlier = await earlier_conversations(db, CUSTOMER, CURRENT)
 
-    assert [e.session_id for e in earlier] == ["s-mine"]
+    assert [e.chat_id for e in earlier] == [chat_id("s-mine")]
 
 
 async def test_a_resolution_of_another_conversation_does_not_mark_this_one(db, redis_client):
@@ -125,9 +131,9 @@ async def test_a_resolution_of_another_conversation_does_not_mark_this_one(db, r
 
     earlier = await earlier_conversations(db, CUSTOMER, CURRENT)
 
-    assert [(e.session_id, e.outcome) for e in earlier] == [
-        ("s-open", "with the assistant, still open"),
-        ("s-resolved", "resolved by the assistant, reference NW-261101-0001"),
+    assert [(e.chat_id, e.outcome) for e in earlier] == [
+        (chat_id("s-open"), "with the assistant, still open"),
+        (chat_id("s-resolved"), "resolved by the assistant, reference NW-261101-0001"),
     ]
 
 
@@ -148,7 +154,7 @@ async def test_at_most_the_limit_are_listed_and_the_current_never_is(db, current
     earlier = await earlier_conversations(db, CUSTOMER, CURRENT)
 
     newest = [f"s-{day:02d}" for day in range(EARLIER_LIMIT + 2, 2, -1)]
-    assert [e.session_id for e in earlier] == newest
+    assert [e.chat_id for e in earlier] == [chat_id(session_id) for session_id in newest]
 
 
 async def test_a_smaller_limit_is_respected(db):
@@ -158,7 +164,16 @@ async def test_a_smaller_limit_is_respected(db):
 
     earlier = await earlier_conversations(db, CUSTOMER, CURRENT, limit=2)
 
-    assert [e.session_id for e in earlier] == ["s-05", "s-04"]
+    assert [e.chat_id for e in earlier] == [chat_id("s-05"), chat_id("s-04")]
+
+
+async def test_an_earlier_conversation_is_found_by_its_chat_id_among_the_customers_only(db):
+    await start(db, "s-mine", 1)
+    await start(db, "s-theirs", 2, customer_key="c-2")
+
+    assert await conversation_of_customer(db, CUSTOMER, chat_id("s-mine")) == "s-mine"
+    assert await conversation_of_customer(db, CUSTOMER, chat_id("s-theirs")) is None
+    assert await conversation_of_customer(db, CUSTOMER, "s-mine") is None, "not by session id"
 
 
 # describe_outcome on its own

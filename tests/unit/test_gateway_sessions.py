@@ -11,6 +11,7 @@ import secrets
 import pytest
 
 from bot import redis_keys
+from bot.chat_ids import ChatIds, chat_id
 from bot.gateway.sessions import (
     SESSION_TTL_SECONDS,
     Session,
@@ -222,16 +223,27 @@ def test_a_hash_with_non_ascii_characters_is_rejected():
 # SessionStore
 
 
-async def test_a_new_anonymous_session_is_keyed_by_its_own_id(store):
+async def test_a_new_anonymous_session_is_keyed_by_its_own_chat_id(store, client):
     session = await store.create(None)
 
     assert SESSION_ID_PATTERN.match(session.session_id)
     assert session == Session(
         session_id=session.session_id,
-        customer_key=f"visitor:{session.session_id}",
+        customer_key=f"visitor:{chat_id(session.session_id)}",
         verified_user_id=None,
         closed=False,
     )
+    assert session.session_id not in session.customer_key, "agents see the customer key"
+    assert await ChatIds(client).session_of(chat_id(session.session_id)) == session.session_id
+
+
+async def test_continuing_a_session_keeps_its_chat_id_leading_to_it(store, client):
+    original = await store.create(VerifiedUser(user_id()))
+    await client.delete(redis_keys.chat_key(chat_id(original.session_id)))
+
+    await store.open(original.session_id, VerifiedUser(original.verified_user_id or ""))
+
+    assert await ChatIds(client).session_of(chat_id(original.session_id)) == original.session_id
 
 
 async def test_a_new_verified_session_is_keyed_by_the_user(store):
@@ -387,7 +399,7 @@ async def test_a_closed_session_is_not_resumed(store, client):
     assert resumed is False
     assert session.session_id != original.session_id
     assert session.closed is False
-    assert session.customer_key == f"visitor:{session.session_id}"
+    assert session.customer_key == f"visitor:{chat_id(session.session_id)}"
 
 
 @pytest.mark.parametrize(
@@ -404,7 +416,7 @@ async def test_a_session_is_not_resumed_under_another_identity(store, created_by
     assert resumed is False
     assert session.session_id != original.session_id
     assert session.verified_user_id == (presenter.user_id if presenter else None)
-    expected_key = presenter.customer_key if presenter else f"visitor:{session.session_id}"
+    expected_key = presenter.customer_key if presenter else f"visitor:{chat_id(session.session_id)}"
     assert session.customer_key == expected_key
 
 

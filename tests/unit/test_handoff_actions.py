@@ -25,6 +25,7 @@ from actions.struggle import ActionHandleNluFallback, ActionRespondToVent
 from bot.agents.presence import Presence
 from bot.business import DEFAULT_BUSINESS_FILE, load_business_rules
 from bot.case_records import CaseRecords
+from bot.chat_ids import ChatIds, chat_id
 from bot.handoff import announcements
 from bot.handoff.queue import HandoffQueue
 from bot.inbox import QUEUE_CARRY_ON, QUEUE_EMAIL, QUEUE_WAIT, RESUME_POINTS
@@ -113,7 +114,9 @@ async def test_the_conversation_is_queued_with_its_packet(dispatcher, domain, re
     assert stored["routed_to"] == ""
     packet = await queue.packet("visitor-9")
     assert packet is not None
-    assert packet["version"] == 1
+    assert packet["version"] == 2
+    assert packet["chat_id"] == chat_id("visitor-9") and "session_id" not in packet
+    assert await ChatIds(redis_client).session_of(chat_id("visitor-9")) == "visitor-9"
     assert packet["trigger"] == "customer_request"
     assert packet["categories"] == ["damaged_item", "billing"]
     assert packet["entities"]["order_id"] == "48213"

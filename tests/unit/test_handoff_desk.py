@@ -14,6 +14,7 @@ import redis.asyncio as redis
 from bot import redis_keys
 from bot.agents.presence import Presence, PresenceTimes
 from bot.agents.roster import AgentProfile, RosterCache
+from bot.chat_ids import chat_id
 from bot.handoff import announcements
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.queue import DEFAULT_WAIT_PER_CHAT_SECONDS
@@ -452,7 +453,7 @@ async def test_the_owners_message_is_recorded_and_queued_for_the_tracker(desk, d
     assert work["mode"] == "record_agent"
     assert work["text"] == "I've refunded the full amount."
     assert work["metadata"] == {"agent": MARIA_IN_HANDOFF}
-    assert work["message_id"].startswith(f"{SESSION}:")
+    assert work["message_id"].startswith(f"{chat_id(SESSION)}:")  # never the session id
     assert await db.zscore(redis_keys.INBOX_PENDING, SESSION) is not None
     assert kicks == [SESSION]
 

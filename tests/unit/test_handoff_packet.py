@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from bot.chat_ids import chat_id
 from bot.frustration import FrustrationMeter, measure_trend
 from bot.handoff.packet import (
     PACKET_SCHEMA,
@@ -19,6 +20,7 @@ from bot.handoff.packet import (
     ProposedFix,
     build_packet,
     customer_told_more,
+    packet_for_agents,
 )
 from bot.transcript import TranscriptEntry
 from tests.unit.builders import entity, user_event
@@ -47,7 +49,7 @@ FAIR_ASK = "refund the whole order"
 MARIA = {"id": "agent-7", "name": "Maria", "team": "billing", "avatar_url": None}
 EARLIER = [
     EarlierConversation(
-        session_id="s-earlier",
+        chat_id="earlierChatId000000000",
         started_at="2026-10-02T09:12:00.000Z",
         outcome="resolved",
         summary="Damaged item, order 11111 — replacement sent",
@@ -177,8 +179,8 @@ def test_a_realistic_complaint_fills_every_field(meter):
 
     packet = packet_for(events, meter, customer_ask=FAIR_ASK)
 
-    assert packet.version == PACKET_VERSION == 1
-    assert packet.session_id == "s-123"
+    assert packet.version == PACKET_VERSION == 2
+    assert packet.chat_id == chat_id("s-123")  # agents read it: never the session id
     assert packet.customer_key == "user:42"
     assert packet.created_at == "2026-11-23T15:02:11.204Z"
     assert packet.trigger == "fair_ask_beyond_authority"
@@ -438,9 +440,9 @@ def test_json_round_trip(meter):
 
 def test_another_version_is_refused(meter):
     data = packet_for(complaint_events(), meter).to_json()
-    data["version"] = 2
+    data["version"] = 3
 
-    with pytest.raises(ValueError, match="version 2"):
+    with pytest.raises(ValueError, match="version 3"):
         HandoffPacket.from_json(data)
 
 
@@ -503,3 +505,60 @@ def test_non_ascii_text_survives_the_round_trip(meter):
     assert back.entities["product"] == "Küchenmaschine"
     assert back.summary == f"Damaged item, order 4711 — asks: {ask}"
     validate(back.to_json())
+
+
+# --- what agents read ------------------------------------------------------------------
+
+SESSION_ID = "A" * 22 + "." + "B" * 22
+EARLIER_SESSION_ID = "C" * 22 + "." + "D" * 22
+
+
+def test_the_packet_never_carries_the_session_id(meter):
+    packet = build_packet(
+        session_id=SESSION_ID,
+        customer_key=f"visitor:{SESSION_ID}",  # as keys were written before chat ids
+        events=complaint_events(),
+        transcript=[],
+        trigger="customer_request",
+        reason="the customer asked for a person",
+        customer_ask=None,
+        categories=[],
+        category_names={},
+        earlier=[],
+        meter=meter,
+        routed_to=None,
+    )
+
+    data = json.dumps(packet.to_json())
+
+    assert SESSION_ID not in data
+    assert packet.chat_id == chat_id(SESSION_ID)
+    assert packet.customer_key == f"visitor:{chat_id(SESSION_ID)}"
+
+
+def test_a_packet_stored_before_chat_ids_reaches_agents_without_session_ids(meter):
+    stored = packet_for(complaint_events(), meter).to_json()
+    del stored["chat_id"]
+    stored |= {
+        "version": 1,
+        "session_id": SESSION_ID,
+        "customer_key": f"visitor:{SESSION_ID}",
+        "earlier_conversations": [
+            {"session_id": EARLIER_SESSION_ID, "started_at": "2026-10-02T09:12:00.000Z",
+             "outcome": "resolved", "summary": None},
+        ],
+    }  # fmt: skip
+
+    shown = packet_for_agents(stored)
+
+    assert SESSION_ID not in json.dumps(shown)
+    assert EARLIER_SESSION_ID not in json.dumps(shown)
+    assert shown["chat_id"] == chat_id(SESSION_ID)
+    assert shown["earlier_conversations"][0]["chat_id"] == chat_id(EARLIER_SESSION_ID)
+    validate(shown)
+
+
+def test_a_current_packet_reaches_agents_as_stored(meter):
+    stored = packet_for(complaint_events(), meter).to_json()
+
+    assert packet_for_agents(stored) == stored

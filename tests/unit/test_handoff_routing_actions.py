@@ -15,6 +15,7 @@ from bot import redis_keys
 from bot.agents.presence import Presence
 from bot.agents.roster import DEFAULT_AGENTS_FILE, AgentProfile, load_roster
 from bot.case_records import CaseRecords
+from bot.chat_ids import chat_id
 from bot.handoff import announcements
 from bot.handoff.packet import PACKET_SCHEMA, PACKET_VERSION
 from bot.handoff.queue import DEFAULT_WAIT_PER_CHAT_SECONDS, HandoffQueue
@@ -95,10 +96,10 @@ async def test_a_billing_complaint_goes_to_maria_who_looks_after_billing(
     packet = await queue.packet("visitor-21")
     assert packet is not None
     jsonschema.validate(packet, PACKET_SCHEMA)
-    assert packet["version"] == PACKET_VERSION == 1
+    assert packet["version"] == PACKET_VERSION == 2
     assert packet["trigger"] == "customer_request"
     assert packet["category"] == "billing"
-    assert packet["session_id"] == "visitor-21"
+    assert packet["chat_id"] == chat_id("visitor-21")
     assert packet["entities"]["order_id"] == "48213"
     assert packet["routed_to"]["id"] == "maria"
     assert "password_hash" not in packet["routed_to"]

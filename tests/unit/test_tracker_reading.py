@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 
 from actions.tracker_reading import customer_key
+from bot.chat_ids import anonymous_customer_key
 from tests.unit.builders import entity, make_tracker, user_event
 
 
@@ -28,6 +29,24 @@ def test_the_customer_key_comes_from_the_latest_user_messages_metadata():
     bot_turn = {"event": "bot", "text": "hi"}
 
     assert customer_key(tracker_with([earlier, latest, bot_turn])) == "user:cust-1001"
+
+
+def test_a_key_naming_a_session_id_reaches_the_packet_as_its_chat_id():
+    """Keys written before chat ids existed were ``visitor:<session id>``."""
+    session_id = "A" * 22 + "." + "B" * 22
+    old = user_event("greet") | {"metadata": {"customer_key": f"visitor:{session_id}"}}
+
+    key = customer_key(tracker_with([old]))
+
+    assert key == anonymous_customer_key(session_id)
+    assert session_id not in key
+
+
+def test_a_session_id_as_the_conversation_id_reaches_the_packet_as_its_chat_id():
+    session_id = "A" * 22 + "." + "B" * 22
+    tracker = make_tracker(sender_id=session_id)
+
+    assert customer_key(tracker) == anonymous_customer_key(session_id)
 
 
 def test_without_a_key_from_the_gateway_the_conversation_id_is_the_customer():

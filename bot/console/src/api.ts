@@ -9,7 +9,7 @@ export interface Agent {
 }
 
 export interface QueueEntry {
-  session_id: string;
+  chat_id: string;
   position: number;
   queued_at: string;
   waiting_seconds: number;
@@ -25,7 +25,7 @@ export interface QueueEntry {
 }
 
 export interface ChatListItem {
-  session_id: string;
+  chat_id: string;
   customer_key: string;
   summary: string;
   category: string | null;
@@ -51,7 +51,7 @@ export interface Note {
 }
 
 export interface Earlier {
-  session_id: string;
+  chat_id: string;
   started_at: string | null;
   outcome: string;
   summary?: string | null;
@@ -113,7 +113,7 @@ export class AgentApi {
     return reply;
   }
 
-  chatPath(sessionId: string, rest: string): string {
-    return `/chats/${encodeURIComponent(sessionId)}${rest}`;
+  chatPath(chatId: string, rest: string): string {
+    return `/chats/${encodeURIComponent(chatId)}${rest}`;
   }
 }

@@ -34,7 +34,7 @@ const TYPING_REPEAT_MS = 2000;
 const TYPING_IDLE_MS = 3000;
 
 interface EntryEvent {
-  session_id: string;
+  chat_id: string;
   event: string;
   data: Record<string, unknown>;
   kind: string;
@@ -115,39 +115,39 @@ export class ConsoleApp {
       void this.api.me().catch(() => undefined);
     });
     socket.on("queue", (data: { entries: QueueEntry[] }) => this.setQueue(data.entries));
-    socket.on("chat_assigned", (data: { session_id: string }) => {
+    socket.on("chat_assigned", (data: { chat_id: string }) => {
       void this.refreshChats().then(() => {
         // A chat given by a colleague (transfer) opens if nothing else is open.
-        if (!this.openId && !this.claiming) void this.openChat(data.session_id);
+        if (!this.openId && !this.claiming) void this.openChat(data.chat_id);
       });
     });
-    socket.on("chat_released", (data: { session_id: string }) => {
-      this.chats = this.chats.filter((chat) => chat.session_id !== data.session_id);
+    socket.on("chat_released", (data: { chat_id: string }) => {
+      this.chats = this.chats.filter((chat) => chat.chat_id !== data.chat_id);
       this.renderChats();
-      if (this.openId === data.session_id) {
+      if (this.openId === data.chat_id) {
         this.closeView();
         this.toast("That chat is no longer yours (transferred, handed back or closed).");
       }
     });
     socket.on("entry", (data: EntryEvent) => this.onEntry(data));
-    socket.on("visitor_typing", (data: { session_id: string; typing: boolean }) => {
-      if (data.session_id === this.openId) byId("visitor-typing").hidden = !data.typing;
+    socket.on("visitor_typing", (data: { chat_id: string; typing: boolean }) => {
+      if (data.chat_id === this.openId) byId("visitor-typing").hidden = !data.typing;
     });
-    socket.on("note_added", (data: { session_id: string }) => {
-      if (data.session_id === this.openId) void this.loadNotes(data.session_id);
+    socket.on("note_added", (data: { chat_id: string }) => {
+      if (data.chat_id === this.openId) void this.loadNotes(data.chat_id);
     });
   }
 
   private setQueue(entries: QueueEntry[]): void {
-    const fresh = entries.filter((entry) => !this.knownQueue.has(entry.session_id));
-    this.knownQueue = new Set(entries.map((entry) => entry.session_id));
+    const fresh = entries.filter((entry) => !this.knownQueue.has(entry.chat_id));
+    this.knownQueue = new Set(entries.map((entry) => entry.chat_id));
     this.queue = entries;
     this.renderQueue();
     if (!this.firstQueue && fresh.length) {
       chime();
       const entry = fresh[0];
       notify("New chat waiting", entry.summary || categoryLabel(entry.category), () =>
-        document.querySelector<HTMLButtonElement>(`[data-session-id="${entry.session_id}"] .claim`)?.focus(),
+        document.querySelector<HTMLButtonElement>(`[data-chat-id="${entry.chat_id}"] .claim`)?.focus(),
       );
     }
     this.firstQueue = false;
@@ -162,18 +162,18 @@ export class ConsoleApp {
         ? { seq: fields.seq, at: fields.at, kind: data.kind, text: fields.text, handoff: fields }
         : { ...fields, kind: data.kind }
     ) as TranscriptEntry;
-    if (data.session_id === this.openId) {
+    if (data.chat_id === this.openId) {
       this.appendEntry(entry);
       if (entry.kind === "visitor") byId("visitor-typing").hidden = true;
-      void this.markRead(data.session_id, entry.seq);
+      void this.markRead(data.chat_id, entry.seq);
     } else if (entry.kind === "visitor") {
-      const chat = this.chats.find((item) => item.session_id === data.session_id);
+      const chat = this.chats.find((item) => item.chat_id === data.chat_id);
       if (chat) {
         chat.unread += 1;
         this.renderChats();
       }
     }
-    const chat = this.chats.find((item) => item.session_id === data.session_id);
+    const chat = this.chats.find((item) => item.chat_id === data.chat_id);
     if (chat) {
       chat.last_entry = { seq: entry.seq, kind: entry.kind, text: entry.text ?? null, at: entry.at };
       this.renderChats();
@@ -192,7 +192,7 @@ export class ConsoleApp {
       const forMe = entry.routed_to === this.me?.id;
       const item = element(document, "li", {
         class: `queue-item${forMe ? " for-me" : ""}`,
-        "data-session-id": entry.session_id,
+        "data-chat-id": entry.chat_id,
       });
       item.append(element(document, "p", { class: "summary" }, entry.summary || "No summary"));
       const meta = element(document, "div", { class: "meta" });
@@ -214,7 +214,7 @@ export class ConsoleApp {
         claim.disabled = true;
         claim.title = "The customer was told another colleague will join; anyone may claim it once that time is up.";
       }
-      claim.addEventListener("click", () => void this.claim(entry.session_id, claim));
+      claim.addEventListener("click", () => void this.claim(entry.chat_id, claim));
       item.append(meta, claim);
       list.append(item);
     }
@@ -236,18 +236,18 @@ export class ConsoleApp {
     for (const chat of this.chats) {
       const item = element(document, "li", {
         class: "chat-item",
-        "data-session-id": chat.session_id,
-        "aria-current": String(chat.session_id === this.openId),
+        "data-chat-id": chat.chat_id,
+        "aria-current": String(chat.chat_id === this.openId),
       });
       const open = element(document, "button", { type: "button", class: "open-chat" });
-      const unread = chat.session_id === this.openId ? 0 : chat.unread;
+      const unread = chat.chat_id === this.openId ? 0 : chat.unread;
       const badge = element(document, "span", {
         class: "unread",
         "aria-label": `${unread} unread`,
       }, String(unread));
       badge.hidden = unread === 0;
       open.append(element(document, "span", { class: "summary" }, chat.summary || customerLabel(chat.customer_key)), badge);
-      open.addEventListener("click", () => void this.openChat(chat.session_id));
+      open.addEventListener("click", () => void this.openChat(chat.chat_id));
       item.append(open);
       if (chat.last_entry?.text) {
         item.append(element(document, "p", { class: "last" }, chat.last_entry.text));
@@ -256,13 +256,13 @@ export class ConsoleApp {
     }
   }
 
-  private async claim(sessionId: string, button: HTMLButtonElement): Promise<void> {
+  private async claim(chatId: string, button: HTMLButtonElement): Promise<void> {
     button.disabled = true;
-    this.claiming = sessionId;
+    this.claiming = chatId;
     try {
-      await this.api.call("POST", this.api.chatPath(sessionId, "/claim"));
+      await this.api.call("POST", this.api.chatPath(chatId, "/claim"));
       await this.refreshChats();
-      await this.openChat(sessionId);
+      await this.openChat(chatId);
     } catch (error) {
       button.disabled = false;
       if (error instanceof ApiError && error.code === "not_queued") {
@@ -277,15 +277,15 @@ export class ConsoleApp {
 
   // The open chat.
 
-  private async openChat(sessionId: string): Promise<void> {
-    const chat = this.chats.find((item) => item.session_id === sessionId);
-    this.openId = sessionId;
+  private async openChat(chatId: string): Promise<void> {
+    const chat = this.chats.find((item) => item.chat_id === chatId);
+    this.openId = chatId;
     this.shownSeqs = new Set();
     this.lastSeq = 0;
     byId("welcome").hidden = true;
     const view = byId("chat");
     view.hidden = false;
-    view.dataset.sessionId = sessionId;
+    view.dataset.chatId = chatId;
     byId("transcript").textContent = "";
     byId("packet").textContent = "";
     byId("visitor-typing").hidden = true;
@@ -296,13 +296,13 @@ export class ConsoleApp {
       : "";
     this.renderChats();
     try {
-      const packet = await this.api.call<Packet>("GET", this.api.chatPath(sessionId, "/packet"));
-      if (this.openId === sessionId) renderPacket(byId("packet"), packet);
+      const packet = await this.api.call<Packet>("GET", this.api.chatPath(chatId, "/packet"));
+      if (this.openId === chatId) renderPacket(byId("packet"), packet);
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) this.report(error);
     }
-    await Promise.all([this.loadTranscript(sessionId), this.loadNotes(sessionId), this.loadEarlier(sessionId)]);
-    if (this.openId === sessionId && chat) {
+    await Promise.all([this.loadTranscript(chatId), this.loadNotes(chatId), this.loadEarlier(chatId)]);
+    if (this.openId === chatId && chat) {
       chat.unread = 0;
       this.renderChats();
     }
@@ -316,19 +316,19 @@ export class ConsoleApp {
     this.renderChats();
   }
 
-  private async loadTranscript(sessionId: string): Promise<void> {
+  private async loadTranscript(chatId: string): Promise<void> {
     let after = 0;
     for (;;) {
       const page = await this.api.call<{ entries: TranscriptEntry[]; last_seq: number; has_more: boolean }>(
         "GET",
-        this.api.chatPath(sessionId, `/transcript?after=${after}`),
+        this.api.chatPath(chatId, `/transcript?after=${after}`),
       );
-      if (this.openId !== sessionId) return;
+      if (this.openId !== chatId) return;
       for (const entry of page.entries) this.appendEntry(entry);
       after = page.last_seq;
       if (!page.has_more) break;
     }
-    await this.markRead(sessionId, this.lastSeq);
+    await this.markRead(chatId, this.lastSeq);
   }
 
   private entryNode(entry: TranscriptEntry): HTMLLIElement {
@@ -362,19 +362,19 @@ export class ConsoleApp {
     if (!later) transcript.scrollTop = transcript.scrollHeight;
   }
 
-  private async markRead(sessionId: string, seq: number): Promise<void> {
+  private async markRead(chatId: string, seq: number): Promise<void> {
     if (seq <= 0) return;
     try {
-      await this.api.call("POST", this.api.chatPath(sessionId, "/read"), { seq });
+      await this.api.call("POST", this.api.chatPath(chatId, "/read"), { seq });
     } catch {
       // The chat may have moved on; the unread count is only a convenience.
     }
   }
 
-  private async loadNotes(sessionId: string): Promise<void> {
+  private async loadNotes(chatId: string): Promise<void> {
     const load = ++this.notesLoad;
-    const notes = await this.api.call<Note[]>("GET", this.api.chatPath(sessionId, "/notes"));
-    if (this.openId !== sessionId || load !== this.notesLoad) return;
+    const notes = await this.api.call<Note[]>("GET", this.api.chatPath(chatId, "/notes"));
+    if (this.openId !== chatId || load !== this.notesLoad) return;
     const list = byId<HTMLUListElement>("note-list");
     list.textContent = "";
     for (const note of notes) {
@@ -392,9 +392,9 @@ export class ConsoleApp {
     }
   }
 
-  private async loadEarlier(sessionId: string): Promise<void> {
-    const earlier = await this.api.call<Earlier[]>("GET", this.api.chatPath(sessionId, "/earlier"));
-    if (this.openId !== sessionId) return;
+  private async loadEarlier(chatId: string): Promise<void> {
+    const earlier = await this.api.call<Earlier[]>("GET", this.api.chatPath(chatId, "/earlier"));
+    if (this.openId !== chatId) return;
     const list = byId<HTMLUListElement>("earlier-list");
     list.textContent = "";
     byId("earlier-transcript").hidden = true;
@@ -408,16 +408,16 @@ export class ConsoleApp {
         { type: "button", class: "show-earlier" },
         `${started}: ${conversation.summary || conversation.outcome}`,
       );
-      show.addEventListener("click", () => void this.showEarlier(sessionId, conversation.session_id));
+      show.addEventListener("click", () => void this.showEarlier(chatId, conversation.chat_id));
       item.append(show, element(document, "p", { class: "muted small" }, conversation.outcome));
       list.append(item);
     }
   }
 
-  private async showEarlier(sessionId: string, otherId: string): Promise<void> {
+  private async showEarlier(chatId: string, otherId: string): Promise<void> {
     const page = await this.api.call<{ entries: TranscriptEntry[] }>(
       "GET",
-      this.api.chatPath(sessionId, `/earlier/${encodeURIComponent(otherId)}/transcript?after=0`),
+      this.api.chatPath(chatId, `/earlier/${encodeURIComponent(otherId)}/transcript?after=0`),
     );
     const target = byId<HTMLOListElement>("earlier-transcript");
     target.textContent = "";
@@ -508,12 +508,12 @@ export class ConsoleApp {
   }
 
   private onTyping(): void {
-    const sessionId = this.openId;
-    if (!sessionId) return;
+    const chatId = this.openId;
+    if (!chatId) return;
     const now = Date.now();
     if (now - this.typingSentAt > TYPING_REPEAT_MS) {
       this.typingSentAt = now;
-      void this.setTyping(sessionId, true);
+      void this.setTyping(chatId, true);
     }
     clearTimeout(this.typingIdle);
     this.typingIdle = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
@@ -525,19 +525,19 @@ export class ConsoleApp {
     this.typingSentAt = 0;
   }
 
-  private async setTyping(sessionId: string, typing: boolean): Promise<void> {
-    await this.api.call("POST", this.api.chatPath(sessionId, "/typing"), { typing }).catch(() => undefined);
+  private async setTyping(chatId: string, typing: boolean): Promise<void> {
+    await this.api.call("POST", this.api.chatPath(chatId, "/typing"), { typing }).catch(() => undefined);
   }
 
   private async sendReply(): Promise<void> {
-    const sessionId = this.openId;
+    const chatId = this.openId;
     const input = byId<HTMLTextAreaElement>("reply-text");
     const text = input.value.trim();
-    if (!sessionId || !text) return;
+    if (!chatId || !text) return;
     input.value = "";
     this.stopTyping();
     try {
-      await this.api.call("POST", this.api.chatPath(sessionId, "/messages"), { text });
+      await this.api.call("POST", this.api.chatPath(chatId, "/messages"), { text });
     } catch (error) {
       input.value = text; // kept, so nothing the agent wrote is lost
       this.report(error);
@@ -545,14 +545,14 @@ export class ConsoleApp {
   }
 
   private async addNote(): Promise<void> {
-    const sessionId = this.openId;
+    const chatId = this.openId;
     const input = byId<HTMLTextAreaElement>("note-text");
     const text = input.value.trim();
-    if (!sessionId || !text) return;
+    if (!chatId || !text) return;
     try {
-      await this.api.call("POST", this.api.chatPath(sessionId, "/notes"), { text });
+      await this.api.call("POST", this.api.chatPath(chatId, "/notes"), { text });
       input.value = "";
-      await this.loadNotes(sessionId);
+      await this.loadNotes(chatId);
     } catch (error) {
       this.report(error);
     }
@@ -602,12 +602,12 @@ export class ConsoleApp {
   }
 
   private async transfer(): Promise<void> {
-    const sessionId = this.openId;
+    const chatId = this.openId;
     const target = byId<HTMLSelectElement>("transfer-to").value;
     const note = byId<HTMLTextAreaElement>("transfer-note").value.trim();
-    if (!sessionId || !target) return;
+    if (!chatId || !target) return;
     try {
-      await this.api.call("POST", this.api.chatPath(sessionId, "/transfer"), {
+      await this.api.call("POST", this.api.chatPath(chatId, "/transfer"), {
         to_agent_id: target,
         ...(note ? { note } : {}),
       });
@@ -619,11 +619,11 @@ export class ConsoleApp {
   }
 
   private async handBack(): Promise<void> {
-    const sessionId = this.openId;
-    if (!sessionId) return;
+    const chatId = this.openId;
+    if (!chatId) return;
     const note = byId<HTMLTextAreaElement>("hand-back-note").value.trim();
     try {
-      await this.api.call("POST", this.api.chatPath(sessionId, "/hand-back"), {
+      await this.api.call("POST", this.api.chatPath(chatId, "/hand-back"), {
         resume_point: byId<HTMLSelectElement>("resume-point").value,
         ...(note ? { note } : {}),
       });
@@ -635,10 +635,10 @@ export class ConsoleApp {
   }
 
   private async closeChat(): Promise<void> {
-    const sessionId = this.openId;
-    if (!sessionId) return;
+    const chatId = this.openId;
+    if (!chatId) return;
     try {
-      await this.api.call("POST", this.api.chatPath(sessionId, "/close"));
+      await this.api.call("POST", this.api.chatPath(chatId, "/close"));
       this.toast("Chat closed.");
     } catch (error) {
       this.report(error);

@@ -123,25 +123,25 @@ class ConsolePage:
 
     # The sidebar.
 
-    def queue_item(self, session_id: str) -> Locator:
-        return self.page.locator(f'ul#queue-list > li.queue-item[data-session-id="{session_id}"]')
+    def queue_item(self, chat_id: str) -> Locator:
+        return self.page.locator(f'ul#queue-list > li.queue-item[data-chat-id="{chat_id}"]')
 
-    def chat_item(self, session_id: str) -> Locator:
-        return self.page.locator(f'ul#chat-list > li.chat-item[data-session-id="{session_id}"]')
+    def chat_item(self, chat_id: str) -> Locator:
+        return self.page.locator(f'ul#chat-list > li.chat-item[data-chat-id="{chat_id}"]')
 
-    async def only_queued_session(self) -> str:
-        """The session id of the one chat in the queue (waits for it)."""
+    async def only_queued_chat(self) -> str:
+        """The chat id of the one chat in the queue (waits for it)."""
         await expect(self.queue_items).to_have_count(1)
-        return str(await self.queue_items.first.get_attribute("data-session-id"))
+        return str(await self.queue_items.first.get_attribute("data-chat-id"))
 
-    async def claim(self, session_id: str) -> None:
+    async def claim(self, chat_id: str) -> None:
         """Claims the chat from the queue and waits until it is open."""
-        await self.queue_item(session_id).locator("button.claim").click()
-        await self.opened(session_id)
+        await self.queue_item(chat_id).locator("button.claim").click()
+        await self.opened(chat_id)
 
-    async def opened(self, session_id: str) -> None:
+    async def opened(self, chat_id: str) -> None:
         await expect(self.chat).to_be_visible()
-        await expect(self.chat).to_have_attribute("data-session-id", session_id)
+        await expect(self.chat).to_have_attribute("data-chat-id", chat_id)
         await expect(self.packet.locator(".restated")).to_be_visible()
 
     # The open chat.

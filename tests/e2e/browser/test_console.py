@@ -113,7 +113,7 @@ async def claimed_by_maria(
     """Maria's console with a handed-off visitor's chat claimed and open."""
     maria = await consoles("maria")
     visitor = await handed_off(new_visitor)
-    await maria.claim(visitor.session_id)
+    await maria.claim(visitor.chat_id)
     await next_event_where(visitor, "handoff", state="assigned")
     return maria, visitor
 
@@ -176,29 +176,29 @@ async def test_a_handoff_shows_in_every_queue_live_and_goes_to_the_agent_it_is_r
         await expect(console.queue_items).to_have_count(0)
 
     visitor = await handed_off(new_visitor)
-    session_id = visitor.session_id
+    chat = visitor.chat_id
     for console in (maria, tom):
-        item = console.queue_item(session_id)
+        item = console.queue_item(chat)
         await expect(item).to_be_visible()
         await expect(item.locator(".summary")).to_contain_text(ORDER)
         await expect(item.locator(".category")).to_have_text("billing")
         await expect(item.locator(".waiting")).to_have_text("waiting < 1 min")
         await expect(console.queue_empty).to_be_hidden()
     # The customer was told Maria will join: only she may claim it for now.
-    await expect(maria.queue_item(session_id).locator("button.claim")).to_be_enabled()
-    await expect(tom.queue_item(session_id).locator("button.claim")).to_be_disabled()
-    await expect(maria.queue_item(session_id)).to_have_class(re.compile(r"\bfor-me\b"))
-    await expect(tom.queue_item(session_id)).not_to_have_class(re.compile(r"\bfor-me\b"))
+    await expect(maria.queue_item(chat).locator("button.claim")).to_be_enabled()
+    await expect(tom.queue_item(chat).locator("button.claim")).to_be_disabled()
+    await expect(maria.queue_item(chat)).to_have_class(re.compile(r"\bfor-me\b"))
+    await expect(tom.queue_item(chat)).not_to_have_class(re.compile(r"\bfor-me\b"))
     await shot(maria.page, "console-queue-waiting")
 
-    await maria.claim(session_id)
+    await maria.claim(chat)
     # Gone from Tom's queue without a reload; in Maria's chats, open.
-    await expect(tom.queue_item(session_id)).to_have_count(0)
+    await expect(tom.queue_item(chat)).to_have_count(0)
     await expect(tom.queue_empty).to_be_visible()
     await expect(tom.chat_items).to_have_count(0)
     await expect(maria.queue_items).to_have_count(0)
-    await expect(maria.chat_item(session_id)).to_be_visible()
-    await expect(maria.chat_item(session_id)).to_have_attribute("aria-current", "true")
+    await expect(maria.chat_item(chat)).to_be_visible()
+    await expect(maria.chat_item(chat)).to_have_attribute("aria-current", "true")
     joined = await next_event_where(visitor, "handoff", state="assigned")
     assert joined["agent"]["name"] == "Maria", joined
 
@@ -239,8 +239,8 @@ async def test_messages_and_typing_go_both_ways_between_console_and_widget(
     await widget.open(stack.config.gateway_urls[0])
     for text in (COMPLAINT, "yes", ASK_FOR_A_PERSON):
         await widget.say(text)
-    session_id = await maria.only_queued_session()
-    await maria.claim(session_id)
+    chat = await maria.only_queued_chat()
+    await maria.claim(chat)
     await expect(widget.of_kind("handoff").filter(has_text="has joined")).to_have_count(1)
 
     # Maria → visitor: her typing, then her message, with her name.
@@ -261,7 +261,7 @@ async def test_messages_and_typing_go_both_ways_between_console_and_widget(
     await widget.input.press("Enter")
     await expect(maria.entry("visitor", answer)).to_have_count(1)
     await expect(maria.visitor_typing).to_be_hidden()
-    await expect(maria.chat_item(session_id).locator("span.unread")).to_be_hidden()
+    await expect(maria.chat_item(chat).locator("span.unread")).to_be_hidden()
     await expect(widget.of_kind("bot").filter(has_text=answer)).to_have_count(0)
 
 
@@ -294,7 +294,7 @@ async def test_a_transfer_moves_the_chat_with_its_notes_to_a_colleague_live(
 ) -> None:
     maria, visitor = await claimed_by_maria(consoles, new_visitor)
     tom = await consoles("tom", gateway=1)
-    session_id = visitor.session_id
+    chat = visitor.chat_id
     await maria.add_note("Refunded the double charge already")
     await maria.transfer_button.click()
     # Only colleagues are offered, and only those online can be picked.
@@ -306,10 +306,10 @@ async def test_a_transfer_moves_the_chat_with_its_notes_to_a_colleague_live(
     await maria.transfer("tom", note="She also asks where the replacement parcel is")
 
     # Gone from Maria's console, live in Tom's (on the other gateway), opened.
-    await expect(maria.chat_item(session_id)).to_have_count(0)
+    await expect(maria.chat_item(chat)).to_have_count(0)
     await expect(maria.chat).to_be_hidden()
-    await expect(tom.chat_item(session_id)).to_be_visible()
-    await tom.opened(session_id)
+    await expect(tom.chat_item(chat)).to_be_visible()
+    await tom.opened(chat)
     moved = await next_event_where(visitor, "handoff", state="transferred")
     assert moved["agent"]["name"] == "Tom" and moved["from_agent"]["name"] == "Maria", moved
 
@@ -334,10 +334,10 @@ async def test_handing_back_as_resolved_lets_the_bot_answer_again(
     consoles: OpenConsole, new_visitor: NewVisitor
 ) -> None:
     maria, visitor = await claimed_by_maria(consoles, new_visitor)
-    session_id = visitor.session_id
+    chat = visitor.chat_id
     await maria.reply("I've refunded the second charge.")
     await maria.hand_back("resolved", note="refunded $40")
-    await expect(maria.chat_item(session_id)).to_have_count(0)
+    await expect(maria.chat_item(chat)).to_have_count(0)
     await expect(maria.chat).to_be_hidden()
 
     back = await next_event_where(visitor, "handoff", state="handed_back")
@@ -386,7 +386,7 @@ async def test_customer_text_is_shown_as_text(
     for number, text in enumerate((XSS_IMG, XSS_SCRIPT)):
         await visitor.send({"message": text, "client_message_id": f"xss{number}"})
         await expect(maria.entry("visitor", text)).to_have_count(1)
-    await expect(maria.chat_item(visitor.session_id).locator(".last")).to_have_text(
+    await expect(maria.chat_item(visitor.chat_id).locator(".last")).to_have_text(
         exactly(XSS_SCRIPT)
     )
     await expect(maria.transcript.locator("img, script")).to_have_count(0)

@@ -40,7 +40,7 @@ def built_widget(widget_bundle: Path) -> Path:
 
 async def handed_to_maria(widget: ChatWidget, maria: AgentClient) -> str:
     """Complain about billing, confirm, ask for a person (routing picks Maria, who is
-    online), and let Maria claim the chat; the visitor's session id."""
+    online), and let Maria claim the chat; its chat id (how agents name it)."""
     await widget.say(BILLING_COMPLAINT)
     await widget.say("yes")
     await widget.say(ASK_FOR_A_PERSON)
@@ -49,18 +49,16 @@ async def handed_to_maria(widget: ChatWidget, maria: AgentClient) -> str:
     ).to_have_count(1)
     status, queue = await maria.call("GET", "/api/agent/queue")
     assert status == 200 and len(queue) == 1, queue
-    session_id = str(queue[0]["session_id"])
-    status, body = await maria.call("POST", f"/api/agent/chats/{session_id}/claim")
+    chat = str(queue[0]["chat_id"])
+    status, body = await maria.call("POST", f"/api/agent/chats/{chat}/claim")
     assert status == 200, body
     joined = widget.of_kind("handoff").filter(has_text="Maria from our billing team has joined")
     await expect(joined).to_have_count(1)
-    return session_id
+    return chat
 
 
-async def agent_says(maria: AgentClient, session_id: str, text: str) -> None:
-    status, body = await maria.call(
-        "POST", f"/api/agent/chats/{session_id}/messages", {"text": text}
-    )
+async def agent_says(maria: AgentClient, chat: str, text: str) -> None:
+    status, body = await maria.call("POST", f"/api/agent/chats/{chat}/messages", {"text": text})
     assert status == 201, body
 
 
@@ -159,20 +157,20 @@ async def test_an_agent_takes_over_with_her_name_and_avatar(
     widget = ChatWidget(page)
     await page.goto(demo_url(stack))
     await widget.open()
-    session_id = await handed_to_maria(widget, maria)
+    chat = await handed_to_maria(widget, maria)
 
     await expect(widget.subtitle).to_have_text("Maria · billing")
     await expect(widget.agent_avatar).to_be_visible()
     await expect(widget.agent_avatar).to_have_attribute("src", re.compile(r"/maria\.svg$"))
     assert await image_loaded(widget, "img.agent-avatar")
 
-    status, _ = await maria.call("POST", f"/api/agent/chats/{session_id}/typing", {"typing": True})
+    status, _ = await maria.call("POST", f"/api/agent/chats/{chat}/typing", {"typing": True})
     assert status == 200
     await expect(widget.typing).to_be_visible()
     await expect(widget.typing).to_contain_text("Maria")
 
     hello = "Hi, I'm Maria. I can see the double charge on order 61234."
-    await agent_says(maria, session_id, hello)
+    await agent_says(maria, chat, hello)
     said = widget.entry("agent", hello)
     await expect(said).to_have_count(1)
     await expect(said.locator("span.sender")).to_have_text("Maria")
@@ -182,13 +180,13 @@ async def test_an_agent_takes_over_with_her_name_and_avatar(
 
     # The visitor's answer reaches Maria's console, and the bot stays silent.
     answered = await widget.send_recorded("thanks, it was charged on Monday")
-    entry = await maria.next_event("entry", session_id=session_id, event="visitor_uttered")
+    entry = await maria.next_event("entry", chat_id=chat, event="visitor_uttered")
     assert entry["data"]["text"] == "thanks, it was charged on Monday"
 
     # Closed panel: Maria's next message shows as an unread badge on the launcher.
     await widget.minimise.click()
     await expect(widget.panel).to_be_hidden()
-    await agent_says(maria, session_id, "I've refunded the second charge.")
+    await agent_says(maria, chat, "I've refunded the second charge.")
     await expect(widget.badge).to_be_visible()
     await expect(widget.badge).to_have_text("1")
     await expect(widget.launcher).to_have_attribute("aria-label", re.compile("^Open chat"))
@@ -208,14 +206,14 @@ async def test_hostile_text_from_visitor_and_agent_is_shown_as_text(
     widget = ChatWidget(page)
     await page.goto(demo_url(stack))
     await widget.open()
-    session_id = await handed_to_maria(widget, maria)
+    chat = await handed_to_maria(widget, maria)
 
     for text in (XSS_IMG, XSS_SCRIPT):
         await widget.send_recorded(text)
         await expect(widget.entry("visitor", text)).to_have_count(1)
     link = "https://example.com/help?order=61234"
     for text in (XSS_IMG, XSS_SCRIPT, f"Details are at {link} for you", "javascript:alert(1)"):
-        await agent_says(maria, session_id, text)
+        await agent_says(maria, chat, text)
     await expect(widget.entry("agent", XSS_IMG)).to_have_count(1)
     await expect(widget.entry("agent", XSS_SCRIPT)).to_have_count(1)
     await expect(widget.entry("agent", "javascript:alert(1)")).to_have_count(1)

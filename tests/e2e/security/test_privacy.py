@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 import redis.asyncio as redis
 
+from bot.chat_ids import chat_id
 from bot.stack import Stack
 from tests.conftest import ROOT
 from tests.e2e.agent import AgentClient
@@ -65,7 +66,7 @@ async def test_only_a_supervisor_exports_and_erases_a_customer(
     await ask_for_a_person(visitor)
     await claimed_by(maria, visitor)
     status, _ = await maria.call(
-        "POST", f"/api/agent/chats/{session_id}/notes", {"text": "prefers email"}
+        "POST", f"/api/agent/chats/{chat_id(session_id)}/notes", {"text": "prefers email"}
     )
     assert status == 201
     await visitor.client.emit("rating", {"score": 4, "comment": "quick"})
@@ -85,10 +86,12 @@ async def test_only_a_supervisor_exports_and_erases_a_customer(
     assert cli.returncode == 0, cli.stderr
     status, exported = await maria.call("GET", export_path)
     assert status == 200, exported
-    for export in (json.loads(cli.stdout), exported):
+    # The operator sees session ids; a supervisor, like every agent, only chat ids.
+    for export, shown_id in ((json.loads(cli.stdout), session_id), (exported, chat_id(session_id))):
         assert export["customer"] == f"user:{USER_ID}"
+        assert export is not exported or session_id not in json.dumps(exported)
         [conversation] = export["conversations"]
-        assert conversation["session_id"] == session_id
+        assert conversation["session_id"] == shown_id
         visitor_texts = [
             e.get("text") for e in conversation["transcript"] if e["kind"] == "visitor"
         ]
@@ -98,13 +101,14 @@ async def test_only_a_supervisor_exports_and_erases_a_customer(
         assert conversation["rating"]["score"] == "4"
         tracker_texts = [e.get("text") for e in conversation["tracker"]["events"]]
         assert "I want to talk to a person" in tracker_texts
-        assert export["handoff_requests"][0]["request"]["session_id"] == session_id
+        assert export["handoff_requests"][0]["request"]["session_id"] == shown_id
 
     # The supervisor erases: nothing left names the conversation or the customer.
     status, erased = await maria.call("POST", erase_path)
     assert status == 200, erased
-    assert erased["conversations"] == [session_id]
-    assert f"tracker:{session_id}" in erased["deleted_keys"]
+    assert erased["conversations"] == [chat_id(session_id)]
+    assert f"tracker:{chat_id(session_id)}" in erased["deleted_keys"]
+    assert session_id not in json.dumps(erased)
     assert await everything_mentioning(client, session_id) == []
     assert await everything_mentioning(client, USER_ID) == []
     status, after = await maria.call("GET", export_path)
