@@ -34,6 +34,9 @@ from types import FrameType
 from bot.agents.roster import RosterError, load_roster, roster_file_path
 from bot.business import BusinessRulesError, business_file_path, load_business_rules
 from bot.embedded_redis import (
+    RedisBinaryError,
+    embedded_redis_url,
+    masked_redis_url,
     port_is_taken,
     redis_answers,
     redis_environment,
@@ -57,6 +60,8 @@ class StackConfig:
     redis_url: str | None = None
     """An external Redis; ``None`` starts the embedded one on ``embedded_redis_port``."""
     embedded_redis_port: int = DEFAULT_EMBEDDED_REDIS_PORT
+    embedded_redis_password: str = field(default_factory=lambda: secrets.token_hex(24))
+    """Required by the embedded Redis; new every run, given to the children by environment."""
     state_dir: Path = ROOT / ".data"
     model_path: Path = MODEL_PATH
     api_token: str = field(default_factory=lambda: secrets.token_hex(24))
@@ -188,7 +193,7 @@ class Stack:
         self._check_roster()
         if self.config.redis_url and not redis_answers(self.config.redis_url):
             raise StackError(
-                f"Redis at REDIS_URL={self.config.redis_url} does not answer: start that "
+                f"Redis at REDIS_URL={masked_redis_url(self.config.redis_url)} does not answer: start that "
                 "server, or unset REDIS_URL to use the embedded one."
             )
 
@@ -320,17 +325,22 @@ class Stack:
     def _start_redis(self) -> None:
         if self.config.redis_url:
             self.redis_url = self.config.redis_url
-            self.report(f"Using Redis at {self.redis_url} (REDIS_URL).")
+            self.report(f"Using Redis at {masked_redis_url(self.redis_url)} (REDIS_URL).")
             return
         port = self.config.embedded_redis_port
-        url = f"redis://127.0.0.1:{port}/0"
+        url = embedded_redis_url(port, self.config.embedded_redis_password)
         if port_is_taken(port):
             raise StackError(
                 f"port {port} for the embedded Redis is taken: stop what uses it, set "
                 "EMBEDDED_REDIS_PORT to another port, or point REDIS_URL at a running Redis."
             )
         log_path = self.config.log_dir / "redis.log"
-        process = start_embedded_redis(port, self.config.state_dir / "redis", log_path)
+        try:
+            process = start_embedded_redis(
+                port, self.config.state_dir / "redis", log_path, self.config.embedded_redis_password
+            )
+        except RedisBinaryError as error:
+            raise StackError(str(error)) from None
         self.processes.append(ManagedProcess("redis", process, log_path))
         if not wait_for_redis(url, process, timeout=15):
             raise StackError(
@@ -338,7 +348,10 @@ class Stack:
                 f"port {port}); its log:\n{self.processes[-1].log_tail()}"
             )
         self.redis_url = url
-        self.report(f"Redis is up at {url} (embedded; data in {self.config.state_dir / 'redis'}).")
+        self.report(
+            f"Redis is up at {masked_redis_url(url)} (embedded, password-protected; data in "
+            f"{self.config.state_dir / 'redis'})."
+        )
 
     def _environment(self) -> dict[str, str]:
         environment = dict(os.environ)
