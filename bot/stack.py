@@ -193,8 +193,8 @@ class Stack:
         self._check_roster()
         if self.config.redis_url and not redis_answers(self.config.redis_url):
             raise StackError(
-                f"Redis at REDIS_URL={masked_redis_url(self.config.redis_url)} does not answer: start that "
-                "server, or unset REDIS_URL to use the embedded one."
+                f"Redis at REDIS_URL={masked_redis_url(self.config.redis_url)} does not "
+                "answer: start that server, or unset REDIS_URL to use the embedded one."
             )
 
     def start(self) -> None:
