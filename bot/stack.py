@@ -5,11 +5,17 @@
 1. checks business.yml (a mistake is reported with its line, nothing starts);
 2. Redis: ``REDIS_URL`` if set (it must answer), else the embedded redis-server
    on 127.0.0.1:6390 with its data under ``.data/redis``;
-3. the action server on 127.0.0.1 (``SANIC_HOST``: rasa-sdk has no host flag);
+3. the action server on 127.0.0.1 (``SANIC_HOST``: rasa-sdk has no host flag), through
+   ``bot.action_server``: only requests with the per-run ``ACTION_SERVER_TOKEN`` (which
+   Rasa sends, endpoints.yml) run actions;
 4. the gateway process(es) (``GATEWAY_PORTS``): visitors' sockets, sessions,
    transcripts; they hold visitors even while Rasa is still loading;
 5. the Rasa server on 127.0.0.1 with the gateway channel (shared secret) and its
-   HTTP API protected by a token.
+   HTTP API protected by a token, through ``bot.rasa_server`` so the token is in a 0600
+   file (``.data/rasa-api-token``), not on a command line.
+
+Every secret reaches a child by environment or 0600 file, never by argv (``ps`` shows
+argv to every local user), and Rasa's telemetry is off unless the operator opts in.
 
 The test suite uses ``Stack`` directly, on free ports, to hold real conversations.
 """
@@ -43,6 +49,8 @@ from bot.embedded_redis import (
     start_embedded_redis,
     wait_for_redis,
 )
+from bot.rasa_telemetry import telemetry_environment
+from bot.secret_source import write_secret_file
 from bot.settings import DEFAULT_EMBEDDED_REDIS_PORT
 from bot.training import MODEL_PATH, ROOT, model_is_current, train
 
@@ -68,6 +76,8 @@ class StackConfig:
     gateway_ports: tuple[int, ...] = (8000,)
     channel_secret: str = field(default_factory=lambda: secrets.token_hex(24))
     """Shared by the gateways and Rasa's gateway channel; new every run."""
+    action_server_token: str = field(default_factory=lambda: secrets.token_hex(24))
+    """Rasa sends it to the action server, which refuses requests without it; new every run."""
     session_secret: str | None = None
     """Signs session ids; ``None``: kept in ``<state_dir>/gateway-session-secret`` so
     visitors' sessions survive a restart."""
@@ -103,6 +113,11 @@ class StackConfig:
     @property
     def log_dir(self) -> Path:
         return self.state_dir / "logs"
+
+    @property
+    def api_token_file(self) -> Path:
+        """Where Rasa's API token is kept (0600) for ``bot.rasa_server`` and for people."""
+        return self.state_dir / "rasa-api-token"
 
     @property
     def rasa_url(self) -> str:
@@ -221,22 +236,24 @@ class Stack:
         """Start the Rasa server (also to restart it after ``stop_part("rasa")``)."""
         # Rasa's lock on a conversation outlives a killed Rasa by this long; the
         # gateway already sends one message per conversation at a time.
+        write_secret_file(self.config.api_token_file, self.config.api_token)
         environment = self._environment() | {
             "TICKET_LOCK_LIFETIME": "15",
             "SANIC_WORKERS": str(self.config.rasa_workers),
+            "RASA_API_TOKEN_FILE": str(self.config.api_token_file),
         }
         workers = self.config.rasa_workers
         self._start_and_wait(
             f"Rasa server ({workers} worker{'s' if workers > 1 else ''}; loading the model "
             "takes 20-40 s)",
             [
-                sys.executable, "-m", "rasa", "run",
+                sys.executable, "-m", "bot.rasa_server", "run",
                 "--model", str(self.config.model_path),
                 "--endpoints", "endpoints.yml",
                 "--credentials", "credentials.yml",
                 "--interface", "127.0.0.1",
                 "--port", str(self.config.rasa_port),
-                "--enable-api", f"--auth-token={self.config.api_token}",
+                "--enable-api",  # the token: RASA_API_TOKEN_FILE, never argv
             ],
             environment,
             f"{self.config.rasa_url}/",
@@ -248,7 +265,7 @@ class Stack:
         """Start the action server (also to restart it after ``stop_part("actions")``)."""
         self._start_and_wait(
             "action server",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+            [sys.executable, "-m", "bot.action_server", "--actions", "actions",
              "--port", str(self.config.action_port)],
             self._environment() | {"SANIC_HOST": "127.0.0.1"},
             f"{self.config.action_url}/health",
@@ -278,9 +295,7 @@ class Stack:
             return self.config.session_secret
         path = self.config.state_dir / "gateway-session-secret"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
+            write_secret_file(path, secrets.token_hex(32))
         return path.read_text().strip()
 
     def process(self, name: str) -> ManagedProcess:
@@ -355,7 +370,10 @@ class Stack:
 
     def _environment(self) -> dict[str, str]:
         environment = dict(os.environ)
+        environment.pop("RASA_API_TOKEN", None)  # Rasa alone gets it, from its 0600 file
         environment.update(redis_environment(self.redis_url))
+        environment.update(telemetry_environment())
+        environment["ACTION_SERVER_TOKEN"] = self.config.action_server_token
         environment["ACTION_SERVER_PORT"] = str(self.config.action_port)
         environment["BUSINESS_FILE"] = str(business_file_path())
         environment["AGENTS_FILE"] = str(roster_file_path())
@@ -421,7 +439,7 @@ def _print_ready(config: StackConfig) -> None:
         f"  Agent API (OpenAPI 3):        {config.gateway_urls[0]}/api/openapi.json  "
         '(demo agents maria, tom, priya: README, "Human handoff")\n'
         f"  Rasa HTTP API (token):        {config.rasa_url}  token in "
-        f"{config.state_dir / 'rasa-api-token'}\n"
+        f"{config.api_token_file}\n"
         f"  Logs:                         {config.log_dir}/\n"
         "Press Ctrl-C to stop everything.",
         flush=True,
@@ -456,10 +474,6 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 train()
         stack.launch()
-        config.state_dir.mkdir(parents=True, exist_ok=True)
-        token_file = config.state_dir / "rasa-api-token"
-        token_file.write_text(config.api_token)
-        token_file.chmod(0o600)
         _print_ready(config)
         while (dead := stack.dead_process()) is None:
             time.sleep(1)
