@@ -120,6 +120,12 @@ class StackConfig:
         return self.state_dir / "rasa-api-token"
 
     @property
+    def redis_url_file(self) -> Path:
+        """The embedded Redis's URL (with its password), 0600, while the stack runs: for
+        commands run beside it (``REDIS_URL_FILE``, README "Configuration")."""
+        return self.state_dir / "redis-url"
+
+    @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
@@ -321,6 +327,8 @@ class Stack:
         for managed in reversed(self.processes):
             managed.stop()
         self.processes.clear()
+        if not self.config.redis_url:  # the embedded one's password dies with it
+            self.config.redis_url_file.unlink(missing_ok=True)
 
     def dead_process(self) -> ManagedProcess | None:
         return next((m for m in self.processes if m.process.poll() is not None), None)
@@ -363,6 +371,7 @@ class Stack:
                 f"port {port}); its log:\n{self.processes[-1].log_tail()}"
             )
         self.redis_url = url
+        write_secret_file(self.config.redis_url_file, url)
         self.report(
             f"Redis is up at {masked_redis_url(url)} (embedded, password-protected; data in "
             f"{self.config.state_dir / 'redis'})."

@@ -8,6 +8,7 @@ import warnings
 
 from bot.gateway.app import create_app
 from bot.gateway.settings import GatewaySettings, GatewaySettingsError
+from bot.settings import SettingsError
 
 
 def main() -> int:
@@ -16,7 +17,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = GatewaySettings.from_environment()
-    except GatewaySettingsError as error:
+    except (GatewaySettingsError, SettingsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     app = create_app(settings)

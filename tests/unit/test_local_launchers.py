@@ -21,6 +21,8 @@ from bot.rasa_server import LauncherError, rasa_arguments
 from bot.rasa_server import main as rasa_server_main
 from bot.rasa_telemetry import telemetry_environment
 from bot.secret_source import SecretError, read_secret, write_secret_file
+from bot.settings import Settings, SettingsError
+from bot.stack import Stack, StackConfig
 from tests.conftest import ROOT
 
 # The secret reader.
@@ -215,3 +217,33 @@ def test_the_launchers_need_no_rasa_import_to_check_their_arguments():
         env=os.environ | {"PYTHONPATH": str(ROOT)},
     )  # fmt: skip
     assert completed.stdout.strip() == ""
+
+
+# Commands run beside `make run` find its embedded Redis through a 0600 file.
+
+
+def test_redis_url_comes_from_the_file_redis_url_file_names(tmp_path, monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    url_file = write_secret_file(tmp_path / "redis-url", "redis://:pw@127.0.0.1:6390/0\n")
+    monkeypatch.setenv("REDIS_URL_FILE", str(url_file))
+    assert Settings.from_environment().redis_url == "redis://:pw@127.0.0.1:6390/0"
+
+    url_file.chmod(0o644)
+    with pytest.raises(SettingsError, match="REDIS_URL_FILE"):
+        Settings.from_environment()
+
+
+def test_the_stack_keeps_the_embedded_redis_url_for_its_owner_only_while_it_runs(tmp_path):
+    stack = Stack(
+        StackConfig(state_dir=tmp_path, embedded_redis_port=free_port()), report=lambda _: None
+    )
+    stack.config.log_dir.mkdir(parents=True)
+    try:
+        stack._start_redis()
+        url_file = stack.config.redis_url_file
+        assert url_file.read_text() == stack.redis_url
+        assert stack.config.embedded_redis_password in stack.redis_url
+        assert url_file.stat().st_mode & 0o777 == 0o600
+    finally:
+        stack.stop()
+    assert not url_file.exists()
