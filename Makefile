@@ -13,6 +13,9 @@ export PYTHONPATH := $(CURDIR)
 # Quieter TensorFlow and SQLAlchemy start-up logs.
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Rasa's anonymous telemetry stays off unless you opt in: RASA_TELEMETRY_ENABLED=true make ...
+RASA_TELEMETRY_ENABLED ?= false
+export RASA_TELEMETRY_ENABLED
 
 .DEFAULT_GOAL := help
 WIDGET_STAMP := widget/node_modules/.installed-$(shell cksum < widget/package-lock.json | cut -d' ' -f1)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -26,6 +27,8 @@ import time
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
+
+from bot.rasa_telemetry import telemetry_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = ROOT / "bench" / "nlu" / "heldout.yml"
@@ -68,6 +71,7 @@ def train(name: str, config: Path, out: Path) -> tuple[Path, float]:
             "--quiet",
         ],
         cwd=ROOT, capture_output=True, text=True,
+        env=dict(os.environ) | telemetry_environment(),  # nothing sent unless opted in
     )  # fmt: skip
     seconds = time.monotonic() - started
     if completed.returncode != 0:

@@ -58,10 +58,15 @@ socketio:
 
 def stock_endpoints_text(action_port: int, redis_port: int | None) -> str:
     """Action server only; with ``redis_port`` also Rasa's Redis tracker and lock stores."""
-    text = f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+    text = (
+        f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+        # our action server (shared by every system) needs the stack's per-run token
+        "  headers:\n    X-Action-Token: ${ACTION_SERVER_TOKEN}\n"
+    )
     if redis_port is not None:
         for store in ("tracker_store", "lock_store"):
             text += f"{store}:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 0\n"
+            text += "  password: ${REDIS_PASSWORD}\n"  # the embedded Redis requires one
     return text
 
 
@@ -69,8 +74,10 @@ def stock_endpoints_text(action_port: int, redis_port: int | None) -> str:
 
 PART_PATTERNS = (
     ("redis", "redis-server"),
+    ("actions", "bot.action_server"),
     ("actions", "rasa_sdk"),
     ("gateway", "bot.gateway"),
+    ("rasa", "bot.rasa_server"),
     ("rasa", "rasa run"),
     ("supervisor", "bot.stack"),
 )

@@ -3,12 +3,14 @@ Rasa's cache) and a re-run with nothing changed (Rasa finds the model current)."
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.rasa_telemetry import telemetry_environment
 from bot.stack import ROOT
 
 
@@ -36,7 +38,10 @@ def rasa_train(config: Path, out: Path, name: str, force: bool) -> float:
     if force:
         command.append("--force")
     started = time.monotonic()
-    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    completed = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True,
+        env=dict(os.environ) | telemetry_environment(),  # nothing sent unless opted in
+    )  # fmt: skip
     seconds = time.monotonic() - started
     if completed.returncode != 0:
         output = (completed.stdout + completed.stderr)[-3000:]

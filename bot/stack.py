@@ -5,11 +5,17 @@
 1. checks business.yml (a mistake is reported with its line, nothing starts);
 2. Redis: ``REDIS_URL`` if set (it must answer), else the embedded redis-server
    on 127.0.0.1:6390 with its data under ``.data/redis``;
-3. the action server on 127.0.0.1 (``SANIC_HOST``: rasa-sdk has no host flag);
+3. the action server on 127.0.0.1 (``SANIC_HOST``: rasa-sdk has no host flag), through
+   ``bot.action_server``: only requests with the per-run ``ACTION_SERVER_TOKEN`` (which
+   Rasa sends, endpoints.yml) run actions;
 4. the gateway process(es) (``GATEWAY_PORTS``): visitors' sockets, sessions,
    transcripts; they hold visitors even while Rasa is still loading;
 5. the Rasa server on 127.0.0.1 with the gateway channel (shared secret) and its
-   HTTP API protected by a token.
+   HTTP API protected by a token, through ``bot.rasa_server`` so the token is in a 0600
+   file (``.data/rasa-api-token``), not on a command line.
+
+Every secret reaches a child by environment or 0600 file, never by argv (``ps`` shows
+argv to every local user), and Rasa's telemetry is off unless the operator opts in.
 
 The test suite uses ``Stack`` directly, on free ports, to hold real conversations.
 """
@@ -34,13 +40,18 @@ from types import FrameType
 from bot.agents.roster import RosterError, load_roster, roster_file_path
 from bot.business import BusinessRulesError, business_file_path, load_business_rules
 from bot.embedded_redis import (
+    RedisBinaryError,
+    embedded_redis_url,
+    masked_redis_url,
     port_is_taken,
     redis_answers,
     redis_environment,
     start_embedded_redis,
     wait_for_redis,
 )
+from bot.rasa_telemetry import telemetry_environment
 from bot.retention import RetentionPolicy, RetentionSettingsError, rasa_retention_environment
+from bot.secret_source import write_secret_file
 from bot.settings import DEFAULT_EMBEDDED_REDIS_PORT
 from bot.training import MODEL_PATH, ROOT, model_is_current, train
 
@@ -58,12 +69,16 @@ class StackConfig:
     redis_url: str | None = None
     """An external Redis; ``None`` starts the embedded one on ``embedded_redis_port``."""
     embedded_redis_port: int = DEFAULT_EMBEDDED_REDIS_PORT
+    embedded_redis_password: str = field(default_factory=lambda: secrets.token_hex(24))
+    """Required by the embedded Redis; new every run, given to the children by environment."""
     state_dir: Path = ROOT / ".data"
     model_path: Path = MODEL_PATH
     api_token: str = field(default_factory=lambda: secrets.token_hex(24))
     gateway_ports: tuple[int, ...] = (8000,)
     channel_secret: str = field(default_factory=lambda: secrets.token_hex(24))
     """Shared by the gateways and Rasa's gateway channel; new every run."""
+    action_server_token: str = field(default_factory=lambda: secrets.token_hex(24))
+    """Rasa sends it to the action server, which refuses requests without it; new every run."""
     session_secret: str | None = None
     """Signs session ids; ``None``: kept in ``<state_dir>/gateway-session-secret`` so
     visitors' sessions survive a restart."""
@@ -99,6 +114,17 @@ class StackConfig:
     @property
     def log_dir(self) -> Path:
         return self.state_dir / "logs"
+
+    @property
+    def api_token_file(self) -> Path:
+        """Where Rasa's API token is kept (0600) for ``bot.rasa_server`` and for people."""
+        return self.state_dir / "rasa-api-token"
+
+    @property
+    def redis_url_file(self) -> Path:
+        """The embedded Redis's URL (with its password), 0600, while the stack runs: for
+        commands run beside it (``REDIS_URL_FILE``, README "Configuration")."""
+        return self.state_dir / "redis-url"
 
     @property
     def rasa_url(self) -> str:
@@ -189,8 +215,8 @@ class Stack:
         self._check_roster()
         if self.config.redis_url and not redis_answers(self.config.redis_url):
             raise StackError(
-                f"Redis at REDIS_URL={self.config.redis_url} does not answer: start that "
-                "server, or unset REDIS_URL to use the embedded one."
+                f"Redis at REDIS_URL={masked_redis_url(self.config.redis_url)} does not "
+                "answer: start that server, or unset REDIS_URL to use the embedded one."
             )
 
     def start(self) -> None:
@@ -217,22 +243,24 @@ class Stack:
         """Start the Rasa server (also to restart it after ``stop_part("rasa")``)."""
         # Rasa's lock on a conversation outlives a killed Rasa by this long; the
         # gateway already sends one message per conversation at a time.
+        write_secret_file(self.config.api_token_file, self.config.api_token)
         environment = self._environment() | {
             "TICKET_LOCK_LIFETIME": "15",
             "SANIC_WORKERS": str(self.config.rasa_workers),
+            "RASA_API_TOKEN_FILE": str(self.config.api_token_file),
         }
         workers = self.config.rasa_workers
         self._start_and_wait(
             f"Rasa server ({workers} worker{'s' if workers > 1 else ''}; loading the model "
             "takes 20-40 s)",
             [
-                sys.executable, "-m", "rasa", "run",
+                sys.executable, "-m", "bot.rasa_server", "run",
                 "--model", str(self.config.model_path),
                 "--endpoints", "endpoints.yml",
                 "--credentials", "credentials.yml",
                 "--interface", "127.0.0.1",
                 "--port", str(self.config.rasa_port),
-                "--enable-api", f"--auth-token={self.config.api_token}",
+                "--enable-api",  # the token: RASA_API_TOKEN_FILE, never argv
             ],
             environment,
             f"{self.config.rasa_url}/",
@@ -244,7 +272,7 @@ class Stack:
         """Start the action server (also to restart it after ``stop_part("actions")``)."""
         self._start_and_wait(
             "action server",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+            [sys.executable, "-m", "bot.action_server", "--actions", "actions",
              "--port", str(self.config.action_port)],
             self._environment() | {"SANIC_HOST": "127.0.0.1"},
             f"{self.config.action_url}/health",
@@ -274,9 +302,7 @@ class Stack:
             return self.config.session_secret
         path = self.config.state_dir / "gateway-session-secret"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
+            write_secret_file(path, secrets.token_hex(32))
         return path.read_text().strip()
 
     def process(self, name: str) -> ManagedProcess:
@@ -302,6 +328,8 @@ class Stack:
         for managed in reversed(self.processes):
             managed.stop()
         self.processes.clear()
+        if not self.config.redis_url:  # the embedded one's password dies with it
+            self.config.redis_url_file.unlink(missing_ok=True)
 
     def dead_process(self) -> ManagedProcess | None:
         return next((m for m in self.processes if m.process.poll() is not None), None)
@@ -321,17 +349,22 @@ class Stack:
     def _start_redis(self) -> None:
         if self.config.redis_url:
             self.redis_url = self.config.redis_url
-            self.report(f"Using Redis at {self.redis_url} (REDIS_URL).")
+            self.report(f"Using Redis at {masked_redis_url(self.redis_url)} (REDIS_URL).")
             return
         port = self.config.embedded_redis_port
-        url = f"redis://127.0.0.1:{port}/0"
+        url = embedded_redis_url(port, self.config.embedded_redis_password)
         if port_is_taken(port):
             raise StackError(
                 f"port {port} for the embedded Redis is taken: stop what uses it, set "
                 "EMBEDDED_REDIS_PORT to another port, or point REDIS_URL at a running Redis."
             )
         log_path = self.config.log_dir / "redis.log"
-        process = start_embedded_redis(port, self.config.state_dir / "redis", log_path)
+        try:
+            process = start_embedded_redis(
+                port, self.config.state_dir / "redis", log_path, self.config.embedded_redis_password
+            )
+        except RedisBinaryError as error:
+            raise StackError(str(error)) from None
         self.processes.append(ManagedProcess("redis", process, log_path))
         if not wait_for_redis(url, process, timeout=15):
             raise StackError(
@@ -339,15 +372,22 @@ class Stack:
                 f"port {port}); its log:\n{self.processes[-1].log_tail()}"
             )
         self.redis_url = url
-        self.report(f"Redis is up at {url} (embedded; data in {self.config.state_dir / 'redis'}).")
+        write_secret_file(self.config.redis_url_file, url)
+        self.report(
+            f"Redis is up at {masked_redis_url(url)} (embedded, password-protected; data in "
+            f"{self.config.state_dir / 'redis'})."
+        )
 
     def _environment(self) -> dict[str, str]:
         environment = dict(os.environ)
+        environment.pop("RASA_API_TOKEN", None)  # Rasa alone gets it, from its 0600 file
         environment.update(redis_environment(self.redis_url))
         try:
             environment.update(rasa_retention_environment(RetentionPolicy.from_environment()))
         except RetentionSettingsError as error:
             raise StackError(str(error)) from None
+        environment.update(telemetry_environment())
+        environment["ACTION_SERVER_TOKEN"] = self.config.action_server_token
         environment["ACTION_SERVER_PORT"] = str(self.config.action_port)
         environment["BUSINESS_FILE"] = str(business_file_path())
         environment["AGENTS_FILE"] = str(roster_file_path())
@@ -413,7 +453,7 @@ def _print_ready(config: StackConfig) -> None:
         f"  Agent API (OpenAPI 3):        {config.gateway_urls[0]}/api/openapi.json  "
         '(demo agents maria, tom, priya: README, "Human handoff")\n'
         f"  Rasa HTTP API (token):        {config.rasa_url}  token in "
-        f"{config.state_dir / 'rasa-api-token'}\n"
+        f"{config.api_token_file}\n"
         f"  Logs:                         {config.log_dir}/\n"
         "Press Ctrl-C to stop everything.",
         flush=True,
@@ -448,10 +488,6 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 train()
         stack.launch()
-        config.state_dir.mkdir(parents=True, exist_ok=True)
-        token_file = config.state_dir / "rasa-api-token"
-        token_file.write_text(config.api_token)
-        token_file.chmod(0o600)
         _print_ready(config)
         while (dead := stack.dead_process()) is None:
             time.sleep(1)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
 from importlib.metadata import version
 from pathlib import Path
+
+from bot.rasa_telemetry import telemetry_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_NAME = "complaint-bot"
@@ -61,7 +64,8 @@ def train(root: Path = ROOT) -> None:
         "--domain", "domain.yml",
         "--data", "data",
     ]  # fmt: skip
-    result = subprocess.run(command, cwd=root, check=False)
+    environment = dict(os.environ) | telemetry_environment()  # nothing sent unless opted in
+    result = subprocess.run(command, cwd=root, env=environment, check=False)
     if result.returncode != 0:
         raise SystemExit(f"error: training failed (rasa train exited with {result.returncode})")
     FINGERPRINT_PATH.write_text(json.dumps({"fingerprint": current, "model": MODEL_PATH.name}))

