@@ -27,8 +27,9 @@ async def reset_desk(client: redis.Redis) -> None:
     keys = [redis_keys.AGENT_PRESENCE, redis_keys.AGENT_HEARTBEATS, redis_keys.HANDOFF_QUEUE]
     async for key in client.scan_iter(f"{redis_keys.AGENT_CHATS_PREFIX}*"):
         keys.append(key)
-    async for key in client.scan_iter(f"{redis_keys.LOGIN_FAILURES_PREFIX}*"):
-        keys.append(key)
+    for prefix in (redis_keys.LOGIN_FAILURES_PREFIX, redis_keys.LOGIN_BLOCK_PREFIX):
+        async for key in client.scan_iter(f"{prefix}*"):
+            keys.append(key)
     await client.delete(*keys)
 
 
