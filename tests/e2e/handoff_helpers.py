@@ -14,9 +14,20 @@ import pytest
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.agents.avatars import avatar_id
+from bot.agents.demo import DEMO_AGENTS_FILE
+from bot.agents.roster import load_roster
 from bot.stack import Stack
 from tests.e2e.agent import AgentClient
 from tests.e2e.visitor import RasaApi, Visitor
+
+
+def avatar_of(agent_id: str) -> str:
+    """The opaque id visitors know the demo agent ``agent_id`` by (never the login id)."""
+    profile = load_roster(DEMO_AGENTS_FILE).get(agent_id)
+    assert profile is not None, agent_id
+    return avatar_id(profile)
+
 
 BILLING_COMPLAINT = "I was charged twice for order 61234"
 """A complaint routing gives to Maria (billing)."""

@@ -194,12 +194,8 @@ async def test_route_never_picks_an_offline_agent(desk, db):
 
 
 async def test_route_never_picks_a_disabled_agent(db, tmp_path: Path):
-    text = (
-        DEMO_AGENTS_FILE
-        .read_text()
-        .replace(
-            "    max_chats: 3\n    disabled: false\n", "    max_chats: 3\n    disabled: true\n", 1
-        )
+    text = DEMO_AGENTS_FILE.read_text().replace(
+        "    max_chats: 3\n    disabled: false\n", "    max_chats: 3\n    disabled: true\n", 1
     )
     path = tmp_path / "agents.yml"
     path.write_text(text)

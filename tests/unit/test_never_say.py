@@ -112,6 +112,8 @@ def demo_roster(monkeypatch: pytest.MonkeyPatch) -> None:
     """The scenarios hand off to the demo agents: the actions read the demo roster."""
     monkeypatch.delenv("AGENTS_FILE", raising=False)
     monkeypatch.setenv("DEMO_MODE", "1")
+
+
 WAITS = (None, 45, 60, 600)
 """Nobody online (no estimate), under a minute, one minute, several minutes."""
 BACK_AT = (None, "on Monday at 9:00 (New York time)")
