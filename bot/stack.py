@@ -410,7 +410,7 @@ def _print_ready(config: StackConfig) -> None:
         "(docs/protocol.md)\n"
         f"  Gateway health:               {config.gateway_urls[0]}/health\n"
         f"  Agent API (OpenAPI 3):        {config.gateway_urls[0]}/api/openapi.json  "
-        '(demo agents maria, tom, priya: README, "Human handoff")\n'
+        '(agents, demo mode: README, "Human handoff")\n'
         f"  Rasa HTTP API (token):        {config.rasa_url}  token in "
         f"{config.state_dir / 'rasa-api-token'}\n"
         f"  Logs:                         {config.log_dir}/\n"

@@ -432,15 +432,20 @@ export class ConsoleApp {
       const status = (event.target as HTMLSelectElement).value;
       void this.api.call("PUT", "/presence", { status }).catch((error) => this.report(error));
     });
-    byId("logout").addEventListener("click", () => {
-      void this.api
-        .call("POST", "/logout")
-        .catch(() => undefined)
-        .finally(() => {
-          this.socket?.disconnect();
-          this.toLogin();
-        });
-    });
+    for (const [button, path] of [
+      ["logout", "/logout"],
+      ["logout-everywhere", "/logout-everywhere"],
+    ] as const) {
+      byId(button).addEventListener("click", () => {
+        void this.api
+          .call("POST", path)
+          .catch(() => undefined)
+          .finally(() => {
+            this.socket?.disconnect();
+            this.toLogin();
+          });
+      });
+    }
     const enable = byId<HTMLButtonElement>("enable-notifications");
     enable.hidden = !notificationsAvailable() || Notification.permission !== "default";
     enable.addEventListener("click", () => {
