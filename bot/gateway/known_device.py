@@ -3,11 +3,12 @@
 After a successful login the gateway sets ``agent_device`` = ``v1~<agent id>~<device
 id>~<signature>`` (``~`` is in no agent id nor in base64url), signed with HMAC-SHA256
 under a key derived from ``GATEWAY_SESSION_SECRET``, so every gateway accepts it and
-nobody else can make one. It is no credential: it lets
-no one in. It only tells the login guard to count this browser's attempts on their own
-instead of with its network's and the agent id's (bot/agents/login_guard.py), so a
-stranger guessing an agent's password from elsewhere, or from the same office network,
-cannot slow the agent down at their usual console.
+nobody else can make one.
+
+It is no credential: it lets no one in. It only tells the login guard to count this
+browser's attempts on their own instead of with its network's and the agent id's
+(bot/agents/login_guard.py), so a stranger guessing an agent's password from elsewhere,
+or from the same office network, cannot slow the agent down at their usual console.
 
 One cookie per browser: on a console shared by several agents the last one to log in
 has it. HttpOnly, SameSite=Strict, only sent to /api/agent, kept for

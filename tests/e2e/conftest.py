@@ -68,6 +68,9 @@ def stack(
         # The tests' own address is a trusted proxy, so a test can name the client's
         # address in X-Forwarded-For (tests/e2e/security/test_agent_login.py).
         "GATEWAY_TRUSTED_PROXIES": "127.0.0.1",
+        # 100 consoles log in at once, about 33 per demo agent, in test_handoff_queue.py;
+        # an id's logins under way count against its limit until they succeed.
+        "AGENT_LOGIN_ID_FAILURES": "50",
     }
     config = StackConfig(
         rasa_port=free_port(),

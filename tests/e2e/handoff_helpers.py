@@ -62,8 +62,10 @@ class AgentLogins:
         self.stack = stack
         self.made: list[AgentClient] = []
 
-    async def __call__(self, agent_id: str, url: str | None = None) -> AgentClient:
-        agent = AgentClient(url or self.stack.config.gateway_urls[0])
+    async def __call__(
+        self, agent_id: str, url: str | None = None, source: str | None = None
+    ) -> AgentClient:
+        agent = AgentClient(url or self.stack.config.gateway_urls[0], source)
         self.made.append(agent)
         await agent.login(agent_id)
         return agent
