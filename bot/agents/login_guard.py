@@ -21,9 +21,11 @@ Check and count are one Lua script: a hundred parallel guesses cannot all pass t
 check before the first failure is counted (the count happens first, the bcrypt check
 after). The price: logins under way count until they succeed, so at most ``limit``
 logins from one source can be under way at once (a few hundred milliseconds each);
-more are told to wait, as if they had failed. Ids that are not on the roster are tracked the same way (an attacker learns
-nothing from the answers), and an id that is not a valid agent id, or is too long, is
-keyed by its SHA-256 so junk input cannot make huge keys.
+more are told to wait, as if they had failed.
+
+Ids that are not on the roster are tracked the same way (an attacker learns nothing
+from the answers), and an id that is not a valid agent id, or is too long, is keyed by
+its SHA-256 so junk input cannot make huge keys.
 """
 
 from __future__ import annotations
