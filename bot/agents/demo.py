@@ -113,10 +113,11 @@ def demo_banner(reason: str) -> str:
     rule = "!" * 78
     lines = [
         "DEMO MODE " + reason,
-        "Demo agents maria, tom and priya (agents.demo.yml) log in with the passwords",
-        "printed in the README: anyone who can reach this server can log in as them.",
-        "Never let a demo face the internet. For a real deployment add agents",
-        "(python -m bot.agents add ID ...) and start without DEMO_MODE.",
+        "The demo agents maria, tom and priya (agents.demo.yml) log in with",
+        "the passwords printed in the README: anyone who can reach this",
+        "server can log in as them. Never let a demo face the internet.",
+        "For a real deployment add agents (python -m bot.agents add ID ...)",
+        "and start without DEMO_MODE.",
     ]
     return "\n".join([rule, *(f"!! {line:<72} !!" for line in lines), rule])
 
