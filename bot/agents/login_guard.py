@@ -45,7 +45,8 @@ FIRST_DELAY_SECONDS = 4
 """The wait after a scope's limit is reached; it doubles with every further failure."""
 
 # KEYS: source failures, source block, id failures, id block.
-# ARGV: source limit, id limit (0: the id scope is skipped), window (s), max delay (s).
+# ARGV: source limit, id limit (0: the id scope is skipped), window (s), max delay (s),
+# first delay (s).
 # Returns 0 when the attempt may go on (it is already counted as a failure), else the
 # seconds to wait.
 _ATTEMPT_SCRIPT = """
@@ -64,7 +65,7 @@ local function count(failures_key, block_key, limit)
   local failures = redis.call('INCR', failures_key)
   local delay = 0
   if failures >= limit then
-    delay = math.min(FIRST_DELAY * 2 ^ (failures - limit), max_delay)
+    delay = math.min(tonumber(ARGV[5]) * 2 ^ (failures - limit), max_delay)
     redis.call('SET', block_key, '1', 'EX', delay)
   end
   redis.call('EXPIRE', failures_key, tonumber(ARGV[3]) + delay)
@@ -72,7 +73,7 @@ end
 count(KEYS[1], KEYS[2], tonumber(ARGV[1]))
 if check_id then count(KEYS[3], KEYS[4], tonumber(ARGV[2])) end
 return 0
-""".replace("FIRST_DELAY", str(FIRST_DELAY_SECONDS))
+"""
 
 # KEYS: failures and block of each scope the attempt was counted in. ARGV: their limits.
 # The attempt was no failure: take it back, and lift a wait it alone started.
@@ -191,6 +192,7 @@ class LoginGuard:
                 id_limit,
                 limits.window_seconds,
                 limits.max_delay_seconds,
+                FIRST_DELAY_SECONDS,
             ],
         )
         scopes = [(first, limits.source_failures)]
