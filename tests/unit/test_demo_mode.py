@@ -126,3 +126,25 @@ def test_a_real_roster_or_an_explicit_choice_is_not_overridden(demo_copy, tmp_pa
     assert settle_demo_mode(explicit, DEFAULT_AGENTS_FILE) is None
     chosen = {"AGENTS_FILE": str(demo_copy)}
     assert settle_demo_mode(chosen, DEFAULT_AGENTS_FILE) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("GATEWAY_TRUSTED_PROXIES", "10.0.0.5, proxy.local"), ("AGENT_LOGIN_SOURCE_FAILURES", "0")],
+)
+def test_the_gateway_refuses_malformed_login_settings_naming_them(name, value):
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DEMO_MODE": "1",
+        "GATEWAY_CHANNEL_SECRET": "c" * 32,
+        "GATEWAY_SESSION_SECRET": "s" * 32,
+        name: value,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.gateway"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: {name}")
+    assert len(result.stderr.strip().splitlines()) == 1
