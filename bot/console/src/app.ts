@@ -106,8 +106,11 @@ export class ConsoleApp {
         void this.refreshChats();
       });
     });
-    socket.on("disconnect", () => {
+    socket.on("disconnect", (reason: string) => {
       connection.textContent = "Reconnecting…";
+      // The server closed it (session ended: logged out elsewhere, disabled, new
+      // password): the API call tells and redirects to the login page.
+      if (reason === "io server disconnect") void this.api.me().catch(() => undefined);
     });
     socket.on("connect_error", () => {
       connection.textContent = "Reconnecting…";
