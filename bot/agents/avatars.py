@@ -6,7 +6,7 @@ The avatar id is an HMAC of the login id keyed by the agent's bcrypt password ha
 secret every process that reads the roster already has (the gateway and the action
 server both name agents to visitors), stable while the password stays, and unrelated
 to the login id for anyone without ``agents.yml``. A new password gives a new avatar
-id; pictures in older transcripts then answer 404 and the widget shows the initial.
+id: pictures in that agent's older transcript entries then answer 404.
 
 An agent's own ``avatar_url`` (https://…) is shown as it is; a generated one, or an old
 roster's ``/console/avatars/<login id>.svg``, becomes ``/console/avatars/<avatar id>.svg``.
