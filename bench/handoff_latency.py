@@ -63,6 +63,8 @@ ENVIRONMENT = {
     "AGENT_OFFLINE_GRACE_SECONDS": "600",
     # The relay phase sends hundreds of visitor messages in one conversation.
     "GATEWAY_RATE_LIMIT": "100000/1",
+    # The demo agents maria, tom and priya: only in demo mode (bot/agents/demo.py).
+    "DEMO_MODE": "1",
 }
 
 VISITOR_EVENTS = (

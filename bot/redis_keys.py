@@ -167,10 +167,15 @@ AGENT_SESSION_PREFIX = "agent-session:"
 cookie's token: ``agent-session:<hex digest>``."""
 
 LOGIN_FAILURES_PREFIX = "login-failures:"
-"""Recent failed logins of an agent id (counter with expiry)."""
+"""Recent login attempts not (yet) known to have succeeded, per scope (counter with
+expiry): ``login-failures:source:<address>``, ``…:id:<agent id>``, ``…:device:<id>``."""
 
-LOGIN_LOCK_PREFIX = "login-lock:"
-"""Set while an agent id is locked out after repeated failed logins."""
+LOGIN_BLOCK_PREFIX = "login-block:"
+"""Set while a scope's login attempts must wait (expires when they may go on)."""
+
+AGENT_GENERATION_PREFIX = "agent-generation:"
+"""Counter per agent: sessions made under an older value have been revoked ("log out
+everywhere")."""
 
 CUSTOMER_LAST_AGENT_PREFIX = "customer-last-agent:"
 """The agent who last helped a customer: ``customer-last-agent:<customer key>``."""
@@ -202,12 +207,16 @@ def agent_session_key(token_digest: str) -> str:
     return f"{AGENT_SESSION_PREFIX}{token_digest}"
 
 
-def login_failures_key(agent_id: str) -> str:
-    return f"{LOGIN_FAILURES_PREFIX}{agent_id}"
+def login_failures_key(scope: str) -> str:
+    return f"{LOGIN_FAILURES_PREFIX}{scope}"
 
 
-def login_lock_key(agent_id: str) -> str:
-    return f"{LOGIN_LOCK_PREFIX}{agent_id}"
+def login_block_key(scope: str) -> str:
+    return f"{LOGIN_BLOCK_PREFIX}{scope}"
+
+
+def agent_generation_key(agent_id: str) -> str:
+    return f"{AGENT_GENERATION_PREFIX}{agent_id}"
 
 
 def customer_last_agent_key(customer_key: str) -> str:

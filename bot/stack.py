@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from bot.agents.roster import RosterError, load_roster, roster_file_path
+from bot.agents.demo import roster_demo_problem, settle_demo_mode
+from bot.agents.roster import DEFAULT_AGENTS_FILE, RosterError, load_roster, roster_file_path
 from bot.business import BusinessRulesError, business_file_path, load_business_rules
 from bot.embedded_redis import (
     RedisBinaryError,
@@ -345,6 +346,9 @@ class Stack:
             load_roster(roster_file_path())
         except RosterError as error:
             raise StackError(str(error)) from None
+        problem = roster_demo_problem(roster_file_path())
+        if problem is not None:
+            raise StackError(problem)
 
     def _start_redis(self) -> None:
         if self.config.redis_url:
@@ -451,7 +455,7 @@ def _print_ready(config: StackConfig) -> None:
         "(docs/protocol.md)\n"
         f"  Gateway health:               {config.gateway_urls[0]}/health\n"
         f"  Agent API (OpenAPI 3):        {config.gateway_urls[0]}/api/openapi.json  "
-        '(demo agents maria, tom, priya: README, "Human handoff")\n'
+        '(agents, demo mode: README, "Human handoff")\n'
         f"  Rasa HTTP API (token):        {config.rasa_url}  token in "
         f"{config.api_token_file}\n"
         f"  Logs:                         {config.log_dir}/\n"
@@ -473,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     except StackError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    banner = settle_demo_mode(os.environ, DEFAULT_AGENTS_FILE)
+    if banner is not None:
+        print(banner, flush=True)
     stack = Stack(config, report=lambda line: print(line, flush=True))
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -489,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
                 train()
         stack.launch()
         _print_ready(config)
+        if banner is not None:
+            print(banner, flush=True)
         while (dead := stack.dead_process()) is None:
             time.sleep(1)
         print(

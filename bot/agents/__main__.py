@@ -1,4 +1,11 @@
-"""``python -m bot.agents``: list the agents, add one, set a password, disable or enable.
+"""``python -m bot.agents``: list the agents, add one, set a password, disable or enable,
+or log one out everywhere.
+
+A changed password or a disabled agent ends their console sessions by itself: every
+session carries a stamp of the password hash it was made under and the gateways check
+the roster on every call and every few seconds for open consoles. ``logout`` is the
+one command that talks to Redis (``$REDIS_URL``): it raises the agent's generation, so
+every session made before is refused, and tells the gateways to close their sockets.
 
 Edits ``agents.yml`` in place and keeps its comments (ruamel.yaml round trip). The new
 text is validated as a whole before it replaces the file (through a temporary file and a
@@ -11,6 +18,7 @@ import argparse
 import copy
 import getpass
 import io
+import json
 import os
 import re
 import sys
@@ -23,6 +31,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from bot import redis_keys
 from bot.agents.roster import (
     AGENT_ID_PATTERN,
     AGENT_ROLE,
@@ -35,6 +44,7 @@ from bot.agents.roster import (
     parse_roster,
     roster_file_path,
 )
+from bot.settings import Settings
 
 _LOCATION = re.compile(r"^.*?, line \d+: ")
 """The "file, line N: " before a roster error, meaningless for an agent not yet written."""
@@ -233,6 +243,31 @@ def _set_disabled(disabled: bool) -> Callable[[argparse.Namespace, Path], str]:
     return command
 
 
+def _logout(args: argparse.Namespace, path: Path) -> str:
+    """End every console session of an agent now (any agent id, even one removed)."""
+    import redis
+
+    agent_id: str = args.agent_id
+    if not AGENT_ID_PATTERN.match(agent_id):
+        raise CommandError(f"agent id {agent_id!r} is not a valid agent id")
+    url = Settings.from_environment().redis_url
+    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    try:
+        client.incr(redis_keys.agent_generation_key(agent_id))
+        client.publish(
+            redis_keys.AGENT_EVENTS_CHANNEL,
+            json.dumps({"type": "sessions_revoked", "agent_id": agent_id}),
+        )
+    except redis.RedisError as error:
+        raise CommandError(
+            f"cannot reach Redis at REDIS_URL={url} ({type(error).__name__}): is the stack "
+            "running? Set REDIS_URL to the Redis the gateways use"
+        ) from None
+    finally:
+        client.close()
+    return f"every console session of '{agent_id}' has ended"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot.agents", description="Manage the agents' roster (agents.yml)."
@@ -278,6 +313,12 @@ def _parser() -> argparse.ArgumentParser:
         toggle = commands.add_parser(name, parents=[common], help=f"{name} an agent's login")
         toggle.add_argument("agent_id", metavar="ID")
         toggle.set_defaults(run=_set_disabled(disabled))
+
+    logout = commands.add_parser(
+        "logout", parents=[common], help="end every console session of an agent (needs Redis)"
+    )
+    logout.add_argument("agent_id", metavar="ID")
+    logout.set_defaults(run=_logout)
     return parser
 
 

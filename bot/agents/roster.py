@@ -86,13 +86,16 @@ class AgentProfile:
         return self.name.split()[0]
 
     def public(self) -> dict[str, Any]:
-        """What the console and the widget may see (never the hash)."""
+        """What the agents' console may see (never the hash; visitors get
+        ``bot.handoff.desk.handoff_agent``, which has no login id)."""
+        from bot.agents.avatars import public_avatar_url
+
         return {
             "id": self.agent_id,
             "name": self.name,
             "first_name": self.first_name,
             "team": self.team,
-            "avatar_url": self.avatar_url,
+            "avatar_url": public_avatar_url(self),
             "skills": list(self.skills),
             "max_chats": self.max_chats,
         }
@@ -291,9 +294,14 @@ def load_roster(path: Path, known_skills: Collection[str] | None = None) -> Rost
 
 
 def roster_file_path() -> Path:
-    """The roster in use: ``$AGENTS_FILE`` or ``agents.yml`` at the repo root."""
+    """The roster in use: ``$AGENTS_FILE``, else ``agents.demo.yml`` in demo mode
+    (bot/agents/demo.py), else ``agents.yml`` at the repo root."""
+    from bot.agents.demo import DEMO_AGENTS_FILE, demo_mode
+
     configured = os.environ.get("AGENTS_FILE")
-    return Path(configured) if configured else DEFAULT_AGENTS_FILE
+    if configured:
+        return Path(configured)
+    return DEMO_AGENTS_FILE if demo_mode() else DEFAULT_AGENTS_FILE
 
 
 class RosterCache(ReloadingFile[Roster]):

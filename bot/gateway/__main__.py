@@ -6,7 +6,11 @@ import logging
 import sys
 import warnings
 
+from bot.agents.demo import roster_demo_problem
+from bot.agents.login_guard import LoginLimits, LoginLimitsError
+from bot.agents.roster import roster_file_path
 from bot.gateway.app import create_app
+from bot.gateway.client_ip import TrustedProxiesError, trusted_proxies_from_environment
 from bot.gateway.settings import GatewaySettings, GatewaySettingsError
 from bot.retention import RetentionPolicy, RetentionSettingsError
 from bot.settings import SettingsError
@@ -19,8 +23,20 @@ def main() -> int:
     try:
         settings = GatewaySettings.from_environment()
         retention = RetentionPolicy.from_environment()
-    except (GatewaySettingsError, RetentionSettingsError, SettingsError) as error:
+        LoginLimits.from_environment()
+        trusted_proxies_from_environment()
+    except (
+        GatewaySettingsError,
+        RetentionSettingsError,
+        SettingsError,
+        LoginLimitsError,
+        TrustedProxiesError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    demo_problem = roster_demo_problem(roster_file_path())
+    if demo_problem is not None:
+        print(f"error: {demo_problem}", file=sys.stderr)
         return 1
     app = create_app(settings, retention)
     app.run(host=settings.host, port=settings.port, access_log=False, motd=False)

@@ -26,9 +26,8 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from bot import redis_keys
-from bot.agents.login_guard import keyed_agent_id
 from bot.agents.presence import Status
-from bot.agents.roster import RosterError, check_password_async, normalize_agent_id
+from bot.agents.roster import RosterError
 from bot.chat_ids import CHAT_ID_PATTERN, ChatIds, chat_id, customer_key_for_agents
 from bot.console.canned_replies import CannedRepliesError
 from bot.gateway import agent_auth
@@ -118,9 +117,10 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
     async def caller(self, request: Request, services: AgentApiServices, writes: bool) -> Caller:
         session = await agent_auth.authenticate(request, services.sessions, state_changing=writes)
         agent = services.desk.roster().get(session.agent_id)
-        if agent is None or agent.disabled:
+        if agent is None or agent.disabled or not session.matches(agent.password_hash):
+            # Disabled, removed or password changed since: the session dies with it.
             await services.sessions.end(agent_auth.request_session_token(request))
-            raise ApiError(401, "unauthorised", "this agent may no longer log in")
+            raise ApiError(401, "unauthorised", "this session has ended: log in again")
         await services.desk.presence.heartbeat(agent.agent_id)
         return Caller(session=session, agent=agent)
 
@@ -130,40 +130,18 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
         body = json_body(request)
         raw_id = text_field(body, "agent_id", limit=200) or ""
         password = text_field(body, "password", limit=1024) or ""
-        guard = services.login_guard
-        locked = await guard.locked_for(raw_id)
-        if locked:
-            raise self.locked(raw_id, locked)
-        agent_id = normalize_agent_id(raw_id)
-        agent = services.desk.roster().get(agent_id)
-        # One bcrypt check whatever the id: an unknown id takes as long as a wrong password.
-        if not await check_password_async(agent, password) or agent is None:
-            locked = await guard.record_failure(raw_id)
-            if locked:
-                raise self.locked(raw_id, locked)
-            logger.info("agent_api.login_failed agent=%s", keyed_agent_id(raw_id))
-            raise ApiError(401, "invalid_credentials", "wrong agent id or password")
-        await guard.record_success(agent_id)
+        agent, device = await services.login.check(
+            request, services.desk.roster(), raw_id, password
+        )
+        agent_id = agent.agent_id
         await services.sessions.end(agent_auth.request_session_token(request))
-        token, csrf = await services.sessions.create(agent_id)
+        token, csrf = await services.sessions.create(agent_id, agent.password_hash)
         await services.desk.set_presence(agent_id, "online")
         logger.info("agent_api.login agent=%s", agent_id)
         response = json_response({"agent": agent.public(), "csrf_token": csrf})
         agent_auth.set_session_cookie(response, request, token)
+        services.login.remember_device(response, request, agent_id, device)
         return response
-
-    @staticmethod
-    def locked(raw_id: str, seconds: int) -> ApiError:
-        logger.warning(
-            "agent_api.login_locked agent=%s seconds=%d", keyed_agent_id(raw_id), seconds
-        )
-        return ApiError(
-            429,
-            "locked",
-            "too many failed logins: try again later",
-            extra={"retry_after_seconds": seconds},
-            headers={"Retry-After": str(seconds)},
-        )
 
     async def logout(
         self, request: Request, services: AgentApiServices, caller: Caller
@@ -175,6 +153,20 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
             "session_ended", agent_id=agent_id, session=caller.session.digest
         )
         logger.info("agent_api.logout agent=%s", agent_id)
+        response = json_response({"ok": True})
+        agent_auth.clear_session_cookie(response, request)
+        return response
+
+    async def logout_everywhere(
+        self, request: Request, services: AgentApiServices, caller: Caller
+    ) -> HTTPResponse:
+        """End every console session of the caller (this one too), on every device."""
+        agent_id = caller.agent.agent_id
+        await services.sessions.revoke_all(agent_id)
+        await services.sessions.end(agent_auth.request_session_token(request))
+        await services.desk.set_presence(agent_id, "offline")
+        await services.desk.publish("sessions_revoked", agent_id=agent_id)
+        logger.info("agent_api.logout_everywhere agent=%s", agent_id)
         response = json_response({"ok": True})
         agent_auth.clear_session_cookie(response, request)
         return response
@@ -358,6 +350,7 @@ class AgentApi(ChatRecordEndpoints, CustomerDataEndpoints):
         return [
             ("POST", "/login", self.login, {"public": True}),
             ("POST", "/logout", self.logout, write),
+            ("POST", "/logout-everywhere", self.logout_everywhere, write),
             ("GET", "/me", self.me, read),
             ("PUT", "/presence", self.presence, write),
             ("GET", "/agents", self.agents, read),

@@ -5,6 +5,12 @@ keeps only the token's SHA-256 (``agent-session:<hex digest>``: agent id, CSRF t
 creation time), so a copy of the database holds no usable cookie. The record expires
 after ``ttl_seconds`` without use; each use starts that time again.
 
+A session dies with the account: it records the agent's *generation* (a counter in
+Redis that "log out everywhere" raises) and a stamp of their password hash. A session
+whose generation is behind is refused and deleted on its next use, and the API and
+the console socket refuse one whose stamp no longer matches the roster (the password
+was changed) or whose agent is disabled.
+
 Reads need the cookie; every state-changing call also needs the CSRF token in the
 ``X-CSRF-Token`` header. A page on another site can make the browser send the cookie
 (SameSite=Strict already stops that in current browsers) but cannot read the token,
@@ -69,10 +75,23 @@ class AgentSession:
     digest: str
     """The SHA-256 (hex) of the cookie's token: names the session in events and logs
     without revealing the token."""
+    password_stamp: str = ""
+    """``password_stamp`` of the agent's password hash when they logged in."""
+
+    def matches(self, password_hash: str) -> bool:
+        """Whether the session was made under this password hash (not changed since)."""
+        return bool(self.password_stamp) and hmac.compare_digest(
+            self.password_stamp, password_stamp(password_hash)
+        )
 
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def password_stamp(password_hash: str) -> str:
+    """A short digest of a bcrypt hash: tells a changed password without storing it."""
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:32]
 
 
 class AgentSessions:
@@ -84,41 +103,63 @@ class AgentSessions:
         self.client = client
         self.ttl_seconds = ttl_seconds
 
-    async def create(self, agent_id: str) -> tuple[str, str]:
-        """A new session for ``agent_id``: the cookie's token and the CSRF token."""
+    async def create(self, agent_id: str, password_hash: str = "") -> tuple[str, str]:
+        """A new session for ``agent_id`` (logged in with the password whose hash is
+        ``password_hash``): the cookie's token and the CSRF token."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
         csrf = secrets.token_urlsafe(TOKEN_BYTES)
         key = redis_keys.agent_session_key(token_digest(token))
+        generation = await self.client.get(redis_keys.agent_generation_key(agent_id))
+        fields = {
+            "agent_id": agent_id,
+            "csrf": csrf,
+            "created_at": utc_timestamp(),
+            "generation": decoded(generation) if generation is not None else "0",
+            "password_stamp": password_stamp(password_hash) if password_hash else "",
+        }
         async with self.client.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                key, mapping={"agent_id": agent_id, "csrf": csrf, "created_at": utc_timestamp()}
-            )
+            pipe.hset(key, mapping=fields)
             pipe.expire(key, self.ttl_seconds)
             await pipe.execute()
         return token, csrf
 
     async def load(self, token: object) -> AgentSession | None:
         """The session of a cookie's token (its expiry starts again); ``None`` for a
-        token that is malformed, unknown, expired or ended."""
+        token that is malformed, unknown, expired, ended or revoked."""
         if not isinstance(token, str) or not _TOKEN_PATTERN.match(token):
             return None
-        digest = token_digest(token)
+        return await self.load_digest(token_digest(token))
+
+    async def load_digest(self, digest: str) -> AgentSession | None:
+        """The session with this digest, if still live (its expiry starts again); a
+        revoked one (its agent's generation moved on) is deleted and ``None``."""
         key = redis_keys.agent_session_key(digest)
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.hgetall(key)
             pipe.expire(key, self.ttl_seconds)
             fields, _ = await pipe.execute()
         stored = {decoded(k): decoded(v) for k, v in fields.items()}
-        if not stored.get("agent_id") or not stored.get("csrf"):
+        agent_id = stored.get("agent_id")
+        if not agent_id or not stored.get("csrf"):
             return None
-        return AgentSession(agent_id=stored["agent_id"], csrf=stored["csrf"], digest=digest)
-
-    async def still_live(self, digest: str) -> bool:
-        """Whether the session with this digest has not ended or expired (its expiry
-        starts again): an open console keeps its session alive."""
-        return bool(
-            await self.client.expire(redis_keys.agent_session_key(digest), self.ttl_seconds)
+        current = await self.client.get(redis_keys.agent_generation_key(agent_id))
+        if stored.get("generation", "") != (decoded(current) if current is not None else "0"):
+            await self.client.delete(key)
+            return None
+        return AgentSession(
+            agent_id=agent_id,
+            csrf=stored["csrf"],
+            digest=digest,
+            password_stamp=stored.get("password_stamp", ""),
         )
+
+    async def revoke_all(self, agent_id: str) -> None:
+        """End every session of ``agent_id`` at once ("log out everywhere"): each is
+        refused, and deleted, the next time it is used."""
+        await self.client.incr(redis_keys.agent_generation_key(agent_id))
+
+    async def end_digest(self, digest: str) -> None:
+        await self.client.delete(redis_keys.agent_session_key(digest))
 
     async def end(self, token: object) -> None:
         """Forget the session (logging out); a malformed or unknown token is ignored."""

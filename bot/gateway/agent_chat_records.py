@@ -14,11 +14,11 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from bot import redis_keys
-from bot.agents.login_guard import LoginGuard
 from bot.agents.roster import AgentProfile
 from bot.console.canned_replies import CannedRepliesFile
 from bot.conversations import conversation_of_customer, earlier_conversations
 from bot.gateway.agent_auth import AgentSession, AgentSessions
+from bot.gateway.agent_login import AgentLogin
 from bot.gateway.agent_requests import (
     MAX_EARLIER_CONVERSATIONS,
     MAX_ENTRIES_PER_PAGE,
@@ -45,7 +45,7 @@ class AgentApiServices:
     desk: HandoffDesk
     transcript: Transcript
     sessions: AgentSessions
-    login_guard: LoginGuard
+    login: AgentLogin
     canned_replies: CannedRepliesFile
 
 

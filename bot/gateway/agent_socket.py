@@ -4,10 +4,16 @@ A console connects with its session cookie (the same HttpOnly cookie the agent
 API set at login); anything else is refused. While connected, the agent counts
 as present (a heartbeat every few seconds), receives the queue whenever it
 changes, every transcript entry and visitor typing of the chats they own, and
-``chat_assigned`` / ``chat_released`` as chats move. Logging out (or the session
-expiring) disconnects the console's sockets. Every event names its conversation by
-``chat_id``, never by the visitor's session id (bot/chat_ids.py): the process follows
+``chat_assigned`` / ``chat_released`` as chats move. Every event names its conversation
+by ``chat_id``, never by the visitor's session id (bot/chat_ids.py): the process follows
 session ids internally and translates as it emits.
+
+A socket lives no longer than its session and its account: logging out, "log out
+everywhere", the session expiring, the agent being disabled or removed, or their
+password changing all disconnect it. Logging out and "log out everywhere" do so at
+once (a pub/sub event); the rest are found by re-checking every socket's session and
+roster entry every ``SESSION_CHECK_SECONDS``. The re-check refreshes only sessions that
+pass it, so an open console cannot keep a revoked session alive.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ logger = logging.getLogger(__name__)
 NAMESPACE = "/agents"
 HEARTBEAT_SECONDS = 5.0
 """At most; a third of the heartbeat timeout when that is shorter."""
+SESSION_CHECK_SECONDS = 2.0
+"""How often every socket's session and roster entry are checked again (at most)."""
 REQUEUE_SWEEP_SECONDS = 5.0
 """At most; half the grace period when that is shorter."""
 
@@ -98,7 +106,13 @@ class AgentSocketHandlers:
         if self._services is None:
             return False
         session = await agent_from_cookie_header(cookie, self.services.sessions)
-        if session is None:
+        profile = self.services.desk.roster().get(session.agent_id) if session else None
+        if (
+            session is None
+            or profile is None
+            or profile.disabled
+            or not session.matches(profile.password_hash)
+        ):
             logger.info("agent_socket.refused sid=%s", sid)
             return False
         self.sockets[sid] = ConnectedAgent(session.agent_id, session.digest)
@@ -192,27 +206,47 @@ class AgentSocketHandlers:
             for sid, agent in list(self.sockets.items()):
                 if agent.session_digest == message.get("session"):
                     await self.sio.disconnect(sid, namespace=NAMESPACE)
+        elif kind == "sessions_revoked":  # logged out everywhere: all their sockets close
+            for sid, agent in list(self.sockets.items()):
+                if agent.agent_id == agent_id:
+                    await self.sio.disconnect(sid, namespace=NAMESPACE)
 
     async def _to_agent(self, agent_id: str, event: str, payload: dict[str, Any]) -> None:
         for sid, agent in list(self.sockets.items()):
             if agent.agent_id == agent_id:
                 await self.sio.emit(event, payload, to=sid, namespace=NAMESPACE)
 
+    async def _session_still_valid(self, agent: ConnectedAgent) -> bool:
+        """Whether the socket's session is live and unrevoked (its expiry starts again)
+        and its agent is still enabled with the password they logged in with."""
+        session = await self.services.sessions.load_digest(agent.session_digest)
+        if session is None:
+            return False
+        profile = self.services.desk.roster().get(session.agent_id)
+        if profile is None or profile.disabled or not session.matches(profile.password_hash):
+            await self.services.sessions.end_digest(agent.session_digest)
+            return False
+        return True
+
     async def _drop_ended_sessions(self) -> None:
-        """Disconnect the sockets whose session expired or ended (refreshing the rest)."""
-        live: dict[str, bool] = {}
+        """Disconnect the sockets whose session ended, expired or was revoked, or whose
+        agent was disabled or changed password (refreshing the sessions still valid)."""
+        valid: dict[str, bool] = {}
         for sid, agent in list(self.sockets.items()):
             digest = agent.session_digest
-            if digest not in live:
-                live[digest] = await self.services.sessions.still_live(digest)
-            if not live[digest]:
+            if digest not in valid:
+                valid[digest] = await self._session_still_valid(agent)
+            if not valid[digest]:
+                logger.info("agent_socket.session_gone sid=%s agent=%s", sid, agent.agent_id)
                 await self.sio.disconnect(sid, namespace=NAMESPACE)
 
     async def keep_present_forever(self) -> None:
-        """Heartbeats for connected agents; ended sessions are disconnected."""
+        """Re-checks sessions every ``SESSION_CHECK_SECONDS`` and disconnects ended ones;
+        heartbeats for the agents still connected."""
         times = self.services.desk.presence.times
+        interval = min(SESSION_CHECK_SECONDS, HEARTBEAT_SECONDS, times.heartbeat_timeout / 3)
         while True:
-            await asyncio.sleep(min(HEARTBEAT_SECONDS, times.heartbeat_timeout / 3))
+            await asyncio.sleep(interval)
             try:
                 await self._drop_ended_sessions()
                 for agent_id in {agent.agent_id for agent in self.sockets.values()}:

@@ -17,7 +17,9 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot import redis_keys
-from bot.agents.login_guard import LoginGuard
+from bot.agents.avatars import names_by_avatar_id
+from bot.agents.demo import demo_mode
+from bot.agents.login_guard import LoginGuard, LoginLimits
 from bot.agents.presence import Presence, presence_times_from_environment
 from bot.agents.roster import RosterCache, roster_file_path
 from bot.business import business_file_path
@@ -26,9 +28,12 @@ from bot.console.canned_replies import CannedRepliesFile, canned_replies_path
 from bot.console.pages import create_console_pages
 from bot.gateway.agent_api import AgentApiServices, create_agent_api
 from bot.gateway.agent_auth import AgentSessions
+from bot.gateway.agent_login import AgentLogin
 from bot.gateway.agent_socket import AgentSocketHandlers, AgentSocketServices
+from bot.gateway.client_ip import trusted_proxies_from_environment
 from bot.gateway.delivery import ConversationFanout
 from bot.gateway.forwarder import BotForwarder
+from bot.gateway.known_device import KnownDevices
 from bot.gateway.openapi import create_openapi_blueprint
 from bot.gateway.rasa_client import RasaChannelClient
 from bot.gateway.rate_limit import ConversationRateLimit
@@ -95,7 +100,7 @@ def create_app(settings: GatewaySettings, retention: RetentionPolicy | None = No
     app.blueprint(create_openapi_blueprint())
 
     def agent_names() -> dict[str, str]:
-        return {key: agent.name for key, agent in app.ctx.agent_api.desk.roster().agents.items()}
+        return names_by_avatar_id(app.ctx.agent_api.desk.roster().agents.values())
 
     app.blueprint(create_web_assets(agent_names))
     app.blueprint(create_console_pages())
@@ -127,7 +132,12 @@ def create_app(settings: GatewaySettings, retention: RetentionPolicy | None = No
             desk=desk,
             transcript=transcript,
             sessions=agent_sessions,
-            login_guard=LoginGuard(client),
+            login=AgentLogin(
+                guard=LoginGuard(client, LoginLimits.from_environment()),
+                devices=KnownDevices.from_session_secret(settings.session_secret),
+                trusted_proxies=trusted_proxies_from_environment(),
+                demo_mode=demo_mode(),
+            ),
             canned_replies=CannedRepliesFile(canned_replies_path()),
         )
         agent_handlers.start(AgentSocketServices(desk=desk, sessions=agent_sessions))

@@ -107,7 +107,7 @@ ERROR_RESPONSES = {
     "404": "NotFound",
     "409": "Conflict",
     "413": "PayloadTooLarge",
-    "429": "Locked",
+    "429": "Throttled",
     "503": "Unavailable",
 }
 
@@ -139,8 +139,9 @@ def _paths() -> dict[str, Schema]:
                     ),
                     "400": _ref("InvalidPayload", "responses"),
                     "401": _ref("InvalidCredentials", "responses"),
+                    "403": _ref("DemoPassword", "responses"),
                     "413": _ref("PayloadTooLarge", "responses"),
-                    "429": _ref("Locked", "responses"),
+                    "429": _ref("Throttled", "responses"),
                     "503": _ref("Unavailable", "responses"),
                 },
             }
@@ -150,6 +151,15 @@ def _paths() -> dict[str, Schema]:
                 "logout",
                 "Log out: ends the session, sets the agent offline, clears the cookie",
                 {"200": _ok("Logged out", _ref("Ok"))},
+                security=WRITE,
+            )
+        },
+        f"{URL_PREFIX}/logout-everywhere": {
+            "post": _operation(
+                "logoutEverywhere",
+                "Log out everywhere: ends every console session of the agent on every "
+                "device (this one too) and disconnects their console sockets",
+                {"200": _ok("Every session ended", _ref("Ok"))},
                 security=WRITE,
             )
         },
@@ -650,11 +660,18 @@ def openapi_document() -> dict[str, Any]:
                 "PayloadTooLarge": _error_response(
                     f"Body over {MAX_BODY_BYTES} bytes", ["payload_too_large"]
                 ),
-                "Locked": {
-                    **_error_response("Too many failed logins", ["locked"]),
+                "DemoPassword": _error_response(
+                    "A published demo password, refused outside demo mode", ["demo_password"]
+                ),
+                "Throttled": {
+                    **_error_response(
+                        "Too many failed logins from this source (or for this id from "
+                        "browsers it never logged in from): wait",
+                        ["throttled"],
+                    ),
                     "headers": {
                         "Retry-After": {
-                            "description": "Seconds until the id may log in again",
+                            "description": "Seconds to wait before the next attempt",
                             "schema": {"type": "integer"},
                         }
                     },

@@ -29,9 +29,9 @@ def widget_dist_dir() -> Path:
     return Path(os.environ.get("WIDGET_DIST_DIR") or WIDGET_DIR / "dist")
 
 
-def avatar_svg(agent_id: str, name: str) -> str:
-    """A round avatar with the person's initial, its colour fixed by their id."""
-    digest = hashlib.sha256(agent_id.encode()).digest()
+def avatar_svg(avatar_id: str, name: str) -> str:
+    """A round avatar with the person's initial, its colour fixed by their avatar id."""
+    digest = hashlib.sha256(avatar_id.encode()).digest()
     colour = AVATAR_COLOURS[digest[0] % len(AVATAR_COLOURS)]
     initial = escape((name.strip()[:1] or "?").upper())
     return (
@@ -43,8 +43,9 @@ def avatar_svg(agent_id: str, name: str) -> str:
 
 
 def create_web_assets(roster_names: Callable[[], Mapping[str, str]]) -> Blueprint:
-    """``roster_names()`` gives ``{agent id: display name}`` (read when asked, so edits
-    to agents.yml show without a restart)."""
+    """``roster_names()`` gives ``{avatar id: display name}`` (read when asked, so edits
+    to agents.yml show without a restart). Avatars answer only to opaque avatar ids
+    (bot/agents/avatars.py): a login id in the URL is 404, like any unknown name."""
     assets = Blueprint("web_assets")
 
     @assets.get("/widget.js")
@@ -63,14 +64,14 @@ def create_web_assets(roster_names: Callable[[], Mapping[str, str]]) -> Blueprin
             headers={"Cache-Control": "no-cache"},
         )
 
-    @assets.get("/console/avatars/<agent_id:str>")
-    async def avatar(request: Request, agent_id: str) -> HTTPResponse:
-        agent_id = agent_id.removesuffix(".svg")
+    @assets.get("/console/avatars/<avatar_id:str>")
+    async def avatar(request: Request, avatar_id: str) -> HTTPResponse:
+        avatar_id = avatar_id.removesuffix(".svg")
         names = roster_names()
-        if agent_id not in names:
-            return response.text("no such agent", status=404)
+        if avatar_id not in names:
+            return response.text("no such avatar", status=404)
         return response.text(
-            avatar_svg(agent_id, names[agent_id]),
+            avatar_svg(avatar_id, names[avatar_id]),
             content_type="image/svg+xml",
             headers={"Cache-Control": "public, max-age=3600"},
         )

@@ -20,6 +20,7 @@ from typing import Any
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.agents.avatars import avatar_id, public_avatar_url
 from bot.agents.presence import Presence, Status
 from bot.agents.roster import AgentProfile, Roster, RosterCache
 from bot.business_hours import BusinessHours, BusinessHoursError
@@ -42,12 +43,13 @@ logger = logging.getLogger(__name__)
 
 
 def handoff_agent(agent: AgentProfile) -> dict[str, Any]:
-    """How an agent is named to the visitor (handoff events, ``session_state``)."""
+    """How an agent is named to the visitor (handoff events, ``session_state``): ``id``
+    is their opaque avatar id, never the login id (bot/agents/avatars.py)."""
     return {
-        "id": agent.agent_id,
+        "id": avatar_id(agent),
         "name": agent.first_name,
         "team": agent.team,
-        "avatar_url": agent.avatar_url,
+        "avatar_url": public_avatar_url(agent),
     }
 
 

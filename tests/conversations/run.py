@@ -75,6 +75,8 @@ def running_stack(workers: int) -> Iterator[tuple[str, str, str]]:
         "BUSINESS_FILE": str(business),
         # Conversations are scripted and fast; the product's 12 messages / 20 s is for people.
         "GATEWAY_RATE_LIMIT": "100/10",
+        # Handoffs go to the demo agents, who exist only in demo mode (bot/agents/demo.py).
+        "DEMO_MODE": "1",
     }
     config = StackConfig(
         rasa_port=free_port(),

@@ -20,8 +20,11 @@ DEMO_PASSWORDS = {"maria": "maria-demo-pass", "tom": "tom-demo-pass", "priya": "
 class AgentClient:
     """One logged-in console (its own cookie jar)."""
 
-    def __init__(self, gateway_url: str) -> None:
+    def __init__(self, gateway_url: str, source: str | None = None) -> None:
         self.url = gateway_url
+        self.source = source
+        """The client address this console claims (X-Forwarded-For; the e2e stack trusts
+        127.0.0.1 as a proxy), or None for the test's own."""
         self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
         self.csrf = ""
         self.agent_id = ""
@@ -49,6 +52,8 @@ class AgentClient:
         headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
         sent = dict(headers or {})
+        if self.source:
+            sent.setdefault("X-Forwarded-For", self.source)
         if csrf and self.csrf:
             sent["X-CSRF-Token"] = self.csrf
         async with self.http.request(method, f"{self.url}{path}", json=body, headers=sent) as reply:

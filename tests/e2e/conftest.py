@@ -4,6 +4,7 @@ gateways and Rasa, on free ports."""
 from __future__ import annotations
 
 import secrets
+import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import redis.asyncio as redis
 
+from bot.agents.demo import DEMO_AGENTS_FILE
 from bot.case_records import CaseRecords
 from bot.embedded_redis import free_port
 from bot.stack import Stack, StackConfig
@@ -28,6 +30,15 @@ def business_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_business_file_without_hours(tmp_path_factory.mktemp("business") / "business.yml")
 
 
+@pytest.fixture(scope="session")
+def agents_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo roster the stack reads, so a test can disable an agent or
+    change a password (tests/e2e/security/test_agent_revocation.py)."""
+    path = tmp_path_factory.mktemp("agents") / "agents.yml"
+    shutil.copy(DEMO_AGENTS_FILE, path)
+    return path
+
+
 ALLOWED_ORIGIN = "http://shop.example"
 BROWSER_HOST_PORT = free_port()
 """Where the browser tests serve their host pages (tests/e2e/browser/conftest.py): as
@@ -36,7 +47,9 @@ IDENTITY_SECRET = "e2e-identity-secret-0123456789"
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, business_file: Path) -> Iterator[Stack]:
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, business_file: Path, agents_file: Path
+) -> Iterator[Stack]:
     if not MODEL_PATH.exists():
         pytest.fail(f"no trained model at {MODEL_PATH}: `make test` trains it first")
     settings = {
@@ -49,6 +62,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory, business_file: Path) -> Iter
         # 2 s later (the product defaults are 30 s and 60 s).
         "AGENT_HEARTBEAT_TIMEOUT_SECONDS": "3",
         "AGENT_OFFLINE_GRACE_SECONDS": "2",
+        # The demo agents (maria, tom, priya) log in: they exist only in demo mode.
+        "DEMO_MODE": "1",
+        "AGENTS_FILE": str(agents_file),
+        # The tests' own address is a trusted proxy, so a test can name the client's
+        # address in X-Forwarded-For (tests/e2e/security/test_agent_login.py).
+        "GATEWAY_TRUSTED_PROXIES": "127.0.0.1",
+        # 100 consoles log in at once, about 33 per demo agent, in test_handoff_queue.py;
+        # an id's logins under way count against its limit until they succeed.
+        "AGENT_LOGIN_ID_FAILURES": "50",
     }
     config = StackConfig(
         rasa_port=free_port(),

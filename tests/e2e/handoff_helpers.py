@@ -14,9 +14,20 @@ import pytest
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.agents.avatars import avatar_id
+from bot.agents.demo import DEMO_AGENTS_FILE
+from bot.agents.roster import load_roster
 from bot.stack import Stack
 from tests.e2e.agent import AgentClient
 from tests.e2e.visitor import RasaApi, Visitor
+
+
+def avatar_of(agent_id: str) -> str:
+    """The opaque id visitors know the demo agent ``agent_id`` by (never the login id)."""
+    profile = load_roster(DEMO_AGENTS_FILE).get(agent_id)
+    assert profile is not None, agent_id
+    return avatar_id(profile)
+
 
 BILLING_COMPLAINT = "I was charged twice for order 61234"
 """A complaint routing gives to Maria (billing)."""
@@ -27,8 +38,9 @@ async def reset_desk(client: redis.Redis) -> None:
     keys = [redis_keys.AGENT_PRESENCE, redis_keys.AGENT_HEARTBEATS, redis_keys.HANDOFF_QUEUE]
     async for key in client.scan_iter(f"{redis_keys.AGENT_CHATS_PREFIX}*"):
         keys.append(key)
-    async for key in client.scan_iter(f"{redis_keys.LOGIN_FAILURES_PREFIX}*"):
-        keys.append(key)
+    for prefix in (redis_keys.LOGIN_FAILURES_PREFIX, redis_keys.LOGIN_BLOCK_PREFIX):
+        async for key in client.scan_iter(f"{prefix}*"):
+            keys.append(key)
     await client.delete(*keys)
 
 
@@ -50,8 +62,10 @@ class AgentLogins:
         self.stack = stack
         self.made: list[AgentClient] = []
 
-    async def __call__(self, agent_id: str, url: str | None = None) -> AgentClient:
-        agent = AgentClient(url or self.stack.config.gateway_urls[0])
+    async def __call__(
+        self, agent_id: str, url: str | None = None, source: str | None = None
+    ) -> AgentClient:
+        agent = AgentClient(url or self.stack.config.gateway_urls[0], source)
         self.made.append(agent)
         await agent.login(agent_id)
         return agent

@@ -10,7 +10,7 @@ import redis.asyncio as redis
 
 from bot.stack import Stack
 from tests.e2e.agent import AgentClient
-from tests.e2e.handoff_helpers import handoff_events, until
+from tests.e2e.handoff_helpers import avatar_of, handoff_events, until
 from tests.e2e.visitor import RasaApi, Visitor
 
 
@@ -30,7 +30,9 @@ async def test_complaint_goes_to_a_named_agent_and_back_to_the_bot(
     assert any("Maria from our billing team" in text for text in replies), replies
     assert any("won't have to repeat anything" in text for text in replies)
     queued = handoff_events(visitor, "queued")
-    assert queued and queued[-1]["agent"]["id"] == "maria" and queued[-1]["position"] == 1
+    assert (
+        queued and queued[-1]["agent"]["id"] == avatar_of("maria") and queued[-1]["position"] == 1
+    )
 
     queue_event = await maria.next_event("queue")
     assert [entry["chat_id"] for entry in queue_event["entries"]] == [visitor.chat_id]
@@ -102,7 +104,9 @@ async def test_complaint_goes_to_a_named_agent_and_back_to_the_bot(
     said = [
         e for e in tracker["events"] if e["event"] == "bot" and e.get("metadata", {}).get("agent")
     ]
-    assert said[0]["text"] == "Hi, I'm on it." and said[0]["metadata"]["agent"]["id"] == "maria"
+    assert said[0]["text"] == "Hi, I'm on it." and said[0]["metadata"]["agent"]["id"] == avatar_of(
+        "maria"
+    )
 
     # Hand back: the bot picks up where it was told to.
     status, body = await maria.call(

@@ -24,6 +24,7 @@ from bot.transcript import Transcript
 from tests.e2e.agent import AgentClient
 from tests.e2e.handoff_helpers import (
     ask_for_a_person,
+    avatar_of,
     claimed_by,
     next_event_where,
     tracker_texts,
@@ -100,7 +101,7 @@ async def test_a_killed_gateway_loses_nothing_of_a_chat_an_agent_owns(
         last_seen = visitor.last_seq
         await moved.connect(session_id=session_id, last_seq=last_seen)
         assert moved.session_id == session_id and moved.state["resumed"] is True
-        assert moved.state["owner"] == "agent" and moved.state["agent"]["id"] == "maria"
+        assert moved.state["owner"] == "agent" and moved.state["agent"]["id"] == avatar_of("maria")
         await moved.wait_for_seq(missed[-1])
         replayed = moved.entries()
         # Everything after the last entry seen, once each, in order (the visitor's own
@@ -115,7 +116,9 @@ async def test_a_killed_gateway_loses_nothing_of_a_chat_an_agent_owns(
         welcome_seq = await agent_says(maria, session_id, "You're welcome.")
         await moved.wait_for_seq(welcome_seq)
         _, welcome = moved.entries()[-1]
-        assert welcome["text"] == "You're welcome." and welcome["sender"]["id"] == "maria"
+        assert welcome["text"] == "You're welcome." and welcome["sender"]["id"] == avatar_of(
+            "maria"
+        )
     finally:
         await restart(stack, dying_part)
 
@@ -220,7 +223,7 @@ async def test_a_queued_chat_survives_its_gateway_and_can_be_claimed_on_the_othe
         visitors.append(moved)
         await moved.connect(session_id=visitor.session_id, last_seq=visitor.last_seq)
         assigned = await next_event_where(moved, "handoff", state="assigned")
-        assert assigned["agent"]["id"] == "tom"
+        assert assigned["agent"]["id"] == avatar_of("tom")
     finally:
         await restart(stack, dying_part)
     assert await owner_of(desk_reset, visitor.session_id) == "agent:tom"

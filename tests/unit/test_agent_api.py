@@ -20,7 +20,8 @@ import redis.asyncio as redis
 from sanic import Sanic
 
 from bot import redis_keys
-from bot.agents.login_guard import LoginGuard
+from bot.agents.avatars import avatar_id
+from bot.agents.login_guard import LoginGuard, LoginLimits
 from bot.agents.presence import Presence
 from bot.agents.roster import RosterCache
 from bot.chat_ids import chat_id
@@ -28,6 +29,9 @@ from bot.console.canned_replies import CannedRepliesFile
 from bot.embedded_redis import free_port
 from bot.gateway.agent_api import AgentApi, AgentApiServices, create_agent_api
 from bot.gateway.agent_auth import COOKIE_NAME, CSRF_HEADER, AgentSessions
+from bot.gateway.agent_login import AgentLogin
+from bot.gateway.client_ip import parse_trusted_proxies
+from bot.gateway.known_device import KnownDevices
 from bot.gateway.sessions import SessionSigner, SessionStore, VerifiedUser
 from bot.handoff.desk import HandoffDesk, Routed, agent_sender
 from bot.handoff.packet import PACKET_VERSION
@@ -113,8 +117,22 @@ def services(flushed, tmp_path: Path, password_hashes) -> AgentApiServices:
         desk=desk,
         transcript=transcript,
         sessions=AgentSessions(flushed),
-        login_guard=LoginGuard(flushed),
+        login=login_checks_for_tests(flushed),
         canned_replies=CannedRepliesFile(canned_path),
+    )
+
+
+LIMITS = LoginLimits(source_failures=5, id_failures=8)
+"""Five failures per source, eight per id from browsers that are no known device."""
+
+
+def login_checks_for_tests(client: redis.Redis) -> AgentLogin:
+    """The login checks the gateway makes, trusting the test's own address as a proxy
+    (so a test names the client's address in X-Forwarded-For)."""
+    return AgentLogin(
+        guard=LoginGuard(client, LIMITS),
+        devices=KnownDevices(b"unit-test-known-device-secret"),
+        trusted_proxies=parse_trusted_proxies("127.0.0.1, ::1"),
     )
 
 
@@ -160,6 +178,8 @@ class Console:
         self.server = server
         self.token: str | None = None
         self.csrf: str | None = None
+        self.extra_headers: dict[str, str] = {}
+        """Sent with ``login_from`` (the known-device cookie once a login set it)."""
 
     async def call(
         self,
@@ -181,7 +201,15 @@ class Console:
         kwargs: dict[str, Any] = {"json": body} if data is None else {"data": data}
         async with self.http.request(method, url, headers=sent, **kwargs) as reply:
             text = await reply.text()
-            return Reply(reply.status, json.loads(text) if text else None, reply.headers)
+            answer = Reply(reply.status, json.loads(text) if text else None, reply.headers)
+        for cookie in answer.headers.getall("Set-Cookie", []):
+            if cookie.startswith("agent_device="):
+                self.extra_headers["Cookie"] = cookie.split(";")[0]
+        if path == "/login" and answer.status == 200:
+            session_cookie = answer.headers.getall("Set-Cookie")[0]
+            self.token = session_cookie.split(";")[0].partition("=")[2]
+            self.csrf = answer.body["csrf_token"]
+        return answer
 
     async def login(self, agent_id: str, password: str | None = None) -> Reply:
         reply = await self.call(
@@ -190,10 +218,6 @@ class Console:
             {"agent_id": agent_id, "password": password or PASSWORDS[agent_id]},
             cookie=False,
         )
-        if reply.status == 200:
-            cookie = reply.headers.getall("Set-Cookie")[0]
-            self.token = cookie.split(";")[0].partition("=")[2]
-            self.csrf = reply.body["csrf_token"]
         return reply
 
 
@@ -307,10 +331,12 @@ async def test_login_sets_an_httponly_strict_cookie_and_answers_the_csrf_token(
     profile = services.desk.roster().get("maria")
     assert reply.body == {"agent": profile.public(), "csrf_token": agent.csrf}
     assert "password_hash" not in json.dumps(reply.body)
-    cookie = reply.headers.getall("Set-Cookie")
-    assert len(cookie) == 1
-    attributes = {part.strip().lower() for part in cookie[0].split(";")[1:]}
+    session_cookie, device_cookie = reply.headers.getall("Set-Cookie")
+    attributes = {part.strip().lower() for part in session_cookie.split(";")[1:]}
     assert {"httponly", "samesite=strict", "path=/"} <= attributes
+    assert device_cookie.startswith("agent_device=v1~maria~")
+    attributes = {part.strip().lower() for part in device_cookie.split(";")[1:]}
+    assert {"httponly", "samesite=strict", "path=/api/agent"} <= attributes
     assert await services.desk.presence.status("maria") == "online"
     me = await agent.call("GET", "/me")
     assert me.status == 200
@@ -339,26 +365,123 @@ async def test_a_wrong_password_an_unknown_id_and_a_disabled_agent_look_the_same
     assert agent.token is None
 
 
-async def test_five_failures_lock_the_id_out_even_for_the_right_password(console) -> None:
-    agent = console()
-    statuses = [(await agent.login("maria", "wrong-password")).status for _ in range(5)]
-    assert statuses == [401, 401, 401, 401, 429]
-    locked = await agent.login("maria")
-    assert locked.status == 429
-    assert locked.body["error"] == "locked"
-    assert 0 < locked.body["retry_after_seconds"] <= 300
-    assert locked.headers["Retry-After"] == str(locked.body["retry_after_seconds"])
-    assert "Set-Cookie" not in locked.headers
-    assert (await console().login("tom")).status == 200, "other ids are not locked"
+def source(address: str) -> dict[str, str]:
+    """Headers of a login coming from ``address`` (through the trusted local proxy)."""
+    return {"X-Forwarded-For": address}
 
 
-async def test_a_success_forgets_earlier_failures(console) -> None:
+async def login_from(
+    agent: Console, address: str, password: str | None = None, agent_id: str = "maria"
+) -> Reply:
+    return await agent.call(
+        "POST",
+        "/login",
+        {"agent_id": agent_id, "password": password or PASSWORDS[agent_id]},
+        cookie=False,
+        headers={**source(address), **agent.extra_headers},
+    )
+
+
+async def test_a_failing_source_must_wait_but_the_agent_elsewhere_gets_in(console) -> None:
+    attacker = console()
+    statuses = [
+        (await login_from(attacker, "203.0.113.7", "wrong-password")).status for _ in range(6)
+    ]
+    assert statuses == [401, 401, 401, 401, 401, 429]
+    waiting = await login_from(attacker, "203.0.113.7")  # even the right password waits
+    assert waiting.status == 429
+    assert waiting.body["error"] == "throttled"
+    assert 0 < waiting.body["retry_after_seconds"] <= LIMITS.max_delay_seconds
+    assert waiting.headers["Retry-After"] == str(waiting.body["retry_after_seconds"])
+    assert "Set-Cookie" not in waiting.headers
+    assert (await login_from(console(), "198.51.100.2")).status == 200, "the agent is not locked"
+
+
+async def test_the_wait_grows_with_every_failure_after_the_limit(console, services) -> None:
+    attacker = console()
+    for _ in range(LIMITS.source_failures):
+        assert (await login_from(attacker, "203.0.113.7", "wrong-password")).status == 401
+    first = (await login_from(attacker, "203.0.113.7", "wrong-password")).body
+    await services.client.delete(redis_keys.login_block_key("source:203.0.113.7"))
+    assert (await login_from(attacker, "203.0.113.7", "wrong-password")).status == 401
+    second = (await login_from(attacker, "203.0.113.7", "wrong-password")).body
+    assert second["retry_after_seconds"] == 2 * first["retry_after_seconds"]
+
+
+async def test_parallel_guesses_cannot_pass_the_check_together(console) -> None:
+    attacker = console()
+    replies = await asyncio.gather(
+        *(login_from(attacker, "203.0.113.7", "wrong-password") for _ in range(40))
+    )
+    statuses = sorted(reply.status for reply in replies)
+    assert statuses == [401] * LIMITS.source_failures + [429] * (40 - LIMITS.source_failures)
+    assert (await login_from(console(), "198.51.100.2")).status == 200
+
+
+async def test_many_sources_slow_the_id_down_only_for_unknown_browsers(console) -> None:
+    usual = console()
+    assert (await login_from(usual, "198.51.100.2")).status == 200  # a known device now
+    for index in range(LIMITS.id_failures):
+        reply = await login_from(console(), f"203.0.113.{index + 10}", "wrong-password")
+        assert reply.status == 401
+    stranger = await login_from(console(), "192.0.2.99")
+    assert stranger.status == 429 and stranger.body["error"] == "throttled"
+    again = await login_from(usual, "198.51.100.2")
+    assert again.status == 200, "the agent's usual browser still gets in"
+
+
+async def test_a_known_device_gets_in_from_a_throttled_network(console) -> None:
     agent = console()
-    for _ in range(4):
-        assert (await agent.login("maria", "wrong-password")).status == 401
-    assert (await agent.login("maria")).status == 200
-    for _ in range(4):
-        assert (await agent.login("maria", "wrong-password")).status == 401
+    assert (await login_from(agent, "203.0.113.7")).status == 200
+    attacker = console()
+    for _ in range(LIMITS.source_failures + 1):
+        await login_from(attacker, "203.0.113.7", "wrong-password")
+    assert (await login_from(console(), "203.0.113.7")).status == 429, "the network waits"
+    assert (await login_from(agent, "203.0.113.7")).status == 200, "the agent's browser does not"
+
+
+async def test_a_known_device_cookie_is_for_one_agent_and_cannot_be_forged(console) -> None:
+    agent = console()
+    assert (await login_from(agent, "203.0.113.7")).status == 200
+    attacker = console()
+    for _ in range(LIMITS.source_failures + 1):
+        await login_from(attacker, "203.0.113.7", "wrong-password", agent_id="tom")
+    borrowed = await login_from(agent, "203.0.113.7", agent_id="tom")
+    assert borrowed.status == 429, "maria's device cookie does not speak for tom"
+    for _ in range(LIMITS.source_failures + 1):
+        await login_from(attacker, "203.0.113.7", "wrong-password")
+    forged = console()
+    forged.extra_headers["Cookie"] = agent.extra_headers["Cookie"][:-3] + "abc"
+    assert (await login_from(forged, "203.0.113.7")).status == 429
+
+
+async def test_a_success_is_not_counted_as_a_failure(console) -> None:
+    agent = console()
+    for _ in range(LIMITS.source_failures - 1):
+        assert (await login_from(agent, "203.0.113.7", "wrong-password")).status == 401
+    assert (await login_from(console(), "203.0.113.7")).status == 200
+    assert (await login_from(agent, "203.0.113.7", "wrong-password")).status == 401
+    assert (await login_from(agent, "203.0.113.7", "wrong-password")).status == 429
+
+
+async def test_a_forwarded_for_header_from_an_untrusted_peer_is_ignored(console, services) -> None:
+    services.login = AgentLogin(
+        guard=services.login.guard, devices=services.login.devices, trusted_proxies=()
+    )
+    attacker = console()
+    for index in range(LIMITS.source_failures + 1):  # a new "address" every time
+        await login_from(attacker, f"203.0.113.{index}", "wrong-password")
+    assert (await login_from(console(), "198.51.100.2")).status == 429, "all one source"
+
+
+async def test_a_published_demo_password_is_refused_outside_demo_mode(console, services) -> None:
+    roster_path = services.desk.roster_cache.path
+    demo_hash = bcrypt.hashpw(b"maria-demo-pass", bcrypt.gensalt(10)).decode()
+    maria_hash = services.desk.roster().get("maria").password_hash
+    roster_path.write_text(roster_path.read_text().replace(maria_hash, demo_hash))
+    reply = await console().login("maria", "maria-demo-pass")
+    assert reply.status == 403 and reply.body["error"] == "demo_password"
+    assert "Set-Cookie" not in reply.headers
 
 
 @pytest.mark.parametrize(
@@ -416,6 +539,37 @@ async def test_logging_in_again_ends_the_session_the_browser_had(console, servic
     assert await services.sessions.load(old_token) is None
 
 
+async def test_a_password_change_ends_the_agents_sessions(maria, tom, services) -> None:
+    roster_path = services.desk.roster_cache.path
+    old_hash = services.desk.roster().get("maria").password_hash
+    new_hash = bcrypt.hashpw(b"maria-new-pass-1", bcrypt.gensalt(10)).decode()
+    roster_path.write_text(roster_path.read_text().replace(old_hash, new_hash))
+    reply = await maria.call("GET", "/me")
+    assert reply.status == 401 and reply.body["error"] == "unauthorised"
+    assert await services.sessions.load(maria.token) is None
+    assert (await tom.call("GET", "/me")).status == 200
+
+
+async def test_log_out_everywhere_ends_every_session_of_the_agent(
+    console, maria, tom, services, events
+) -> None:
+    elsewhere = console()
+    assert (await elsewhere.login("maria")).status == 200
+    reply = await maria.call("POST", "/logout-everywhere")
+    assert reply.status == 200 and reply.body == {"ok": True}
+    assert "max-age=0" in reply.headers.getall("Set-Cookie")[0].lower()
+    revoked = await published(events, lambda m: m.get("type") == "sessions_revoked")
+    assert revoked["agent_id"] == "maria"
+    for console_of_maria in (maria, elsewhere):
+        again = await console_of_maria.call("GET", "/me")
+        assert again.status == 401 and again.body["error"] == "unauthorised"
+    assert (await tom.call("GET", "/me")).status == 200, "only maria's sessions ended"
+    assert await services.desk.presence.status("maria") == "offline"
+    fresh = console()
+    assert (await fresh.login("maria")).status == 200, "she can log in again"
+    assert (await fresh.call("GET", "/me")).status == 200
+
+
 async def test_a_disabled_agent_loses_their_session(maria, services) -> None:
     roster_path = services.desk.roster_cache.path
     roster_path.write_text(
@@ -448,7 +602,7 @@ async def test_every_endpoint_needs_a_session_and_answers_nothing_without_one(
 async def test_every_state_changing_endpoint_needs_the_csrf_token(maria, services, store) -> None:
     session_id = await claimed_chat(services, store, maria)
     writes = [(method, path) for method, path, writes in route_table() if writes]
-    assert len(writes) == 11
+    assert len(writes) == 12
     for header in (None, "", "wrong-token", maria.csrf[:-1] + "x"):
         headers = {} if header is None else {CSRF_HEADER: header}
         for method, path in writes:
@@ -503,7 +657,7 @@ async def test_redis_errors_are_503(maria, server, services) -> None:
         desk=dead_desk,
         transcript=Transcript(dead),
         sessions=AgentSessions(dead),
-        login_guard=LoginGuard(dead),
+        login=login_checks_for_tests(dead),
         canned_replies=services.canned_replies,
     )
     try:
@@ -642,7 +796,9 @@ async def test_the_owner_reads_the_packet_and_the_transcript(maria, services, st
     assert page.body["last_seq"] == 2 and page.body["has_more"] is False
     joined, visitor = page.body["entries"]
     assert joined["seq"] == 1 and joined["kind"] == "system"
-    assert joined["handoff"]["state"] == "assigned" and joined["handoff"]["agent"]["id"] == "maria"
+    assert joined["handoff"]["state"] == "assigned" and joined["handoff"]["agent"][
+        "id"
+    ] == avatar_id(services.desk.roster().get("maria"))
     assert visitor == {
         "seq": 2, "kind": "visitor", "at": visitor["at"], "text": "hello?",
         "client_message_id": "c1",

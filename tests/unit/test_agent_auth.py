@@ -277,7 +277,31 @@ async def test_a_sockets_session_is_live_until_it_ends(sessions) -> None:
     session = await sessions.load(token)
     assert session is not None
 
-    assert await sessions.still_live(session.digest) is True
+    assert await sessions.load_digest(session.digest) == session
     await sessions.end(token)
-    assert await sessions.still_live(session.digest) is False
-    assert await sessions.still_live("0" * 64) is False
+    assert await sessions.load_digest(session.digest) is None
+    assert await sessions.load_digest("0" * 64) is None
+
+
+async def test_log_out_everywhere_ends_every_session_of_that_agent_only(sessions) -> None:
+    first, _ = await sessions.create("tom", "$2b$12$hash-one")
+    second, _ = await sessions.create("tom", "$2b$12$hash-one")
+    other, _ = await sessions.create("maria", "$2b$12$hash-two")
+
+    await sessions.revoke_all("tom")
+
+    assert await sessions.load(first) is None
+    assert await sessions.load(second) is None
+    assert await sessions.load(other) is not None
+    again, _ = await sessions.create("tom", "$2b$12$hash-one")
+    assert await sessions.load(again) is not None, "a login after the revocation works"
+
+
+async def test_a_session_remembers_the_password_it_was_made_under(sessions) -> None:
+    token, _ = await sessions.create("tom", "$2b$12$old-hash")
+    session = await sessions.load(token)
+
+    assert session.matches("$2b$12$old-hash")
+    assert not session.matches("$2b$12$new-hash")
+    unstamped, _ = await sessions.create("tom")
+    assert not (await sessions.load(unstamped)).matches(""), "no stamp matches nothing"

@@ -162,4 +162,4 @@ def test_the_error_responses_describe_the_error_body(document) -> None:
     for name, response in responses.items():
         schema = response["content"]["application/json"]["schema"]
         assert resolve(document, schema["allOf"][0])["required"] == ["error", "detail"], name
-    assert "Retry-After" in responses["Locked"]["headers"]
+    assert "Retry-After" in responses["Throttled"]["headers"]

@@ -10,6 +10,8 @@ from pathlib import Path
 import bcrypt
 import pytest
 
+from bot.agents.avatars import avatar_id
+from bot.agents.demo import DEMO_AGENTS_FILE
 from bot.agents.roster import (
     DEFAULT_AGENTS_FILE,
     AgentProfile,
@@ -77,11 +79,17 @@ def load_error(tmp_path: Path, text: str) -> str:
 
 @pytest.fixture(scope="module")
 def shipped():
-    return load_roster(DEFAULT_AGENTS_FILE)
+    return load_roster(DEMO_AGENTS_FILE)
 
 
-def test_the_shipped_roster_has_the_three_demo_agents(shipped):
+def test_the_real_roster_ships_empty():
+    """The demo agents are in agents.demo.yml (demo mode only), not in agents.yml."""
     assert DEFAULT_AGENTS_FILE == ROOT / "agents.yml"
+    assert load_roster(DEFAULT_AGENTS_FILE).agents == {}
+
+
+def test_the_demo_roster_has_the_three_demo_agents(shipped):
+    assert DEMO_AGENTS_FILE == ROOT / "agents.demo.yml"
     assert sorted(shipped.agents) == ["maria", "priya", "tom"]
     maria = shipped.get("maria")
     assert maria is not None
@@ -99,8 +107,8 @@ def test_the_shipped_roster_has_the_three_demo_agents(shipped):
     assert [a.agent_id for a in shipped.agents.values() if a.is_supervisor] == ["maria"]
 
 
-def test_the_shipped_file_holds_hashes_not_passwords():
-    text = DEFAULT_AGENTS_FILE.read_text(encoding="utf-8")
+def test_the_shipped_files_hold_hashes_not_passwords():
+    text = DEMO_AGENTS_FILE.read_text(encoding="utf-8")
     assert "demo-pass" not in text
     assert "README" in text  # the header says where the demo passwords are listed
 
@@ -129,7 +137,7 @@ def test_public_view_is_json_safe_and_has_no_hash(shipped):
         "name": "Maria Lopez",
         "first_name": "Maria",
         "team": "billing",
-        "avatar_url": "/console/avatars/maria.svg",
+        "avatar_url": f"/console/avatars/{avatar_id(shipped.get('maria'))}.svg",
         "skills": [
             "billing",
             "refund",
@@ -255,7 +263,10 @@ def test_a_missing_file_is_an_error_naming_it(tmp_path):
 
 def test_the_file_in_use_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("AGENTS_FILE", raising=False)
+    monkeypatch.delenv("DEMO_MODE", raising=False)
     assert roster_file_path() == DEFAULT_AGENTS_FILE
+    monkeypatch.setenv("DEMO_MODE", "1")
+    assert roster_file_path() == DEMO_AGENTS_FILE
     monkeypatch.setenv("AGENTS_FILE", str(tmp_path / "other.yml"))
     assert roster_file_path() == tmp_path / "other.yml"
 

@@ -1,4 +1,4 @@
-"""``python -m bot.agents``, run as a subprocess on a copy of agents.yml."""
+"""``python -m bot.agents``, run as a subprocess on a copy of the demo roster (agents.demo.yml)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 @pytest.fixture
 def roster_file(tmp_path: Path) -> Path:
     path = tmp_path / "agents.yml"
-    shutil.copy(ROOT / "agents.yml", path)
+    shutil.copy(ROOT / "agents.demo.yml", path)
     return path
 
 

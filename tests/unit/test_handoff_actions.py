@@ -47,6 +47,13 @@ PAUSE = {"event": "pause", "timestamp": None}
 pytestmark = pytest.mark.usefixtures("during_business_hours")
 
 
+@pytest.fixture(autouse=True)
+def demo_roster(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Handoffs go to the demo agents, whom the actions read only in demo mode."""
+    monkeypatch.delenv("AGENTS_FILE", raising=False)
+    monkeypatch.setenv("DEMO_MODE", "1")
+
+
 def handoff_states(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
     """The ``{"handoff": …}`` json messages the action sent (for the widget)."""
     return [

@@ -12,15 +12,16 @@ import pytest
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.agents.avatars import avatar_id
+from bot.agents.demo import DEMO_AGENTS_FILE
 from bot.agents.presence import Presence, PresenceTimes
-from bot.agents.roster import AgentProfile, RosterCache
+from bot.agents.roster import AgentProfile, RosterCache, load_roster
 from bot.chat_ids import chat_id
 from bot.handoff import announcements
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.queue import DEFAULT_WAIT_PER_CHAT_SECONDS
 from bot.ownership import BOT, CLOSED, QUEUED, Ownership, owner_of
 from bot.transcript import Transcript
-from tests.conftest import ROOT
 from tests.unit.conftest import confirmed_subscription
 
 SESSION = "s-1"
@@ -31,17 +32,20 @@ SHORT = PresenceTimes(heartbeat_timeout=0.2, grace=0.2)
 PAST_GRACE = 0.35
 """A sleep longer than SHORT's grace."""
 PACKET = {"summary": "refund not received", "order_id": "48213"}
+DEMO_ROSTER = load_roster(DEMO_AGENTS_FILE)
+MARIA_AVATAR = avatar_id(DEMO_ROSTER.agents["maria"])
+TOM_AVATAR = avatar_id(DEMO_ROSTER.agents["tom"])
 MARIA_IN_HANDOFF = {
-    "id": "maria",
+    "id": MARIA_AVATAR,  # the opaque avatar id, never the login id
     "name": "Maria",
     "team": "billing",
-    "avatar_url": "/console/avatars/maria.svg",
+    "avatar_url": f"/console/avatars/{MARIA_AVATAR}.svg",
 }
 TOM_IN_HANDOFF = {
-    "id": "tom",
+    "id": TOM_AVATAR,
     "name": "Tom",
     "team": "delivery",
-    "avatar_url": "/console/avatars/tom.svg",
+    "avatar_url": f"/console/avatars/{TOM_AVATAR}.svg",
 }
 
 
@@ -54,7 +58,7 @@ async def db(client) -> redis.Redis:
 
 @pytest.fixture
 def roster() -> RosterCache:
-    return RosterCache(ROOT / "agents.yml")
+    return RosterCache(DEMO_AGENTS_FILE)
 
 
 @pytest.fixture
@@ -191,12 +195,8 @@ async def test_route_never_picks_an_offline_agent(desk, db):
 
 
 async def test_route_never_picks_a_disabled_agent(db, tmp_path: Path):
-    text = (
-        (ROOT / "agents.yml")
-        .read_text()
-        .replace(
-            "    max_chats: 3\n    disabled: false\n", "    max_chats: 3\n    disabled: true\n", 1
-        )
+    text = DEMO_AGENTS_FILE.read_text().replace(
+        "    max_chats: 3\n    disabled: false\n", "    max_chats: 3\n    disabled: true\n", 1
     )
     path = tmp_path / "agents.yml"
     path.write_text(text)
@@ -442,11 +442,8 @@ async def test_the_owners_message_is_recorded_and_queued_for_the_tracker(desk, d
     assert entry.text == "I've refunded the full amount."
     assert entry.body["sender"] == {
         "kind": "agent",
-        "id": "maria",
-        "name": "Maria",
+        **MARIA_IN_HANDOFF,
         "full_name": "Maria Lopez",
-        "team": "billing",
-        "avatar_url": "/console/avatars/maria.svg",
     }
     assert (await desk.transcript.all(SESSION))[-1] == entry
     [work] = await inbox(db)

@@ -1,5 +1,5 @@
 """actions/handoff.py with agents online: the customer is passed to a named person, routing
-says why, and the packet is waiting for them. Agents come from agents.yml (maria: billing,
+says why, and the packet is waiting for them. Agents come from agents.demo.yml (maria: billing,
 refund; tom: deliveries and items; priya: accounts and service)."""
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import pytest
 from actions.handoff import ActionHandOff
 from actions.resolution import ActionEvaluateFairAsk
 from bot import redis_keys
+from bot.agents.avatars import avatar_id
+from bot.agents.demo import DEMO_AGENTS_FILE
 from bot.agents.presence import Presence
-from bot.agents.roster import DEFAULT_AGENTS_FILE, AgentProfile, load_roster
+from bot.agents.roster import AgentProfile, load_roster
 from bot.case_records import CaseRecords
 from bot.chat_ids import chat_id
 from bot.handoff import announcements
@@ -23,21 +25,23 @@ from bot.ownership import QUEUED, owner_of
 from tests.unit.builders import entity, make_tracker
 
 PAUSE = {"event": "pause", "timestamp": None}
-ROSTER = load_roster(DEFAULT_AGENTS_FILE)
+ROSTER = load_roster(DEMO_AGENTS_FILE)
 
 pytestmark = pytest.mark.usefixtures("during_business_hours")
 
 
 def agent(agent_id: str) -> AgentProfile:
     profile = ROSTER.get(agent_id)
-    assert profile is not None, f"{agent_id} is not in agents.yml"
+    assert profile is not None, f"{agent_id} is not in agents.demo.yml"
     return profile
 
 
 @pytest.fixture(autouse=True)
 def the_repositorys_roster(monkeypatch):
-    """The action reads the roster from $AGENTS_FILE or agents.yml: use agents.yml."""
+    """The action reads the roster from $AGENTS_FILE, agents.demo.yml in demo mode, or
+    agents.yml: use the demo roster."""
     monkeypatch.delenv("AGENTS_FILE", raising=False)
+    monkeypatch.setenv("DEMO_MODE", "1")
 
 
 def complaint(category: str, order_id: str | None = None):
@@ -80,10 +84,10 @@ async def test_a_billing_complaint_goes_to_maria_who_looks_after_billing(
         "position": 1,
         "wait_seconds": wait,
         "agent": {
-            "id": "maria",
+            "id": avatar_id(maria),
             "name": "Maria",
             "team": "billing",
-            "avatar_url": maria.avatar_url,
+            "avatar_url": f"/console/avatars/{avatar_id(maria)}.svg",
         },
     }
     assert events[-1] == PAUSE
@@ -120,7 +124,7 @@ async def test_each_complaint_goes_to_the_agent_with_its_skill(
     await ActionHandOff().run(dispatcher, complaint(category), domain)
 
     assert dispatcher.messages[0]["text"] == announcements.passing_to(agent(agent_id), "skill")
-    assert handoff_state(dispatcher)["agent"]["id"] == agent_id
+    assert handoff_state(dispatcher)["agent"]["id"] == avatar_id(agent(agent_id))
     assert (await HandoffQueue(redis_client).handoff("visitor-21"))["routed_to"] == agent_id
 
 
@@ -136,7 +140,7 @@ async def test_the_agent_who_helped_before_wins_over_skills(
     text = dispatcher.messages[0]["text"]
     assert text == announcements.passing_to(agent("tom"), "helped_before")
     assert "Tom from our delivery team, who helped you last time" in text
-    assert handoff_state(dispatcher)["agent"]["id"] == "tom"
+    assert handoff_state(dispatcher)["agent"]["id"] == avatar_id(agent("tom"))
     stored = await HandoffQueue(redis_client).handoff("visitor-21")
     assert (stored["routed_to"], stored["routing_reason"]) == ("tom", "helped_before")
     packet = await HandoffQueue(redis_client).packet("visitor-21")
@@ -164,7 +168,7 @@ async def test_an_agent_who_is_away_is_not_chosen(dispatcher, domain, redis_clie
     text = dispatcher.messages[0]["text"]
     assert text == announcements.passing_to(agent("tom"), "any")
     assert "the first colleague free right now" in text
-    assert handoff_state(dispatcher)["agent"]["id"] == "tom"
+    assert handoff_state(dispatcher)["agent"]["id"] == avatar_id(agent("tom"))
 
 
 async def test_an_agent_with_no_room_is_not_chosen(dispatcher, domain, redis_client, client):

@@ -1,4 +1,5 @@
-"""bot/agents/login_guard.py: lockouts after failed logins, on a real Redis."""
+"""bot/agents/login_guard.py: waits after failed logins, per source and per id, on a real
+Redis (the HTTP side is in tests/unit/test_agent_api.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import uuid
 import pytest
 
 from bot import redis_keys
-from bot.agents.login_guard import LoginGuard, keyed_agent_id
+from bot.agents.login_guard import LoginGuard, LoginLimits, LoginLimitsError, keyed_agent_id
+
+LIMITS = LoginLimits(source_failures=3, id_failures=5, window_seconds=600, max_delay_seconds=60)
 
 
 @pytest.fixture(params=["redis_client", "client"])
@@ -23,155 +26,115 @@ def agent_id() -> str:
     return f"agent-{uuid.uuid4().hex[:12]}"
 
 
-async def fail(guard: LoginGuard, agent_id: str, times: int) -> list[int]:
-    return [await guard.record_failure(agent_id) for _ in range(times)]
+@pytest.fixture
+def source() -> str:
+    return f"198.51.100.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:6]}"
 
 
-async def test_the_fifth_failure_locks_the_id_out(redis_conn, agent_id):
-    guard = LoginGuard(redis_conn, max_failures=5, window_seconds=900, lockout_seconds=300)
-
-    assert await fail(guard, agent_id, 4) == [0, 0, 0, 0]
-    assert await guard.locked_for(agent_id) == 0
-    assert await guard.record_failure(agent_id) == 300
-
-    assert 290 <= await guard.locked_for(agent_id) <= 300
-    assert await redis_conn.exists(redis_keys.login_failures_key(agent_id)) == 0  # reset
-    assert 0 < await redis_conn.ttl(redis_keys.login_lock_key(agent_id)) <= 300
+async def waits(guard: LoginGuard, agent_id: str, source: str, times: int) -> list[int]:
+    """Each attempt's wait (0: it went on, and is counted as a failure)."""
+    return [(await guard.attempt(agent_id, source)).retry_after for _ in range(times)]
 
 
-async def test_failures_while_locked_neither_count_nor_extend_the_lock(redis_conn, agent_id):
-    guard = LoginGuard(redis_conn, max_failures=3, lockout_seconds=300)
-    await fail(guard, agent_id, 3)
-    await redis_conn.pexpire(redis_keys.login_lock_key(agent_id), 40_000)
-
-    assert await guard.record_failure(agent_id) == 40
-    assert await guard.locked_for(agent_id) == 40
-    assert await redis_conn.exists(redis_keys.login_failures_key(agent_id)) == 0
-
-
-async def test_locked_for_counts_down_rounding_up(redis_conn, agent_id):
-    guard = LoginGuard(redis_conn, max_failures=2, lockout_seconds=5)
-    await fail(guard, agent_id, 2)
-    lock = redis_keys.login_lock_key(agent_id)
-    assert 0 < await redis_conn.pttl(lock) <= 5000
-
-    await redis_conn.pexpire(lock, 1500)
-    assert await guard.locked_for(agent_id) == 2
-    await redis_conn.pexpire(lock, 200)
-    assert await guard.locked_for(agent_id) == 1  # never 0 while the lock is there
-    await redis_conn.pexpire(lock, 30)
-    await asyncio.sleep(0.1)
-
-    assert await guard.locked_for(agent_id) == 0
-    assert await guard.record_failure(agent_id) == 0  # counting starts over
-    assert await guard.record_failure(agent_id) == 5
+async def test_a_source_waits_after_its_limit_and_the_wait_doubles(redis_conn, agent_id, source):
+    guard = LoginGuard(redis_conn, LIMITS)
+    assert await waits(guard, agent_id, source, 3) == [0, 0, 0]
+    [first] = await waits(guard, agent_id, source, 1)
+    assert first == 4
+    await redis_conn.delete(redis_keys.login_block_key(f"source:{source}"))
+    assert await waits(guard, agent_id, source, 1) == [0]
+    [second] = await waits(guard, agent_id, source, 1)
+    assert second == 8
 
 
-async def test_a_lock_without_expiry_counts_as_a_full_lockout(redis_conn, agent_id):
-    guard = LoginGuard(redis_conn, lockout_seconds=120)
-    await redis_conn.set(redis_keys.login_lock_key(agent_id), "1")
-
-    assert await guard.locked_for(agent_id) == 120
-    assert await guard.record_failure(agent_id) == 120
-
-
-async def test_success_clears_the_failures(redis_conn, agent_id):
-    guard = LoginGuard(redis_conn, max_failures=5)
-    await fail(guard, agent_id, 4)
-
-    await guard.record_success(agent_id)
-
-    assert await redis_conn.exists(redis_keys.login_failures_key(agent_id)) == 0
-    assert await fail(guard, agent_id, 4) == [0, 0, 0, 0]
-    assert await guard.record_failure(agent_id) > 0
+async def test_the_wait_never_exceeds_the_maximum(redis_conn, agent_id, source):
+    guard = LoginGuard(redis_conn, LIMITS)
+    await redis_conn.set(redis_keys.login_failures_key(f"source:{source}"), 40)
+    assert await waits(guard, agent_id, source, 1) == [0]
+    [wait] = await waits(guard, agent_id, source, 1)
+    assert wait == LIMITS.max_delay_seconds
 
 
-async def test_the_window_starts_at_the_first_failure(redis_conn, agent_id):
-    guard = LoginGuard(redis_conn, max_failures=5, window_seconds=600)
-    failures = redis_keys.login_failures_key(agent_id)
-    await guard.record_failure(agent_id)
-    assert 590 <= await redis_conn.ttl(failures) <= 600
-
-    await redis_conn.expire(failures, 50)
-    await guard.record_failure(agent_id)
-
-    assert 0 < await redis_conn.ttl(failures) <= 50  # later failures do not extend it
-    assert int(await redis_conn.get(failures)) == 2
+async def test_a_block_without_expiry_counts_as_the_longest_wait(redis_conn, agent_id, source):
+    guard = LoginGuard(redis_conn, LIMITS)
+    await redis_conn.set(redis_keys.login_block_key(f"source:{source}"), "1")
+    assert await waits(guard, agent_id, source, 1) == [LIMITS.max_delay_seconds]
 
 
-async def test_concurrent_failures_lock_exactly_once(redis_conn, agent_id):
-    guard = LoginGuard(redis_conn, max_failures=5, lockout_seconds=300)
-    # Counted as a difference: the embedded Redis has no CONFIG (so no RESETSTAT).
-    before = await redis_conn.info("commandstats")
-
-    results = await asyncio.gather(*(guard.record_failure(agent_id) for _ in range(20)))
-
-    after = await redis_conn.info("commandstats")
-
-    def calls(command: str) -> int:
-        def count(stats: dict) -> int:
-            return stats.get(f"cmdstat_{command}", {}).get("calls", 0)
-
-        return count(after) - count(before)
-
-    assert calls("incr") + calls("incrby") == 5  # none counted once the lock was set
-    assert calls("set") == 1  # the lock was set exactly once
-    assert results.count(0) == 4
-    assert all(0 < seconds <= 300 for seconds in results if seconds)
-    assert await redis_conn.exists(redis_keys.login_failures_key(agent_id)) == 0
-    assert await guard.locked_for(agent_id) > 0
+async def test_waiting_attempts_are_not_counted(redis_conn, agent_id, source):
+    guard = LoginGuard(redis_conn, LIMITS)
+    await waits(guard, agent_id, source, 10)
+    failures = redis_keys.login_failures_key(f"source:{source}")
+    assert int(await redis_conn.get(failures)) == 3
 
 
-async def test_ids_are_tracked_separately_and_unknown_ones_the_same_way(redis_conn, agent_id):
-    guard = LoginGuard(redis_conn, max_failures=2)
-    stranger = f"nobody-{uuid.uuid4().hex[:8]}"
+async def test_concurrent_attempts_pass_exactly_up_to_the_limit(redis_conn, agent_id, source):
+    guard = LoginGuard(redis_conn, LIMITS)
+    results = await asyncio.gather(*(guard.attempt(agent_id, source) for _ in range(30)))
+    assert sum(result.allowed for result in results) == LIMITS.source_failures
 
-    await fail(guard, agent_id, 2)
 
-    assert await guard.locked_for(agent_id) > 0
-    assert await guard.locked_for(stranger) == 0
-    assert await fail(guard, stranger, 2) == [0, 300]
+async def test_one_source_alone_never_slows_the_id_down(redis_conn, agent_id, source):
+    guard = LoginGuard(redis_conn, LIMITS)
+    await waits(guard, agent_id, source, 50)
+    assert (await guard.attempt(agent_id, "203.0.113.1")).allowed
+
+
+async def test_many_sources_slow_the_id_down_but_not_a_known_device(redis_conn, agent_id):
+    guard = LoginGuard(redis_conn, LIMITS)
+    for index in range(LIMITS.id_failures):
+        assert (await guard.attempt(agent_id, f"203.0.113.{index}")).allowed
+    assert not (await guard.attempt(agent_id, "192.0.2.1")).allowed
+    assert (await guard.attempt(agent_id, "192.0.2.1", known_device="device-1")).allowed
+
+
+async def test_a_known_device_is_counted_on_its_own(redis_conn, agent_id, source):
+    guard = LoginGuard(redis_conn, LIMITS)
+    await waits(guard, agent_id, source, 4)  # the network waits now
+    device = f"device-{uuid.uuid4().hex[:8]}"
+    results = [await guard.attempt(agent_id, source, known_device=device) for _ in range(4)]
+    assert [result.allowed for result in results] == [True, True, True, False]
+
+
+async def test_a_success_gives_its_attempt_back(redis_conn, agent_id, source):
+    guard = LoginGuard(redis_conn, LIMITS)
+    await waits(guard, agent_id, source, 2)
+    right = await guard.attempt(agent_id, source)  # the third: it starts a wait...
+    assert right.allowed
+    await guard.succeeded(right)  # ...which the right password lifts
+    assert await waits(guard, agent_id, source, 2) == [0, 4]
 
 
 async def test_spellings_of_one_id_share_a_counter(redis_conn, agent_id):
-    guard = LoginGuard(redis_conn, max_failures=2)
+    guard = LoginGuard(redis_conn, LIMITS)
+    for index, spelling in enumerate([agent_id, agent_id.upper(), f"  {agent_id} "]):
+        await guard.attempt(spelling, f"203.0.113.{index}")
+    failures = redis_keys.login_failures_key(f"id:{agent_id}")
+    assert int(await redis_conn.get(failures)) == 3
 
-    await guard.record_failure(agent_id)
-    await guard.record_failure(f"  {agent_id.upper()} ")
 
-    assert await guard.locked_for(agent_id) > 0
-
-
-@pytest.mark.parametrize(
-    "junk",
-    ["x" * 100_000, "ünïcødé-agent", "a" * 41, "maria:lock", "\ud800 surrogate", "", "日本語"],
-    ids=["huge", "accents", "41-chars", "colon", "surrogate", "empty", "cjk"],
-)
-async def test_junk_ids_make_small_keys_and_still_lock(redis_conn, junk):
-    guard = LoginGuard(redis_conn, max_failures=2)
+@pytest.mark.parametrize("junk", ["x" * 5000, "Ünïcode id", "a/b:c"])
+async def test_junk_ids_make_small_keys(redis_conn, junk):
+    guard = LoginGuard(redis_conn, LIMITS)
+    await guard.attempt(junk, "203.0.113.1")
     keyed = keyed_agent_id(junk)
-    # The bytes client's database is not flushed between tests.
-    await redis_conn.delete(redis_keys.login_lock_key(keyed), redis_keys.login_failures_key(keyed))
-
-    assert await fail(guard, junk, 2) == [0, 300]
-
     assert len(keyed) == 64
-    assert set(keyed) <= set("0123456789abcdef")
-    assert await guard.locked_for(junk) > 0
-    assert await redis_conn.exists(redis_keys.login_lock_key(keyed)) == 1
+    assert await redis_conn.exists(redis_keys.login_failures_key(f"id:{keyed}")) == 1
 
 
 def test_valid_ids_are_keyed_as_themselves_and_junk_cannot_collide():
     assert keyed_agent_id("maria") == "maria"
-    assert keyed_agent_id(" Maria") == "maria"
-    assert keyed_agent_id("x" * 1000) != keyed_agent_id("x" * 1001)
-    assert keyed_agent_id("maria:x") != keyed_agent_id("maria")
+    assert keyed_agent_id(" Maria ") == "maria"
+    assert keyed_agent_id("x" * 100) != keyed_agent_id("x" * 101)
 
 
-def test_nonsense_limits_are_refused(redis_url):
-    import redis.asyncio as redis
-
-    client = redis.Redis.from_url(redis_url)
-    for limits in ({"max_failures": 0}, {"window_seconds": 0}, {"lockout_seconds": -1}):
-        with pytest.raises(ValueError):
-            LoginGuard(client, **limits)
+def test_limits_come_from_the_environment_and_nonsense_is_refused():
+    limits = LoginLimits.from_environment(
+        {"AGENT_LOGIN_SOURCE_FAILURES": "7", "AGENT_LOGIN_MAX_DELAY_SECONDS": "120"}
+    )
+    assert (limits.source_failures, limits.id_failures, limits.max_delay_seconds) == (7, 20, 120)
+    for name, value in [("AGENT_LOGIN_ID_FAILURES", "0"), ("AGENT_LOGIN_WINDOW_SECONDS", "x")]:
+        with pytest.raises(LoginLimitsError, match=name):
+            LoginLimits.from_environment({name: value})
+    with pytest.raises(ValueError):
+        LoginLimits(source_failures=0)

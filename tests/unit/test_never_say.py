@@ -27,7 +27,8 @@ from actions.questions import ActionAnswerTimeline, ActionRepeatOptions
 from actions.resolution import ActionAcceptProposedFix, ActionEvaluateFairAsk
 from actions.services import handoff_desk
 from actions.struggle import ActionDefaultFallback, ActionHandleNluFallback, ActionRespondToVent
-from bot.agents.roster import DEFAULT_AGENTS_FILE, load_roster
+from bot.agents.demo import DEMO_AGENTS_FILE
+from bot.agents.roster import load_roster
 from bot.business import DEFAULT_BUSINESS_FILE, load_business_rules
 from bot.handoff import announcements
 from bot.handoff.routing import RoutingReason
@@ -103,7 +104,16 @@ def business_texts() -> list[tuple[str, str]]:
     return found
 
 
-AGENTS = load_roster(DEFAULT_AGENTS_FILE).active()
+AGENTS = load_roster(DEMO_AGENTS_FILE).active()
+
+
+@pytest.fixture(autouse=True)
+def demo_roster(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scenarios hand off to the demo agents: the actions read the demo roster."""
+    monkeypatch.delenv("AGENTS_FILE", raising=False)
+    monkeypatch.setenv("DEMO_MODE", "1")
+
+
 WAITS = (None, 45, 60, 600)
 """Nobody online (no estimate), under a minute, one minute, several minutes."""
 BACK_AT = (None, "on Monday at 9:00 (New York time)")

@@ -65,7 +65,11 @@ def test_a_bad_value_is_refused_naming_the_variable(value):
 
 async def test_rasa_expires_its_tracker_after_the_tracker_retention(redis_url, raw_client):
     policy = RetentionPolicy.from_environment({"RETENTION_TRACKER_DAYS": "7"})
-    settings = {**redis_environment(redis_url), **rasa_retention_environment(policy)}
+    settings = {
+        **redis_environment(redis_url),
+        **rasa_retention_environment(policy),
+        "ACTION_SERVER_TOKEN": "unit-test-action-token",  # endpoints.yml names it too
+    }
     with environment(settings):
         endpoint = read_endpoint_config(str(ROOT / "endpoints.yml"), "tracker_store")
     store = TrackerStore.create(endpoint, Domain.empty())

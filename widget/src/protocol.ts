@@ -20,6 +20,7 @@ export interface QuickReply {
 }
 
 export interface AgentInfo {
+  /** Opaque: the agent's avatar id, never their login id. */
   id: string;
   name: string;
   team?: string;

@@ -446,6 +446,10 @@ export class WidgetView {
     if (entry.kind === "agent") {
       const avatarUrl = entry.sender?.avatar_url ? this.absoluteUrl(entry.sender.avatar_url) : null;
       const avatar = element(doc, "img", { class: "avatar", alt: "" });
+      // A picture that no longer answers (an older avatar id) is hidden, not broken.
+      avatar.addEventListener("error", () => {
+        avatar.hidden = true;
+      });
       if (avatarUrl) avatar.src = avatarUrl;
       else avatar.hidden = true;
       item.append(avatar);

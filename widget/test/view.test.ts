@@ -33,6 +33,8 @@ function mounted(): { transport: FakeTransport; shadow: ShadowRoot; chat: ChatSe
 }
 
 const AT = "2026-11-23T10:00:00.000Z";
+/** Agents reach visitors by an opaque avatar id, never their login id. */
+const AVATAR_ID = "3f9a0c1d2e4b5a6978c1";
 
 describe("the view", () => {
   it("renders markup in messages as text, and only http(s) links", () => {
@@ -40,7 +42,12 @@ describe("the view", () => {
     transport.fire("bot_uttered", {
       seq: 1,
       at: AT,
-      sender: { kind: "agent", id: "maria", name: "Maria", avatar_url: "/console/avatars/maria.svg" },
+      sender: {
+        kind: "agent",
+        id: AVATAR_ID,
+        name: "Maria",
+        avatar_url: `/console/avatars/${AVATAR_ID}.svg`,
+      },
       text: '<img src=x onerror="alert(1)"> see https://shop.test/a and javascript:alert(1)',
     });
     const bubble = shadow.querySelector("li.entry[data-kind=agent] .bubble");
@@ -49,8 +56,22 @@ describe("the view", () => {
     const links = [...(bubble?.querySelectorAll("a") ?? [])].map((link) => link.getAttribute("href"));
     expect(links).toEqual(["https://shop.test/a"]);
     const avatar = shadow.querySelector<HTMLImageElement>("li.entry[data-kind=agent] img.avatar");
-    expect(avatar?.getAttribute("src")).toBe("http://gateway.test/console/avatars/maria.svg");
+    expect(avatar?.getAttribute("src")).toBe(`http://gateway.test/console/avatars/${AVATAR_ID}.svg`);
     expect(shadow.querySelector(".sender")?.textContent).toBe("Maria");
+  });
+
+  it("hides an agent's picture that does not load instead of showing it broken", () => {
+    const { transport, shadow } = mounted();
+    transport.fire("bot_uttered", {
+      seq: 1,
+      at: AT,
+      sender: { kind: "agent", id: AVATAR_ID, name: "Maria", avatar_url: "/console/avatars/gone.svg" },
+      text: "Hello again",
+    });
+    const avatar = shadow.querySelector<HTMLImageElement>("li.entry[data-kind=agent] img.avatar");
+    expect(avatar?.hidden).toBe(false);
+    avatar?.dispatchEvent(new Event("error"));
+    expect(avatar?.hidden).toBe(true);
   });
 
   it("turns a pending message into its entry in place, once", () => {

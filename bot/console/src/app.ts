@@ -106,8 +106,11 @@ export class ConsoleApp {
         void this.refreshChats();
       });
     });
-    socket.on("disconnect", () => {
+    socket.on("disconnect", (reason: string) => {
       connection.textContent = "Reconnecting…";
+      // The server closed it (session ended: logged out elsewhere, disabled, new
+      // password): the API call tells and redirects to the login page.
+      if (reason === "io server disconnect") void this.api.me().catch(() => undefined);
     });
     socket.on("connect_error", () => {
       connection.textContent = "Reconnecting…";
@@ -432,15 +435,20 @@ export class ConsoleApp {
       const status = (event.target as HTMLSelectElement).value;
       void this.api.call("PUT", "/presence", { status }).catch((error) => this.report(error));
     });
-    byId("logout").addEventListener("click", () => {
-      void this.api
-        .call("POST", "/logout")
-        .catch(() => undefined)
-        .finally(() => {
-          this.socket?.disconnect();
-          this.toLogin();
-        });
-    });
+    for (const [button, path] of [
+      ["logout", "/logout"],
+      ["logout-everywhere", "/logout-everywhere"],
+    ] as const) {
+      byId(button).addEventListener("click", () => {
+        void this.api
+          .call("POST", path)
+          .catch(() => undefined)
+          .finally(() => {
+            this.socket?.disconnect();
+            this.toLogin();
+          });
+      });
+    }
     const enable = byId<HTMLButtonElement>("enable-notifications");
     enable.hidden = !notificationsAvailable() || Notification.permission !== "default";
     enable.addEventListener("click", () => {

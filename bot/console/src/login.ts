@@ -4,7 +4,8 @@ import { AgentApi, ApiError } from "./api";
 
 const MESSAGES: Record<string, string> = {
   invalid_credentials: "That agent id and password don't match.",
-  locked: "Too many failed attempts: this id is locked for a few minutes.",
+  throttled: "Too many failed attempts: wait a moment before trying again.",
+  demo_password: "This is a published demo password: ask an administrator to set a real one.",
 };
 
 export function startLogin(): void {

@@ -69,6 +69,7 @@ class ConsolePage:
         self.agent_name = page.locator("#agent-name")
         self.status = page.locator("select#status")
         self.logout = page.locator("button#logout")
+        self.logout_everywhere = page.locator("button#logout-everywhere")
         self.connection = page.locator("#connection")
         self.toast = page.locator("#toast[role=status]")
 

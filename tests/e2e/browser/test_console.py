@@ -376,6 +376,22 @@ async def test_logging_out_ends_the_session_for_good(stack: Stack, consoles: Ope
     await expect(page).to_have_url(LOGIN_URL)
 
 
+async def test_log_out_everywhere_ends_the_agents_other_consoles_too(
+    stack: Stack, consoles: OpenConsole
+) -> None:
+    laptop = await consoles("maria")
+    phone = await consoles("maria", gateway=1)
+    queue_url = f"{stack.config.gateway_urls[1]}/api/agent/queue"
+    assert (await phone.page.request.get(queue_url)).status == 200
+
+    await laptop.logout_everywhere.click()
+    await expect(laptop.page).to_have_url(LOGIN_URL)
+    # The other console's session ended too: its socket is closed and it goes to login.
+    await expect(phone.page).to_have_url(LOGIN_URL)
+    after = await phone.page.request.get(queue_url)
+    assert after.status == 401, await after.text()
+
+
 # --- Safety --------------------------------------------------------------------------
 
 
