@@ -20,7 +20,7 @@ export RASA_TELEMETRY_ENABLED
 .DEFAULT_GOAL := help
 WIDGET_STAMP := widget/node_modules/.installed-$(shell cksum < widget/package-lock.json | cut -d' ' -f1)
 WIDGET_SOURCES := $(wildcard widget/src/*.ts bot/console/src/*.ts) widget/build.mjs
-.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories eval eval-nlu test-nlu test-widget widget browser screenshots bench bench-gateway bench-handoff bench-nlu agents clean
+.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories eval eval-nlu test-nlu test-widget widget browser screenshots bench bench-gateway bench-handoff bench-nlu agents privacy clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,8 +71,15 @@ validate: setup ## check the training data, domain and agents.yml (rasa data val
 	@$(RASA) data validate --fail-on-warnings --quiet
 	@$(PY) -m bot.agents list > /dev/null
 
-agents: setup ## the agents: make agents ARGS="list" (or "add ID --name .. --team .. --skills a,b", "set-password ID", "disable ID")
-	@$(PY) -m bot.agents $(ARGS)
+# Commands beside `make run` reach its password-protected embedded Redis through the URL
+# file it keeps while it runs (unless REDIS_URL or REDIS_URL_FILE says otherwise).
+BESIDE_RUN := $(if $(REDIS_URL)$(REDIS_URL_FILE),,$(if $(wildcard .data/redis-url),REDIS_URL_FILE=.data/redis-url))
+
+agents: setup ## the agents: make agents ARGS="list" (or "add ID --name .. --team .. --skills a,b", "set-password ID", "disable ID", "logout ID")
+	@$(BESIDE_RUN) $(PY) -m bot.agents $(ARGS)
+
+privacy: setup ## a customer's data beside `make run`: make privacy ARGS="export user:42" (or "erase user:42")
+	@$(BESIDE_RUN) $(PY) -m bot.privacy $(ARGS)
 
 lint: setup ## ruff: lint and formatting
 	@$(PY) -m ruff check bot actions tests bench scripts
