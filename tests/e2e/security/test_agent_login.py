@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import redis.asyncio as redis
 
+from bot.chat_ids import chat_id
 from bot.stack import Stack
 from tests.e2e.agent import DEMO_PASSWORDS, AgentClient
 from tests.e2e.handoff_helpers import ask_for_a_person, avatar_of, claimed_by
@@ -95,7 +96,7 @@ async def test_a_visitor_never_receives_an_agents_login_id(
     assert queued["agent"]["id"] == avatar_of("maria")
     assigned = await claimed_by(maria, visitor)
     status, _ = await maria.call(
-        "POST", f"/api/agent/chats/{visitor.session_id}/messages", {"text": "Hello, Maria here."}
+        "POST", f"/api/agent/chats/{chat_id(visitor.session_id)}/messages", {"text": "Hello, Maria here."}
     )
     assert status == 201
     await visitor.next_event("bot_uttered")
