@@ -6,6 +6,8 @@ folder, so restarting loses nothing.
 
 from __future__ import annotations
 
+import os
+import re
 import socket
 import subprocess
 import time
@@ -46,6 +48,26 @@ def redis_answers(url: str, timeout: float = 2.0) -> bool:
         client.close()
 
 
+DEFAULT_MAXMEMORY = "512mb"
+_MEMORY_SIZE = re.compile(r"[1-9][0-9]*(b|kb|mb|gb)?", re.IGNORECASE)
+
+
+class EmbeddedRedisSettingsError(ValueError):
+    """``EMBEDDED_REDIS_MAXMEMORY`` is malformed; the message names it."""
+
+
+def embedded_redis_maxmemory() -> str:
+    """``EMBEDDED_REDIS_MAXMEMORY`` (default 512mb): the embedded Redis's memory cap.
+    Over it Redis refuses writes (``noeviction``: nothing is ever dropped silently) and
+    the gateway answers ``unavailable``, instead of the machine running out of memory."""
+    value = os.environ.get("EMBEDDED_REDIS_MAXMEMORY", DEFAULT_MAXMEMORY).strip()
+    if not _MEMORY_SIZE.fullmatch(value):
+        raise EmbeddedRedisSettingsError(
+            f"EMBEDDED_REDIS_MAXMEMORY={value!r} must be a size like 512mb, 2gb or 100000000"
+        )
+    return value.lower()
+
+
 def start_embedded_redis(port: int, data_dir: Path, log_path: Path) -> subprocess.Popen[bytes]:
     """Start redis-server on 127.0.0.1:``port`` with AOF persistence under ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -59,6 +81,7 @@ def start_embedded_redis(port: int, data_dir: Path, log_path: Path) -> subproces
         "--appendfsync", "everysec",
         "--save", "",
         "--daemonize", "no",
+        "--maxmemory", embedded_redis_maxmemory(), "--maxmemory-policy", "noeviction",
     ]  # fmt: skip
     with log_path.open("ab") as log:
         return subprocess.Popen(

@@ -110,6 +110,12 @@ def rate_key(session_id: str) -> str:
     return f"{RATE_PREFIX}{session_id}"
 
 
+def limit_key(door: str, scope: str, subject: str) -> str:
+    """A visitor door's sliding window (bot/gateway/rate_limit.py) for one subject:
+    ``rate:<door>:<scope>:<subject>``, e.g. ``rate:typing:ip:203.0.113.7``."""
+    return f"{RATE_PREFIX}{door}:{scope}:{subject}"
+
+
 def rating_key(session_id: str) -> str:
     return f"{RATING_PREFIX}{session_id}"
 

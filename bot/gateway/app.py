@@ -34,6 +34,7 @@ from bot.gateway.rasa_client import RasaChannelClient
 from bot.gateway.rate_limit import ConversationRateLimit
 from bot.gateway.sessions import SessionSigner, SessionStore
 from bot.gateway.settings import GatewaySettings
+from bot.gateway.visitor_limits import VisitorDoors
 from bot.gateway.visitor_socket import GatewayServices, VisitorSocketHandlers
 from bot.gateway.web_assets import create_web_assets
 from bot.handoff.desk import HandoffDesk
@@ -143,8 +144,11 @@ def create_app(settings: GatewaySettings) -> Sanic:
                 transcript=transcript,
                 fanout=fanout,
                 forwarder=forwarder,
-                rate_limit=ConversationRateLimit(client, settings.rate_limit),
+                rate_limit=ConversationRateLimit(
+                    client, settings.rate_limit, settings.limits.messages_per_ip
+                ),
                 desk=desk,
+                doors=VisitorDoors(client, settings.limits),
             )
         )
         app.ctx.redis = client

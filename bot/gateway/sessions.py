@@ -25,6 +25,10 @@ from bot.transcript import utc_timestamp
 SESSION_TTL_SECONDS = 90 * 24 * 3600
 """A session record is kept this long after its last use."""
 
+UNUSED_SESSION_TTL_SECONDS = 3600
+"""A session in which the visitor has not written yet is kept only this long: opening
+one costs a stranger nothing, so it must not cost us 90 days of memory."""
+
 
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -94,38 +98,62 @@ class SessionStore:
         self.client = client
         self.signer = signer
 
-    async def open(self, presented_id: object, user: VerifiedUser | None) -> tuple[Session, bool]:
-        """The presented session if it may be continued, else a new one; and which it was."""
-        if isinstance(presented_id, str) and self.signer.is_genuine(presented_id):
-            existing = await self.load(presented_id)
-            if (
-                existing is not None
-                and not existing.closed
-                and existing.verified_user_id == (user.user_id if user else None)
-            ):
-                await self.client.expire(
-                    redis_keys.session_key(existing.session_id), SESSION_TTL_SECONDS
-                )
-                return existing, True
-        return await self.create(user), False
+    async def resumable(self, presented_id: object, user: VerifiedUser | None) -> Session | None:
+        """The presented session if it may be continued (its keys' lives are renewed)."""
+        if not isinstance(presented_id, str) or not self.signer.is_genuine(presented_id):
+            return None
+        existing = await self.load(presented_id)
+        if (
+            existing is None
+            or existing.closed
+            or existing.verified_user_id != (user.user_id if user else None)
+        ):
+            return None
+        if await self.client.exists(redis_keys.transcript_seq_key(existing.session_id)):
+            await self.mark_used(existing)
+        return existing
 
-    async def create(self, user: VerifiedUser | None) -> Session:
+    async def open(
+        self, presented_id: object, user: VerifiedUser | None, client_ip: str = ""
+    ) -> tuple[Session, bool]:
+        """The presented session if it may be continued, else a new one; and which it was."""
+        existing = await self.resumable(presented_id, user)
+        if existing is not None:
+            return existing, True
+        return await self.create(user, client_ip), False
+
+    async def create(self, user: VerifiedUser | None, client_ip: str = "") -> Session:
+        """A new session: every key it makes expires, within the hour until the visitor
+        writes (``mark_used``). ``client_ip`` is recorded (per-IP handoff caps)."""
         session_id = self.signer.new_id()
         customer_key = user.customer_key if user else f"visitor:{session_id}"
         key = redis_keys.session_key(session_id)
-        await self.client.hset(
+        conversations = redis_keys.customer_conversations_key(customer_key)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hset(
             key,
             mapping={
                 "customer_key": customer_key,
                 "verified_user_id": user.user_id if user else "",
                 "created_at": utc_timestamp(),
+                "client_ip": client_ip,
             },
         )
-        await self.client.expire(key, SESSION_TTL_SECONDS)
-        await self.client.zadd(
-            redis_keys.customer_conversations_key(customer_key), {session_id: time.time()}
-        )
+        pipe.expire(key, UNUSED_SESSION_TTL_SECONDS)
+        pipe.zadd(conversations, {session_id: time.time()})
+        # A verified customer's list of conversations outlives this one session.
+        pipe.expire(conversations, SESSION_TTL_SECONDS if user else UNUSED_SESSION_TTL_SECONDS)
+        await pipe.execute()
         return Session(session_id, customer_key, user.user_id if user else None, closed=False)
+
+    async def mark_used(self, session: Session) -> None:
+        """The visitor wrote: keep the session (and its customer's list) for 90 days."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.expire(redis_keys.session_key(session.session_id), SESSION_TTL_SECONDS)
+        pipe.expire(
+            redis_keys.customer_conversations_key(session.customer_key), SESSION_TTL_SECONDS
+        )
+        await pipe.execute()
 
     async def load(self, session_id: str) -> Session | None:
         """The session record, closed when its conversation is (bot/ownership.py decides)."""
