@@ -13,7 +13,6 @@ from bot.business_hours import BusinessHours, BusinessHoursCache
 from bot.case_records import CaseRecords
 from bot.frustration import FrustrationMeter
 from bot.handoff.desk import HandoffDesk
-from bot.handoff.flood import FloodCaps
 from bot.handoff.reservation import reservation_seconds_from_environment
 from bot.settings import Settings
 from bot.transcript import Transcript
@@ -66,7 +65,6 @@ def handoff_desk() -> HandoffDesk:
             Presence(client, presence_times_from_environment()),
             hours=business_hours,
             reservation_seconds=reservation_seconds_from_environment(),
-            flood_caps=FloodCaps.from_environment(),
         )
     return _desks[loop_id]
 

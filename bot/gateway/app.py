@@ -38,6 +38,7 @@ from bot.gateway.visitor_limits import VisitorDoors
 from bot.gateway.visitor_socket import GatewayServices, VisitorSocketHandlers
 from bot.gateway.web_assets import create_web_assets
 from bot.handoff.desk import HandoffDesk
+from bot.handoff.flood import FloodCaps
 from bot.handoff.reservation import reservation_seconds_from_environment
 from bot.transcript import Transcript
 
@@ -140,7 +141,14 @@ def create_app(settings: GatewaySettings) -> Sanic:
         handlers.start(
             GatewayServices(
                 client=client,
-                sessions=SessionStore(client, SessionSigner(settings.session_secret)),
+                sessions=SessionStore(
+                    client,
+                    SessionSigner(settings.session_secret),
+                    FloodCaps(
+                        settings.limits.handoff_open_per_ip,
+                        settings.limits.handoff_open_per_customer,
+                    ),
+                ),
                 transcript=transcript,
                 fanout=fanout,
                 forwarder=forwarder,

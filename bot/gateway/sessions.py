@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.handoff.flood import FloodCaps
 from bot.ownership import CLOSED
 from bot.transcript import utc_timestamp
 
@@ -94,9 +95,13 @@ class Session:
 class SessionStore:
     """Session records in Redis: ``session:<id>`` hashes."""
 
-    def __init__(self, client: redis.Redis, signer: SessionSigner) -> None:
+    def __init__(
+        self, client: redis.Redis, signer: SessionSigner, handoff_caps: FloodCaps | None = None
+    ) -> None:
         self.client = client
         self.signer = signer
+        self.handoff_caps = handoff_caps or FloodCaps()
+        """Recorded on each new session: the handoff action applies them (flood.py)."""
 
     async def resumable(self, presented_id: object, user: VerifiedUser | None) -> Session | None:
         """The presented session if it may be continued (its keys' lives are renewed)."""
@@ -137,6 +142,7 @@ class SessionStore:
                 "verified_user_id": user.user_id if user else "",
                 "created_at": utc_timestamp(),
                 "client_ip": client_ip,
+                **self.handoff_caps.session_fields(),
             },
         )
         pipe.expire(key, UNUSED_SESSION_TTL_SECONDS)

@@ -71,6 +71,11 @@ class VisitorLimits:
         default_factory=lambda: _default_limit("ratings_per_conversation")
     )
     ratings_per_ip: RateLimit = field(default_factory=lambda: _default_limit("ratings_per_ip"))
+    handoff_open_per_ip: int = 3
+    """``GATEWAY_HANDOFF_MAX_OPEN_PER_IP``: requests for a person waiting at once from
+    one client IP; more are held back (bot/handoff/flood.py)."""
+    handoff_open_per_customer: int = 2
+    """``GATEWAY_HANDOFF_MAX_OPEN_PER_CUSTOMER``: the same for one (verified) customer."""
     typing_interval_seconds: float = 0.5
     """``GATEWAY_TYPING_INTERVAL_SECONDS``: a conversation's typing changes are passed to
     the agents at most once per this long (the latest state wins), so alternating
@@ -82,8 +87,12 @@ class VisitorLimits:
             name: _rate_limit(environ.get(variable, default), variable, "events")
             for name, (variable, default) in LIMIT_VARIABLES.items()
         }
-        interval = _seconds(environ, "GATEWAY_TYPING_INTERVAL_SECONDS", "0.5")
-        return cls(**limits, typing_interval_seconds=interval)
+        return cls(
+            **limits,
+            handoff_open_per_ip=_count(environ, "GATEWAY_HANDOFF_MAX_OPEN_PER_IP", "3"),
+            handoff_open_per_customer=_count(environ, "GATEWAY_HANDOFF_MAX_OPEN_PER_CUSTOMER", "2"),
+            typing_interval_seconds=_seconds(environ, "GATEWAY_TYPING_INTERVAL_SECONDS", "0.5"),
+        )
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from bot.agents.presence import Presence, Status
 from bot.agents.roster import AgentProfile, Roster, RosterCache
 from bot.business_hours import BusinessHours, BusinessHoursError
 from bot.handoff import announcements
-from bot.handoff.flood import FloodCaps, HandoffFloodGuard, HeldBack
+from bot.handoff.flood import HandoffFloodGuard, HeldBack
 from bot.handoff.queue import HandoffQueue, estimate_wait_seconds
 from bot.handoff.reservation import DEFAULT_RESERVATION_SECONDS, reservation_in
 from bot.handoff.routing import Candidate, RoutingDecision, choose_agent
@@ -106,7 +106,6 @@ class HandoffDesk:
         kick: Callable[[str], None] | None = None,
         hours: Callable[[], BusinessHours | None] = _no_hours,
         reservation_seconds: float = DEFAULT_RESERVATION_SECONDS,
-        flood_caps: FloodCaps | None = None,
     ) -> None:
         self.client = client
         self.transcript = transcript
@@ -114,7 +113,7 @@ class HandoffDesk:
         self.presence = presence
         self.ownership = Ownership(client)
         self.queue = HandoffQueue(client)
-        self.flood_guard = HandoffFloodGuard(client, flood_caps or FloodCaps())
+        self.flood_guard = HandoffFloodGuard(client)
         self.kick = kick or (lambda _session_id: None)
         """Starts the bot's work on a conversation's inbox at once (the gateway's
         forwarder); without it, the gateways' sweepers find the work within seconds."""

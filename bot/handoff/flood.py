@@ -3,10 +3,13 @@
 Opening a conversation costs a stranger nothing, and each can ask for a person; without
 a cap one source could fill the agents' queue and push real customers back. So before
 a conversation is queued, it reserves a place among its source's open requests: at
-most ``HANDOFF_MAX_OPEN_PER_IP`` from one client IP (the gateway records it on the
-session: bot/gateway/sessions.py) and ``HANDOFF_MAX_OPEN_PER_CUSTOMER`` for one
-customer. A request is open while its conversation waits in the queue (or for a short
-grace while it is being queued); once a person takes it, it no longer counts.
+most ``GATEWAY_HANDOFF_MAX_OPEN_PER_IP`` from one client IP and
+``GATEWAY_HANDOFF_MAX_OPEN_PER_CUSTOMER`` for one customer. Like every visitor door's
+limit these are the gateway's settings: the gateway records the client IP and the caps
+it applies on the session (bot/gateway/sessions.py), and the handoff action (in the
+action server) reads them from there. A request is open while its conversation waits
+in the queue (or for a short grace while it is being queued); once a person takes it,
+it no longer counts.
 
 Over the cap the request is held back: the visitor is told why, and the agents see the
 flood as such: every request of that source still waiting is marked with how many were
@@ -18,7 +21,6 @@ cap. No rasa import (the action server and the gateway both use it).
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -81,8 +83,8 @@ end
 return {0}
 """
 
-MAX_OPEN_PER_IP_VARIABLE = "HANDOFF_MAX_OPEN_PER_IP"
-MAX_OPEN_PER_CUSTOMER_VARIABLE = "HANDOFF_MAX_OPEN_PER_CUSTOMER"
+CAP_FIELDS = ("handoff_cap_ip", "handoff_cap_customer")
+"""The session hash's fields holding the caps of the gateway that opened it."""
 
 
 @dataclass(frozen=True)
@@ -92,21 +94,14 @@ class FloodCaps:
     per_ip: int = 3
     per_customer: int = 2
 
+    def session_fields(self) -> dict[str, str]:
+        return dict(zip(CAP_FIELDS, (str(self.per_ip), str(self.per_customer)), strict=True))
+
     @classmethod
-    def from_environment(cls) -> FloodCaps:
-        return cls(
-            per_ip=_cap(MAX_OPEN_PER_IP_VARIABLE, cls.per_ip),
-            per_customer=_cap(MAX_OPEN_PER_CUSTOMER_VARIABLE, cls.per_customer),
-        )
-
-
-def _cap(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
-        raise ValueError(f"{name}={raw!r} must be a whole number from 1 to 10000")
-    return int(raw)
+    def from_session_fields(cls, values: list[str]) -> FloodCaps:
+        """The recorded caps; the defaults for a session recorded without them."""
+        per_ip, per_customer = (int(v) if v.isdigit() and int(v) > 0 else 0 for v in values)
+        return cls(per_ip=per_ip or cls.per_ip, per_customer=per_customer or cls.per_customer)
 
 
 @dataclass(frozen=True)
@@ -121,16 +116,19 @@ class HeldBack:
 
 
 class HandoffFloodGuard:
-    def __init__(self, client: redis.Redis, caps: FloodCaps) -> None:
+    def __init__(self, client: redis.Redis) -> None:
         self.client = client
-        self.caps = caps
         self._reserve = client.register_script(_RESERVE)
 
     async def reserve(self, session_id: str, customer_key: str) -> HeldBack | None:
         """Reserve the conversation's place among its sources' open requests; ``None``
         if it may be queued, else why it is held back."""
-        raw_ip = await self.client.hget(redis_keys.session_key(session_id), "client_ip")
-        client_ip = limit_subject((raw_ip.decode() if isinstance(raw_ip, bytes) else raw_ip) or "")
+        raw = await self.client.hmget(
+            redis_keys.session_key(session_id), ["client_ip", *CAP_FIELDS]
+        )
+        recorded = [(v.decode() if isinstance(v, bytes) else v) or "" for v in raw]
+        client_ip = limit_subject(recorded[0]) if recorded[0] else ""
+        caps = FloodCaps.from_session_fields(recorded[1:])
         result = await self._reserve(
             keys=[
                 redis_keys.handoff_open_key("ip", client_ip),
@@ -143,8 +141,8 @@ class HandoffFloodGuard:
                 session_id,
                 time.time(),
                 FLOOD_GRACE_SECONDS,
-                self.caps.per_ip if client_ip else -1,
-                self.caps.per_customer,
+                caps.per_ip if client_ip else -1,
+                caps.per_customer,
                 FLOOD_RECORD_SECONDS,
                 redis_keys.HANDOFF_PREFIX,
             ],

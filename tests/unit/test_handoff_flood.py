@@ -23,9 +23,13 @@ async def flushed(client):
     return client
 
 
+SIGNER = SessionSigner("unit-test-session-secret-0123")
+
+
 @pytest.fixture
 def sessions(flushed) -> SessionStore:
-    return SessionStore(flushed, SessionSigner("unit-test-session-secret-0123"))
+    """Sessions as a gateway with these caps opens them (it records the caps)."""
+    return SessionStore(flushed, SIGNER, CAPS)
 
 
 def an_ip() -> str:
@@ -42,7 +46,7 @@ async def ask_for_a_person(guard: HandoffFloodGuard, client, session) -> HeldBac
 
 
 async def test_anonymous_conversations_from_one_ip_cannot_fill_the_queue(flushed, sessions):
-    guard = HandoffFloodGuard(flushed, CAPS)
+    guard = HandoffFloodGuard(flushed)
     address = an_ip()
     conversations = [await sessions.create(None, address) for _ in range(6)]
 
@@ -60,7 +64,7 @@ async def test_anonymous_conversations_from_one_ip_cannot_fill_the_queue(flushed
 
 
 async def test_other_addresses_are_not_held_back_by_a_flood(flushed, sessions):
-    guard = HandoffFloodGuard(flushed, CAPS)
+    guard = HandoffFloodGuard(flushed)
     flood = an_ip()
     for _ in range(4):
         await ask_for_a_person(guard, flushed, await sessions.create(None, flood))
@@ -75,7 +79,7 @@ async def test_other_addresses_are_not_held_back_by_a_flood(flushed, sessions):
 
 
 async def test_parallel_requests_cannot_slip_past_the_cap(flushed, sessions):
-    guard = HandoffFloodGuard(flushed, CAPS)
+    guard = HandoffFloodGuard(flushed)
     address = an_ip()
     conversations = [await sessions.create(None, address) for _ in range(25)]
 
@@ -87,7 +91,7 @@ async def test_parallel_requests_cannot_slip_past_the_cap(flushed, sessions):
 
 
 async def test_a_verified_customer_is_capped_across_addresses(flushed, sessions):
-    guard = HandoffFloodGuard(flushed, CAPS)
+    guard = HandoffFloodGuard(flushed)
     user = VerifiedUser(f"u-{secrets.token_hex(4)}")
     conversations = [await sessions.create(user, f"203.0.113.{n + 1}") for n in range(3)]
 
@@ -98,7 +102,7 @@ async def test_a_verified_customer_is_capped_across_addresses(flushed, sessions)
 
 
 async def test_a_request_a_person_took_no_longer_counts(flushed, sessions):
-    guard = HandoffFloodGuard(flushed, CAPS)
+    guard = HandoffFloodGuard(flushed)
     address = an_ip()
     first, *others = [await sessions.create(None, address) for _ in range(4)]
     for conversation in [first, *others[:2]]:
@@ -113,7 +117,8 @@ async def test_a_request_a_person_took_no_longer_counts(flushed, sessions):
 
 
 async def test_asking_again_in_a_queued_conversation_is_not_a_new_request(flushed, sessions):
-    guard = HandoffFloodGuard(flushed, FloodCaps(per_ip=1, per_customer=1))
+    guard = HandoffFloodGuard(flushed)
+    sessions = SessionStore(flushed, SIGNER, FloodCaps(per_ip=1, per_customer=1))
     conversation = await sessions.create(None, an_ip())
     assert await ask_for_a_person(guard, flushed, conversation) is None
 
@@ -121,7 +126,8 @@ async def test_asking_again_in_a_queued_conversation_is_not_a_new_request(flushe
 
 
 async def test_every_key_the_guard_writes_expires(flushed, sessions):
-    guard = HandoffFloodGuard(flushed, FloodCaps(per_ip=1, per_customer=5))
+    guard = HandoffFloodGuard(flushed)
+    sessions = SessionStore(flushed, SIGNER, FloodCaps(per_ip=1, per_customer=5))
     address = an_ip()
     for _ in range(2):
         await ask_for_a_person(guard, flushed, await sessions.create(None, address))
@@ -131,14 +137,21 @@ async def test_every_key_the_guard_writes_expires(flushed, sessions):
     assert keys and all([await flushed.ttl(key) > 0 for key in keys])
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "many", "1.5", "10001"])
-def test_a_malformed_cap_is_named(monkeypatch, value):
-    monkeypatch.setenv("HANDOFF_MAX_OPEN_PER_IP", value)
-    with pytest.raises(ValueError, match="HANDOFF_MAX_OPEN_PER_IP"):
-        FloodCaps.from_environment()
+async def test_a_session_recorded_without_caps_gets_the_defaults(flushed):
+    guard = HandoffFloodGuard(flushed)
+    address = an_ip()
+    for number in range(FloodCaps().per_ip + 1):
+        await flushed.hset(f"session:old-{number}", "client_ip", address)
+
+    results = [
+        await guard.reserve(f"old-{number}", f"visitor:old-{number}")
+        for number in range(FloodCaps().per_ip + 1)
+    ]
+
+    assert results.count(None) == FloodCaps().per_ip
 
 
-def test_the_caps_default_when_unset(monkeypatch):
-    monkeypatch.delenv("HANDOFF_MAX_OPEN_PER_IP", raising=False)
-    monkeypatch.setenv("HANDOFF_MAX_OPEN_PER_CUSTOMER", "4")
-    assert FloodCaps.from_environment() == FloodCaps(per_ip=3, per_customer=4)
+def test_recorded_caps_are_read_back_and_nonsense_falls_back_to_the_defaults():
+    caps = FloodCaps(per_ip=7, per_customer=1)
+    assert FloodCaps.from_session_fields(list(caps.session_fields().values())) == caps
+    assert FloodCaps.from_session_fields(["", "x"]) == FloodCaps()
