@@ -43,6 +43,7 @@ import socketio
 
 from bench.stats import latency_summary
 from bot.embedded_redis import free_port
+from bot.gateway.settings import ONE_ADDRESS_LOAD
 from bot.stack import Stack, StackConfig
 
 RESULTS = Path(__file__).resolve().parent / "handoff-latency.json"
@@ -62,6 +63,8 @@ ENVIRONMENT = {
     "AGENT_OFFLINE_GRACE_SECONDS": "600",
     # The relay phase sends hundreds of visitor messages in one conversation.
     "GATEWAY_RATE_LIMIT": "100000/1",
+    # Hundreds of visitors from 127.0.0.1, each asking for a person.
+    **ONE_ADDRESS_LOAD,
 }
 
 VISITOR_EVENTS = (

@@ -36,6 +36,14 @@ LIMIT_VARIABLES = {
 }
 """Each visitor door's limit: the variable that sets it and its default (events/seconds)."""
 
+ONE_ADDRESS_LOAD = {variable: "1000000/60" for variable, _ in LIMIT_VARIABLES.values()} | {
+    "GATEWAY_HANDOFF_MAX_OPEN_PER_IP": "10000",
+    "GATEWAY_HANDOFF_MAX_OPEN_PER_CUSTOMER": "10000",
+}
+"""For a test stack or a benchmark whose many visitors all come from one address
+(127.0.0.1): the per-IP and per-connection limits out of the way. Never for a
+deployment. Messages per conversation (``GATEWAY_RATE_LIMIT``) are set apart."""
+
 
 def _default_limit(name: str) -> RateLimit:
     count, _, seconds = LIMIT_VARIABLES[name][1].partition("/")

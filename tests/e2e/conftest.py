@@ -13,6 +13,7 @@ import redis.asyncio as redis
 
 from bot.case_records import CaseRecords
 from bot.embedded_redis import free_port
+from bot.gateway.settings import ONE_ADDRESS_LOAD
 from bot.stack import Stack, StackConfig
 from bot.training import MODEL_PATH
 from bot.transcript import Transcript
@@ -49,6 +50,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, business_file: Path) -> Iter
         # 2 s later (the product defaults are 30 s and 60 s).
         "AGENT_HEARTBEAT_TIMEOUT_SECONDS": "3",
         "AGENT_OFFLINE_GRACE_SECONDS": "2",
+        # Every test and browser test comes from 127.0.0.1: the per-IP limits are tested
+        # with a gateway of their own (tests/e2e/security/test_visitor_limits.py).
+        **ONE_ADDRESS_LOAD,
     }
     config = StackConfig(
         rasa_port=free_port(),
