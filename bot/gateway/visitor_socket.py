@@ -213,9 +213,11 @@ class VisitorSocketHandlers:
             logger.info("visitor_socket.connect_refused ip=%s", client_ip)
             eio_sid = self.sio.manager.eio_sid_from_sid(sid, "/")
             self._in_background(self._close_engine(eio_sid))
+            # socket.io clients see ``connect_error`` with ``message`` and ``data``.
             raise SocketRefused(
+                RATE_LIMITED,
                 {"error": RATE_LIMITED, "event": "connect", "retry_after_ms": waited,
-                 "detail": "too many connections from this address"}
+                 "detail": "too many connections from this address"},
             )  # fmt: skip
         self.connections[sid] = self.services.doors.connection(client_ip)
 

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import redis.asyncio as redis
 import socketio
+from redis.exceptions import OutOfMemoryError
 
 from bot import redis_keys
 from bot.embedded_redis import free_port, start_embedded_redis, wait_for_redis
@@ -176,8 +177,9 @@ async def test_many_sockets_from_one_address_are_refused_at_connect_and_session(
     refused = [socket for socket, ok in zip(sockets, connected, strict=True) if not ok]
     for socket in refused:
         (answer,) = socket.of("connect_error")
-        assert answer["error"] == "rate_limited" and answer["event"] == "connect"
-        assert answer["retry_after_ms"] > 0
+        assert answer["message"] == "rate_limited"
+        assert answer["data"]["error"] == "rate_limited" and answer["data"]["event"] == "connect"
+        assert answer["data"]["retry_after_ms"] > 0
     open_ones = [socket for socket, ok in zip(sockets, connected, strict=True) if ok]
     for socket in open_ones:
         await socket.client.emit("session_request", {"session_id": None, "protocol": 1})
@@ -421,7 +423,13 @@ async def test_a_full_redis_refuses_writes_and_the_visitor_is_told_unavailable(
         assert await client.config_get("maxmemory") == {"maxmemory": str(8 * 1024 * 1024)}
         assert await client.config_get("maxmemory-policy") == {"maxmemory-policy": "noeviction"}
         with gateway_process(url, f"http://127.0.0.1:{free_port()}") as gateway:
-            await client.set("ballast", b"x" * 12 * 1024 * 1024)  # now over the cap
+            for number in range(4):
+                await client.set(f"ballast-{number}", b"x" * 1024 * 1024)
+            # Full: the cap is now below what is stored (filling it exactly would leave
+            # room for small writes), and Redis refuses every write.
+            await client.config_set("maxmemory", "1mb")
+            with pytest.raises(OutOfMemoryError):
+                await client.set("one-more", "x")
             socket = RawSocket(gateway, {})
             raw_sockets.append(socket)
             assert await socket.connect()
@@ -431,8 +439,14 @@ async def test_a_full_redis_refuses_writes_and_the_visitor_is_told_unavailable(
 
             assert socket.of("error")[0]["error"] == "unavailable"
             assert not socket.of("session_confirm")
-            assert await client.exists("ballast") == 1  # nothing was evicted to make room
+            assert await client.exists("ballast-0") == 1  # nothing was evicted to make room
             assert not [key async for key in client.scan_iter("session:*")]  # nor half-written
+
+            # Room again (the operator raised the cap): the same socket carries on.
+            await client.config_set("maxmemory", "64mb")
+            await socket.client.emit("session_request", {"session_id": None, "protocol": 1})
+            await socket.until(1, "session_confirm")
+            await socket.close()
     finally:
         await client.close()
         process.terminate()
