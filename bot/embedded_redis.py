@@ -60,7 +60,7 @@ def embedded_redis_maxmemory() -> str:
     """``EMBEDDED_REDIS_MAXMEMORY`` (default 512mb): the embedded Redis's memory cap.
     Over it Redis refuses writes (``noeviction``: nothing is ever dropped silently) and
     the gateway answers ``unavailable``, instead of the machine running out of memory."""
-    value = os.environ.get("EMBEDDED_REDIS_MAXMEMORY", DEFAULT_MAXMEMORY).strip()
+    value = os.environ.get("EMBEDDED_REDIS_MAXMEMORY", "").strip() or DEFAULT_MAXMEMORY
     if not _MEMORY_SIZE.fullmatch(value):
         raise EmbeddedRedisSettingsError(
             f"EMBEDDED_REDIS_MAXMEMORY={value!r} must be a size like 512mb, 2gb or 100000000"

@@ -10,6 +10,8 @@ import pytest
 import redis
 
 from bot.embedded_redis import (
+    EmbeddedRedisSettingsError,
+    embedded_redis_maxmemory,
     free_port,
     port_is_taken,
     redis_answers,
@@ -107,3 +109,29 @@ def test_the_environment_has_defaults_for_a_bare_url():
         "REDIS_DB": "0",
         "REDIS_PASSWORD": "",
     }
+
+
+def test_the_embedded_redis_has_a_memory_cap_and_never_evicts(started, tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBEDDED_REDIS_MAXMEMORY", "64MB")
+    url = start(started, free_port(), tmp_path)
+
+    client = redis.Redis.from_url(url, decode_responses=True)
+    try:
+        assert client.config_get("maxmemory") == {"maxmemory": str(64 * 1024 * 1024)}
+        assert client.config_get("maxmemory-policy") == {"maxmemory-policy": "noeviction"}
+    finally:
+        client.close()
+
+
+def test_the_memory_cap_defaults_to_512mb(monkeypatch):
+    monkeypatch.delenv("EMBEDDED_REDIS_MAXMEMORY", raising=False)
+    assert embedded_redis_maxmemory() == "512mb"
+    monkeypatch.setenv("EMBEDDED_REDIS_MAXMEMORY", "")
+    assert embedded_redis_maxmemory() == "512mb"
+
+
+@pytest.mark.parametrize("value", ["lots", "0", "-5mb", "512 mb", "1tb", "5.5gb"])
+def test_a_malformed_memory_cap_is_named(monkeypatch, value):
+    monkeypatch.setenv("EMBEDDED_REDIS_MAXMEMORY", value)
+    with pytest.raises(EmbeddedRedisSettingsError, match="EMBEDDED_REDIS_MAXMEMORY"):
+        embedded_redis_maxmemory()
