@@ -369,8 +369,10 @@ async def ask_for_a_person_from(url: str, address: str, visitors: list[Visitor])
 
 
 async def test_anonymous_conversations_from_one_address_cannot_fill_the_queue(
-    tight_gateway, address, visitors, desk_reset, store
+    tight_gateway, address, visitors, desk_reset, store, agents
 ):
+    console = await agents("tom")
+    await console.connect_socket()
     queued = [await ask_for_a_person_from(tight_gateway, address, visitors) for _ in range(2)]
     flooding = await ask_for_a_person_from(tight_gateway, address, visitors)
 
@@ -383,6 +385,12 @@ async def test_anonymous_conversations_from_one_address_cannot_fill_the_queue(
     assert len(ours) == 2
     assert flooding.session_id not in {entry.session_id for entry in entries}
     assert all(entry.flood_held_back == 1 for entry in ours)  # agents see a flood
+    told = await console.next_event("queue_flood")
+    assert told == {"source": "ip", "open_requests": 2, "held_back": 1}
+    shown = await console.next_event("queue")  # the console's queue, refreshed
+    assert {e["session_id"]: e["flood_held_back"] for e in shown["entries"]} == {
+        visitor.session_id: 1 for visitor in queued
+    }
 
 
 async def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(stack, address, visitors, store):
