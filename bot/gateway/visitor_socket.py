@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
@@ -27,6 +25,7 @@ from bot.gateway.quick_replies import ChosenQuickReply, chosen_quick_reply, text
 from bot.gateway.rate_limit import ConversationRateLimit
 from bot.gateway.sessions import Session, SessionStore, VerifiedUser, verify_identity
 from bot.gateway.settings import GatewaySettings
+from bot.gateway.typing_relay import TypingRelay
 from bot.gateway.visitor_limits import RATE_LIMITED, Connection, VisitorDoors
 from bot.handoff.desk import HandoffDesk, QueuePlace, handoff_agent
 from bot.inbox import (
@@ -42,8 +41,6 @@ from bot.transcript import QueuedWork, Transcript, utc_timestamp
 
 logger = logging.getLogger(__name__)
 
-TYPING_REPEAT_SECONDS = 1.0
-"""A client repeating the same typing state faster than this is not passed on each time."""
 MESSAGE_ID_TTL = 24 * 3600
 """How long a client message id is remembered (resends come within minutes)."""
 
@@ -95,11 +92,7 @@ class VisitorSocket:
     speaks_protocol: bool
     delivery: SocketDelivery
     connection: Connection
-    typing_told: tuple[bool, float] = (False, 0.0)
-    """The last typing state passed on, and when (repeats within a second are dropped)."""
-    typing_wanted: bool = False
-    """The latest typing state the client sent (what a pending flush passes on)."""
-    typing_flush: asyncio.Task[None] | None = None
+    typing: TypingRelay
 
 
 SessionHandler = Callable[[str, VisitorSocket, Any], Awaitable[None]]
@@ -329,7 +322,11 @@ class VisitorSocketHandlers:
             speaks_protocol=request.speaks_protocol,
         )  # fmt: skip
         self.sockets[sid] = VisitorSocket(
-            session, request.speaks_protocol, delivery, self.connections[sid]
+            session,
+            request.speaks_protocol,
+            delivery,
+            self.connections[sid],
+            self._typing_relay(session.session_id),
         )
         # No await between registering and opening: open() takes the socket's lock at
         # once, so an entry published meanwhile waits and comes after session_state.
@@ -504,34 +501,19 @@ class VisitorSocketHandlers:
         return not waited
 
     async def on_typing(self, sid: str, socket: VisitorSocket, data: Any) -> None:
-        """Passed to the agents at most once per ``typing_interval_seconds`` (the latest
-        state wins, sent when the interval ends), within the typing limits."""
+        """Within the typing limits, to the agents through the socket's relay (at most
+        once per ``GATEWAY_TYPING_INTERVAL_SECONDS``, the latest state wins)."""
         typing = payloads.typing_flag(data)
-        if not await self._within_limit(sid, socket, "typing"):
-            return
-        socket.typing_wanted = typing
-        now = time.monotonic()
-        told, told_at = socket.typing_told
-        if told == typing and now - told_at < TYPING_REPEAT_SECONDS:
-            return
-        wait = told_at + self.settings.limits.typing_interval_seconds - now
-        if wait <= 0:
-            await self._tell_typing(socket, typing)
-        elif socket.typing_flush is None:
-            socket.typing_flush = self._in_background(self._flush_typing(sid, socket, wait))
+        if await self._within_limit(sid, socket, "typing"):
+            await socket.typing.offer(typing)
 
-    async def _flush_typing(self, sid: str, socket: VisitorSocket, after: float) -> None:
-        await asyncio.sleep(after)
-        socket.typing_flush = None
-        if self.sockets.get(sid) is socket and socket.typing_wanted != socket.typing_told[0]:
-            with contextlib.suppress(redis.RedisError):
-                await self._tell_typing(socket, socket.typing_wanted)
+    def _typing_relay(self, session_id: str) -> TypingRelay:
+        async def publish(typing: bool) -> None:
+            await self.services.fanout.publish_live(
+                session_id, "visitor_typing", {"typing": typing}, audience="agents"
+            )
 
-    async def _tell_typing(self, socket: VisitorSocket, typing: bool) -> None:
-        socket.typing_told = (typing, time.monotonic())
-        await self.services.fanout.publish_live(
-            socket.session.session_id, "visitor_typing", {"typing": typing}, audience="agents"
-        )
+        return TypingRelay(self.settings.limits.typing_interval_seconds, publish)
 
     async def on_history_request(self, sid: str, socket: VisitorSocket, data: Any) -> None:
         before, limit = payloads.history_request(data)
@@ -568,7 +550,7 @@ class VisitorSocketHandlers:
 
     def _forget_socket(self, sid: str) -> None:
         socket = self.sockets.pop(sid, None)
-        if socket is not None and socket.typing_flush is not None:
-            socket.typing_flush.cancel()
+        if socket is not None:
+            socket.typing.close()
         if socket is not None and self._services is not None:
             self._services.fanout.remove(socket.session.session_id, sid)
