@@ -78,6 +78,12 @@ async def hand_off(
     session_id = tracker.sender_id
     categories = categories if categories is not None else open_categories(tracker)
     key = customer_key(tracker)
+    held = await desk.hold_back_if_flooding(session_id, key)
+    if held is not None:
+        # Not queued: the bot carries on, and the customer knows why nobody will come.
+        text = announcements.held_back(held.source, held.open_requests)
+        dispatcher.utter_message(text=text, phrase="handoff_held_back")
+        return []
     routed = await desk.route(categories[0] if categories else None, key)
     rules = business_rules()
     packet = build_packet(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import secrets
 import sys
 import time
@@ -31,6 +32,7 @@ import socketio
 from bench.stats import latency_summary
 from bot.embedded_redis import free_port
 from bot.gateway.rasa_client import WEBHOOK_PATH
+from bot.gateway.settings import ONE_ADDRESS_LOAD
 from bot.stack import Stack, StackConfig
 
 SCRIPT = [
@@ -131,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         state_dir=Path(f"/tmp/gateway-hop-{secrets.token_hex(4)}"),
     )
     stack = Stack(config, report=lambda line: print(line, flush=True))
+    os.environ.update(ONE_ADDRESS_LOAD)  # every measured visitor comes from 127.0.0.1
     try:
         stack.start()
         print(f"Measuring {args.conversations} conversations of {len(SCRIPT)} messages "

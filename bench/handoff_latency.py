@@ -44,6 +44,7 @@ import socketio
 from bench.stats import latency_summary
 from bot.chat_ids import chat_id
 from bot.embedded_redis import free_port
+from bot.gateway.settings import ONE_ADDRESS_LOAD
 from bot.stack import Stack, StackConfig
 
 RESULTS = Path(__file__).resolve().parent / "handoff-latency.json"
@@ -65,6 +66,8 @@ ENVIRONMENT = {
     "GATEWAY_RATE_LIMIT": "100000/1",
     # The demo agents maria, tom and priya: only in demo mode (bot/agents/demo.py).
     "DEMO_MODE": "1",
+    # Hundreds of visitors from 127.0.0.1, each asking for a person.
+    **ONE_ADDRESS_LOAD,
 }
 
 VISITOR_EVENTS = (

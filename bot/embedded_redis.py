@@ -133,6 +133,26 @@ def redis_answers(url: str, timeout: float = 2.0) -> bool:
         client.close()
 
 
+DEFAULT_MAXMEMORY = "512mb"
+_MEMORY_SIZE = re.compile(r"[1-9][0-9]*(b|kb|mb|gb)?", re.IGNORECASE)
+
+
+class EmbeddedRedisSettingsError(ValueError):
+    """``EMBEDDED_REDIS_MAXMEMORY`` is malformed; the message names it."""
+
+
+def embedded_redis_maxmemory() -> str:
+    """``EMBEDDED_REDIS_MAXMEMORY`` (default 512mb): the embedded Redis's memory cap.
+    Over it Redis refuses writes (``noeviction``: nothing is ever dropped silently) and
+    the gateway answers ``unavailable``, instead of the machine running out of memory."""
+    value = os.environ.get("EMBEDDED_REDIS_MAXMEMORY", "").strip() or DEFAULT_MAXMEMORY
+    if not _MEMORY_SIZE.fullmatch(value):
+        raise EmbeddedRedisSettingsError(
+            f"EMBEDDED_REDIS_MAXMEMORY={value!r} must be a size like 512mb, 2gb or 100000000"
+        )
+    return value.lower()
+
+
 def start_embedded_redis(
     port: int, data_dir: Path, log_path: Path, password: str
 ) -> subprocess.Popen[bytes]:
@@ -151,6 +171,7 @@ def start_embedded_redis(
         "--appendfsync", "everysec",
         "--save", "",
         "--daemonize", "no",
+        "--maxmemory", embedded_redis_maxmemory(), "--maxmemory-policy", "noeviction",
         "-",  # last: the rest of the config (password, ...) comes on standard input
     ]  # fmt: skip
     with log_path.open("ab") as log:

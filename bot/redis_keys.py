@@ -110,6 +110,12 @@ def rate_key(session_id: str) -> str:
     return f"{RATE_PREFIX}{session_id}"
 
 
+def limit_key(door: str, scope: str, subject: str) -> str:
+    """A visitor door's sliding window (bot/gateway/rate_limit.py) for one subject:
+    ``rate:<door>:<scope>:<subject>``, e.g. ``rate:typing:ip:203.0.113.7``."""
+    return f"{RATE_PREFIX}{door}:{scope}:{subject}"
+
+
 def rating_key(session_id: str) -> str:
     return f"{RATING_PREFIX}{session_id}"
 
@@ -146,6 +152,23 @@ HANDOFF_QUEUE_ORDER = "handoff-queue-order"
 HANDOFF_PREFIX = "handoff:"
 """Hash per conversation with its latest handoff: packet, routed agent, email…:
 ``handoff:<session id>``."""
+
+HANDOFF_OPEN_PREFIX = "handoff-open:"
+"""Sorted set per source (client IP or customer) of its requests for a person still
+open, scored by when each was made: ``handoff-open:<ip|customer>:<source>``
+(bot/handoff/flood.py)."""
+
+HANDOFF_HELD_BACK_PREFIX = "handoff-held-back:"
+"""How many of a source's requests for a person were held back (over its cap)."""
+
+
+def handoff_open_key(kind: str, source: str) -> str:
+    return f"{HANDOFF_OPEN_PREFIX}{kind}:{source}"
+
+
+def handoff_held_back_key(kind: str, source: str) -> str:
+    return f"{HANDOFF_HELD_BACK_PREFIX}{kind}:{source}"
+
 
 HANDOFF_WAITS = "handoff-waits"
 """List of the most recent waits (seconds from queued to claimed), newest first."""

@@ -10,7 +10,6 @@ from bot.agents.demo import roster_demo_problem
 from bot.agents.login_guard import LoginLimits, LoginLimitsError
 from bot.agents.roster import roster_file_path
 from bot.gateway.app import create_app
-from bot.gateway.client_ip import TrustedProxiesError, trusted_proxies_from_environment
 from bot.gateway.settings import GatewaySettings, GatewaySettingsError
 from bot.retention import RetentionPolicy, RetentionSettingsError
 from bot.settings import SettingsError
@@ -24,13 +23,11 @@ def main() -> int:
         settings = GatewaySettings.from_environment()
         retention = RetentionPolicy.from_environment()
         LoginLimits.from_environment()
-        trusted_proxies_from_environment()
     except (
         GatewaySettingsError,
         RetentionSettingsError,
         SettingsError,
         LoginLimitsError,
-        TrustedProxiesError,
     ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -10,8 +10,7 @@ check and a failure like any wrong password.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -20,7 +19,7 @@ from bot.agents.demo import is_demo_password
 from bot.agents.login_guard import LoginGuard, keyed_agent_id
 from bot.agents.roster import AgentProfile, Roster, check_password_async, normalize_agent_id
 from bot.gateway.agent_requests import ApiError
-from bot.gateway.client_ip import IPNetwork, request_client_ip, source_key
+from bot.gateway.client_ip import TrustedProxies, limit_subject, request_client_ip
 from bot.gateway.known_device import KnownDevices
 
 logger = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ class AgentLogin:
 
     guard: LoginGuard
     devices: KnownDevices
-    trusted_proxies: Sequence[IPNetwork] = ()
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
     demo_mode: bool = False
     """Outside demo mode a published demo password is refused even when it is right."""
 
@@ -43,7 +42,7 @@ class AgentLogin:
         ``ApiError`` 429 (wait) or 401 (wrong id or password) otherwise."""
         agent_id = normalize_agent_id(raw_id)
         device = self.devices.request_device(request, agent_id)
-        source = source_key(request_client_ip(request, self.trusted_proxies))
+        source = limit_subject(request_client_ip(request, self.trusted_proxies))
         attempt = await self.guard.attempt(raw_id, source, device)
         if not attempt.allowed:
             raise self.throttled(raw_id, source, attempt.retry_after)

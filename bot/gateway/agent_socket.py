@@ -188,6 +188,10 @@ class AgentSocketHandlers:
             payload = {"entries": [entry.to_json() for entry in entries]}
             for sid in list(self.sockets):
                 await self.sio.emit("queue", payload, to=sid, namespace=NAMESPACE)
+        elif kind == "handoff_held_back":  # one source asked for people too often
+            payload = {key: message.get(key) for key in ("source", "open_requests", "held_back")}
+            for sid in list(self.sockets):
+                await self.sio.emit("queue_flood", payload, to=sid, namespace=NAMESPACE)
         elif kind == "presence_changed":
             payload = {"agent_id": agent_id, "status": message.get("status")}
             for sid in list(self.sockets):

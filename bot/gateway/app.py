@@ -30,7 +30,6 @@ from bot.gateway.agent_api import AgentApiServices, create_agent_api
 from bot.gateway.agent_auth import AgentSessions
 from bot.gateway.agent_login import AgentLogin
 from bot.gateway.agent_socket import AgentSocketHandlers, AgentSocketServices
-from bot.gateway.client_ip import trusted_proxies_from_environment
 from bot.gateway.delivery import ConversationFanout
 from bot.gateway.forwarder import BotForwarder
 from bot.gateway.known_device import KnownDevices
@@ -39,9 +38,11 @@ from bot.gateway.rasa_client import RasaChannelClient
 from bot.gateway.rate_limit import ConversationRateLimit
 from bot.gateway.sessions import SessionSigner, SessionStore
 from bot.gateway.settings import GatewaySettings
+from bot.gateway.visitor_limits import VisitorDoors
 from bot.gateway.visitor_socket import GatewayServices, VisitorSocketHandlers
 from bot.gateway.web_assets import create_web_assets
 from bot.handoff.desk import HandoffDesk
+from bot.handoff.flood import FloodCaps
 from bot.handoff.reservation import reservation_seconds_from_environment
 from bot.retention import RetentionPolicy
 from bot.retention_sweeper import RetentionSweeper
@@ -135,7 +136,7 @@ def create_app(settings: GatewaySettings, retention: RetentionPolicy | None = No
             login=AgentLogin(
                 guard=LoginGuard(client, LoginLimits.from_environment()),
                 devices=KnownDevices.from_session_secret(settings.session_secret),
-                trusted_proxies=trusted_proxies_from_environment(),
+                trusted_proxies=settings.trusted_proxies,
                 demo_mode=demo_mode(),
             ),
             canned_replies=CannedRepliesFile(canned_replies_path()),
@@ -153,12 +154,22 @@ def create_app(settings: GatewaySettings, retention: RetentionPolicy | None = No
         handlers.start(
             GatewayServices(
                 client=client,
-                sessions=SessionStore(client, SessionSigner(settings.session_secret)),
+                sessions=SessionStore(
+                    client,
+                    SessionSigner(settings.session_secret),
+                    FloodCaps(
+                        settings.limits.handoff_open_per_ip,
+                        settings.limits.handoff_open_per_customer,
+                    ),
+                ),
                 transcript=transcript,
                 fanout=fanout,
                 forwarder=forwarder,
-                rate_limit=ConversationRateLimit(client, settings.rate_limit),
+                rate_limit=ConversationRateLimit(
+                    client, settings.rate_limit, settings.limits.messages_per_ip
+                ),
                 desk=desk,
+                doors=VisitorDoors(client, settings.limits),
             )
         )
         app.ctx.redis = client

@@ -1,114 +1,130 @@
-"""Who is on the other end of a request: the peer's address, or, when the peer is one of
-our own proxies, the address that proxy says it forwarded for.
+"""Who is on the other end of a visitor's socket or an agent's request: the client IP
+every per-IP limit (visitor doors, agent logins) counts.
 
-``X-Forwarded-For`` is written by every hop, and a client can send one of its own, so
-only the entries appended by proxies we trust mean anything. Walking the header from
-its right end (the hop nearest to us) and skipping trusted proxies, the first address
-that is not ours is the client; everything to its left is whatever the client claimed
-and is ignored. With no trusted proxies (the default) the header is ignored entirely
-and the peer is the client.
+The peer address of the TCP connection is the client, unless the peer is one of our
+own reverse proxies (``GATEWAY_TRUSTED_PROXIES``): then the client is the right-most
+address in ``X-Forwarded-For`` that is not a trusted proxy. Anything to the left of
+that was written by the client itself and is ignored (a visitor can put any address
+there). A header from an untrusted peer is ignored entirely; with no trusted proxies
+(the default) it is always ignored.
 
-Trusted proxies come from ``GATEWAY_TRUSTED_PROXIES``: comma-separated addresses or
-networks (``10.0.0.5, 10.1.0.0/16, ::1``).
+python-engineio's Sanic driver puts ``REMOTE_ADDR: 127.0.0.1`` in every environ,
+whoever connects; the real peer is read from the Sanic request it also carries
+(``environ["sanic.request"].ip``). ``REMOTE_ADDR`` is used only for other servers.
+
+IPv6 clients are counted per /64 (one household or host gets a whole /64, so
+counting single addresses would let one visitor rotate through billions of them).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 TRUSTED_PROXIES_VARIABLE = "GATEWAY_TRUSTED_PROXIES"
 UNKNOWN_CLIENT = "unknown"
-"""The client of a request whose peer address is missing or malformed."""
-
-IPV6_SOURCE_PREFIX = 64
-"""An IPv6 client usually holds a whole /64: counting per address would let it dodge
-per-source limits by changing the last bits."""
+"""The client of a connection whose peer address is missing."""
 
 
 class TrustedProxiesError(ValueError):
-    """``GATEWAY_TRUSTED_PROXIES`` names something that is not an address or network."""
+    """``GATEWAY_TRUSTED_PROXIES`` holds something that is not an IP or CIDR."""
 
 
-def parse_trusted_proxies(value: str) -> tuple[IPNetwork, ...]:
-    """The networks in a comma-separated list of addresses and CIDRs."""
-    networks: list[IPNetwork] = []
-    for item in value.split(","):
-        text = item.strip()
-        if not text:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(text, strict=False))
-        except ValueError:
-            raise TrustedProxiesError(
-                f"{TRUSTED_PROXIES_VARIABLE}: {text!r} is not an IP address or network "
-                "(expected e.g. 10.0.0.5, 10.1.0.0/16, ::1)"
-            ) from None
-    return tuple(networks)
+@dataclass(frozen=True)
+class TrustedProxies:
+    """The reverse proxies whose ``X-Forwarded-For`` we believe."""
+
+    networks: tuple[IpNetwork, ...] = ()
+
+    @classmethod
+    def parse(cls, value: str, name: str = TRUSTED_PROXIES_VARIABLE) -> TrustedProxies:
+        networks = []
+        for part in (piece.strip() for piece in value.split(",")):
+            if not part:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise TrustedProxiesError(
+                    f"{name}={value!r}: {part!r} is not an IP address or CIDR "
+                    "(e.g. 10.0.0.5, 10.0.0.0/8, ::1)"
+                ) from None
+        return cls(tuple(networks))
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> TrustedProxies:
+        """``GATEWAY_TRUSTED_PROXIES`` parsed (unset: trust no proxy)."""
+        source = os.environ if environ is None else environ
+        return cls.parse(source.get(TRUSTED_PROXIES_VARIABLE, ""))
+
+    def trusts(self, address: IpAddress) -> bool:
+        return any(address in network for network in self.networks)
 
 
-def trusted_proxies_from_environment(
-    environ: Mapping[str, str] | None = None,
-) -> tuple[IPNetwork, ...]:
-    """``GATEWAY_TRUSTED_PROXIES`` parsed (empty when unset: trust no proxy)."""
-    source = os.environ if environ is None else environ
-    return parse_trusted_proxies(source.get(TRUSTED_PROXIES_VARIABLE, ""))
-
-
-def _address(text: str) -> IPAddress | None:
+def _address(text: str) -> IpAddress | None:
+    text = text.strip()
+    if text.startswith("[") and "]" in text:  # [v6]:port
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:  # v4:port
+        text = text.partition(":")[0]
     try:
-        return ipaddress.ip_address(text.strip().strip("[]"))
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
 
 
-def _trusted(address: IPAddress, trusted: Sequence[IPNetwork]) -> bool:
-    return any(address.version == net.version and address in net for net in trusted)
+def resolve_client_ip(peer: str, forwarded_for: str | None, trusted: TrustedProxies) -> str:
+    """The client's address as text (see the module docstring for the rules)."""
+    peer_address = _address(peer)
+    if peer_address is None:
+        return peer.strip() or UNKNOWN_CLIENT
+    if not forwarded_for or not trusted.trusts(peer_address):
+        return str(peer_address)
+    client = peer_address
+    for hop in reversed(forwarded_for.split(",")):
+        address = _address(hop)
+        if address is None:
+            break  # a malformed hop: stop at the last address a trusted proxy vouched for
+        client = address
+        if not trusted.trusts(address):
+            break
+    return str(client)
 
 
-def client_ip(peer: str | None, forwarded_for: str | None, trusted: Sequence[IPNetwork]) -> str:
-    """The client's address given the TCP peer and the ``X-Forwarded-For`` header(s).
-
-    The header is read only while the hop that wrote it is trusted; a malformed entry
-    stops the walk at the last trusted hop (it was written by someone we do not know).
-    """
-    address = _address(peer or "")
-    if address is None:
-        return UNKNOWN_CLIENT
-    if not forwarded_for or not _trusted(address, trusted):
-        return str(address)
-    for entry in reversed(forwarded_for.split(",")):
-        hop = _address(entry)
-        if hop is None:
-            return str(address)
-        address = hop
-        if not _trusted(address, trusted):
-            return str(address)
-    return str(address)  # every hop is ours: the leftmost is as far as we can see
+def peer_address(environ: Mapping[str, Any]) -> str:
+    """The TCP peer of the request that opened the socket."""
+    request = environ.get("sanic.request")
+    peer = getattr(request, "ip", "") if request is not None else ""
+    return str(peer or environ.get("REMOTE_ADDR", ""))
 
 
-def request_client_ip(request: Any, trusted: Sequence[IPNetwork]) -> str:
-    """``client_ip`` of a Sanic request (``request.ip`` is the TCP peer)."""
+def client_ip_of(environ: Mapping[str, Any], trusted: TrustedProxies) -> str:
+    """The client of a socket.io connection, from its environ."""
+    forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+    return resolve_client_ip(peer_address(environ), forwarded, trusted)
+
+
+def request_client_ip(request: Any, trusted: TrustedProxies) -> str:
+    """The client of a Sanic request (``request.ip`` is the TCP peer)."""
     forwarded = ",".join(request.headers.getall("x-forwarded-for", []))
-    return client_ip(request.ip, forwarded, trusted)
+    return resolve_client_ip(str(request.ip or ""), forwarded or None, trusted)
 
 
-def environ_client_ip(environ: Mapping[str, Any], trusted: Sequence[IPNetwork]) -> str:
-    """``client_ip`` of a socket.io connection's WSGI-style environ."""
-    return client_ip(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR"), trusted)
-
-
-def source_key(ip: str) -> str:
-    """What per-source limits count by: the IPv4 address, or the IPv6 /64 it is in."""
-    address = _address(ip)
-    if address is None:
-        return UNKNOWN_CLIENT
-    if address.version == 6:
-        network = ipaddress.ip_network(f"{address}/{IPV6_SOURCE_PREFIX}", strict=False)
-        return str(network)
+def limit_subject(client_ip: str) -> str:
+    """What per-IP limits count: the address, or its /64 for IPv6."""
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return client_ip
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)

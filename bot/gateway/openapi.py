@@ -431,6 +431,12 @@ def _schemas() -> dict[str, Schema]:
                     **nullable_text,
                     "description": "while only routed_to may claim the chat",
                 },
+                "flood_held_back": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "requests from this entry's source (client IP or "
+                    "customer) held back over its cap: a flood (0: none)",
+                },
             },
         ),
         "Chat": obj(

@@ -20,11 +20,16 @@ import redis.asyncio as redis
 
 from bot import redis_keys
 from bot.chat_ids import anonymous_customer_key, chat_id
+from bot.handoff.flood import FloodCaps
 from bot.ownership import CLOSED
 from bot.transcript import utc_timestamp
 
 SESSION_TTL_SECONDS = 90 * 24 * 3600
 """A session record is kept this long after its last use."""
+
+UNUSED_SESSION_TTL_SECONDS = 3600
+"""A session in which the visitor has not written yet is kept only this long: opening
+one costs a stranger nothing, so it must not cost us 90 days of memory."""
 
 
 def _b64(raw: bytes) -> str:
@@ -91,51 +96,82 @@ class Session:
 class SessionStore:
     """Session records in Redis: ``session:<id>`` hashes."""
 
-    def __init__(self, client: redis.Redis, signer: SessionSigner) -> None:
+    def __init__(
+        self, client: redis.Redis, signer: SessionSigner, handoff_caps: FloodCaps | None = None
+    ) -> None:
         self.client = client
         self.signer = signer
+        self.handoff_caps = handoff_caps or FloodCaps()
+        """Recorded on each new session: the handoff action applies them (flood.py)."""
 
-    async def open(self, presented_id: object, user: VerifiedUser | None) -> tuple[Session, bool]:
+    async def resumable(self, presented_id: object, user: VerifiedUser | None) -> Session | None:
+        """The presented session if it may be continued (its keys' lives are renewed)."""
+        if not isinstance(presented_id, str) or not self.signer.is_genuine(presented_id):
+            return None
+        existing = await self.load(presented_id)
+        if (
+            existing is None
+            or existing.closed
+            or existing.verified_user_id != (user.user_id if user else None)
+        ):
+            return None
+        if await self.client.exists(redis_keys.transcript_seq_key(existing.session_id)):
+            await self.mark_used(existing)
+        else:  # the chat id leads back to it as long as the record lives
+            chat = redis_keys.chat_key(chat_id(existing.session_id))
+            await self.client.set(chat, existing.session_id, ex=UNUSED_SESSION_TTL_SECONDS)
+        return existing
+
+    async def open(
+        self, presented_id: object, user: VerifiedUser | None, client_ip: str = ""
+    ) -> tuple[Session, bool]:
         """The presented session if it may be continued, else a new one; and which it was."""
-        if isinstance(presented_id, str) and self.signer.is_genuine(presented_id):
-            existing = await self.load(presented_id)
-            if (
-                existing is not None
-                and not existing.closed
-                and existing.verified_user_id == (user.user_id if user else None)
-            ):
-                await self.client.expire(
-                    redis_keys.session_key(existing.session_id), SESSION_TTL_SECONDS
-                )
-                await self._map_chat_id(existing.session_id)
-                return existing, True
-        return await self.create(user), False
+        existing = await self.resumable(presented_id, user)
+        if existing is not None:
+            return existing, True
+        return await self.create(user, client_ip), False
 
-    async def create(self, user: VerifiedUser | None) -> Session:
+    async def create(self, user: VerifiedUser | None, client_ip: str = "") -> Session:
+        """A new session: every key it makes expires, within the hour until the visitor
+        writes (``mark_used``). ``client_ip`` is recorded (per-IP handoff caps)."""
         session_id = self.signer.new_id()
         # Not the session id: the customer key reaches agents (bot/chat_ids.py).
         customer_key = user.customer_key if user else anonymous_customer_key(session_id)
         key = redis_keys.session_key(session_id)
-        await self.client.hset(
+        conversations = redis_keys.customer_conversations_key(customer_key)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hset(
             key,
             mapping={
                 "customer_key": customer_key,
                 "verified_user_id": user.user_id if user else "",
                 "created_at": utc_timestamp(),
+                "client_ip": client_ip,
+                **self.handoff_caps.session_fields(),
             },
         )
-        await self.client.expire(key, SESSION_TTL_SECONDS)
-        await self._map_chat_id(session_id)
-        await self.client.zadd(
-            redis_keys.customer_conversations_key(customer_key), {session_id: time.time()}
+        pipe.expire(key, UNUSED_SESSION_TTL_SECONDS)
+        # Not the session id: agents name the conversation by its chat id (bot/chat_ids.py).
+        pipe.set(
+            redis_keys.chat_key(chat_id(session_id)), session_id, ex=UNUSED_SESSION_TTL_SECONDS
         )
+        pipe.zadd(conversations, {session_id: time.time()})
+        # A verified customer's list of conversations outlives this one session.
+        pipe.expire(conversations, SESSION_TTL_SECONDS if user else UNUSED_SESSION_TTL_SECONDS)
+        await pipe.execute()
         return Session(session_id, customer_key, user.user_id if user else None, closed=False)
 
-    async def _map_chat_id(self, session_id: str) -> None:
-        """The conversation's chat id leads back to it (the agent API) while the session
-        record lives."""
-        key = redis_keys.chat_key(chat_id(session_id))
-        await self.client.set(key, session_id, ex=SESSION_TTL_SECONDS)
+    async def mark_used(self, session: Session) -> None:
+        """The visitor wrote: keep the session, the chat id that leads to it (the agent
+        API), and its customer's list for 90 days."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.expire(redis_keys.session_key(session.session_id), SESSION_TTL_SECONDS)
+        chat = redis_keys.chat_key(chat_id(session.session_id))
+        pipe.set(chat, session.session_id, ex=SESSION_TTL_SECONDS)
+        pipe.expire(
+            redis_keys.customer_conversations_key(session.customer_key), SESSION_TTL_SECONDS
+        )
+        await pipe.execute()
 
     async def load(self, session_id: str) -> Session | None:
         """The session record, closed when its conversation is (bot/ownership.py decides)."""

@@ -6,25 +6,28 @@ import asyncio
 import json
 import logging
 import re
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
 
 import redis.asyncio as redis
 from socketio import AsyncServer
+from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from bot import redis_keys
 from bot.chat_ids import chat_id
 from bot.gateway import payloads
+from bot.gateway.client_ip import client_ip_of
 from bot.gateway.delivery import ConversationFanout, SocketDelivery
 from bot.gateway.events import SYSTEM_SENDER, entry_event
 from bot.gateway.forwarder import OFFERED_QUICK_REPLIES, BotForwarder
 from bot.gateway.payloads import PayloadError, neutralise_slash_command
 from bot.gateway.quick_replies import ChosenQuickReply, chosen_quick_reply, text_for_rasa
 from bot.gateway.rate_limit import ConversationRateLimit
-from bot.gateway.sessions import Session, SessionStore, verify_identity
+from bot.gateway.sessions import Session, SessionStore, VerifiedUser, verify_identity
 from bot.gateway.settings import GatewaySettings
+from bot.gateway.typing_relay import TypingRelay
+from bot.gateway.visitor_limits import RATE_LIMITED, Connection, VisitorDoors
 from bot.handoff.desk import HandoffDesk, QueuePlace, handoff_agent
 from bot.inbox import (
     QUEUE_CARRY_ON,
@@ -39,10 +42,8 @@ from bot.transcript import QueuedWork, Transcript, utc_timestamp
 
 logger = logging.getLogger(__name__)
 
-TYPING_REPEAT_SECONDS = 1.0
 MESSAGE_ID_TTL = 24 * 3600
 """How long a client message id is remembered (resends come within minutes)."""
-"""A client repeating the same typing state faster than this is not passed on each time."""
 
 CLOSED_TEXT = "You ended the chat. Thank you for talking to us."
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -66,6 +67,10 @@ NOTICES = {
     "wrong_session": "Please reload the page to start the chat again.",
     "conversation_closed": "This chat has ended. Please reload the page to start a new one.",
     "unavailable": "I'm having a technical problem. Please send that again in a moment.",
+    "rate_limited": (
+        "There have been too many requests from your connection. Please wait a minute "
+        "before trying again."
+    ),
 }
 
 
@@ -87,8 +92,8 @@ class VisitorSocket:
     session: Session
     speaks_protocol: bool
     delivery: SocketDelivery
-    typing_told: tuple[bool, float] = (False, 0.0)
-    """The last typing state passed on, and when (repeats within a second are dropped)."""
+    connection: Connection
+    typing: TypingRelay
 
 
 SessionHandler = Callable[[str, VisitorSocket, Any], Awaitable[None]]
@@ -106,6 +111,7 @@ class GatewayServices:
     forwarder: BotForwarder
     rate_limit: ConversationRateLimit
     desk: HandoffDesk
+    doors: VisitorDoors
 
 
 class VisitorSocketHandlers:
@@ -115,6 +121,9 @@ class VisitorSocketHandlers:
         self.sio = sio
         self.settings = settings
         self.sockets: dict[str, VisitorSocket] = {}
+        self.connections: dict[str, Connection] = {}
+        """Every visitor socket connected here, with its client IP and budget."""
+        self._background: set[asyncio.Task[None]] = set()
         self._turns: dict[str, asyncio.Lock] = {}
         """python-socketio runs each event in its own task; this keeps one socket's events
         in the order they were sent (asyncio locks are FIFO)."""
@@ -132,6 +141,7 @@ class VisitorSocketHandlers:
         self._services = services
 
     def register(self) -> None:
+        self.sio.on("connect", self.on_connect)
         self.sio.on("session_request", self._guarded("session_request", self.on_session_request))
         in_session: dict[str, SessionHandler] = {
             "user_uttered": self.on_user_uttered,
@@ -184,6 +194,82 @@ class VisitorSocketHandlers:
             text = NOTICES[code].format(limit=self.settings.max_message_chars)
             await self.sio.emit("bot_uttered", {"text": text}, to=sid)
 
+    async def on_connect(self, sid: str, environ: dict[str, Any], _auth: Any = None) -> None:
+        """Count the connect against its client IP; over the limit the socket is refused
+        (``connect_error`` with the ``rate_limited`` error) and closed."""
+        client_ip = client_ip_of(environ, self.settings.trusted_proxies)
+        try:
+            waited = await self.services.doors.connect(client_ip)
+        except redis.RedisError:  # the events will answer ``unavailable``
+            logger.exception("visitor_socket.connect_unchecked")
+            waited = 0
+        if waited:
+            logger.info("visitor_socket.connect_refused ip=%s", client_ip)
+            eio_sid = self.sio.manager.eio_sid_from_sid(sid, "/")
+            self._in_background(self._close_engine(eio_sid))
+            # socket.io clients see ``connect_error`` with ``message`` and ``data``.
+            raise SocketRefused(
+                RATE_LIMITED,
+                {"error": RATE_LIMITED, "event": "connect", "retry_after_ms": waited,
+                 "detail": "too many connections from this address"},
+            )  # fmt: skip
+        self.connections[sid] = self.services.doors.connection(client_ip)
+
+    async def _close_engine(self, eio_sid: str | None) -> None:
+        """Close a refused socket's engine.io connection too (it would linger idle),
+        once the refusal has gone out."""
+        await asyncio.sleep(0.2)
+        if eio_sid is not None:
+            await self.sio.eio.disconnect(eio_sid)
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def refuse(
+        self, sid: str, event: str, retry_after_ms: int, detail: str, speaks_protocol: bool
+    ) -> None:
+        """The answer to a request over its limit (once per wait for ``typing``)."""
+        connection = self.connections.get(sid)
+        if event == "typing" and connection and not connection.should_tell(event, retry_after_ms):
+            return
+        logger.info("visitor_socket.rate_limited event=%s sid=%s", event, sid)
+        await self.sio.emit(
+            "error",
+            {"error": RATE_LIMITED, "detail": detail, "client_message_id": None,
+             "event": event, "retry_after_ms": retry_after_ms},
+            to=sid,
+        )  # fmt: skip
+        if not speaks_protocol:
+            await self.sio.emit("bot_uttered", {"text": NOTICES[RATE_LIMITED]}, to=sid)
+
+    async def _open_session(
+        self, sid: str, request: payloads.SessionRequest, user: VerifiedUser | None
+    ) -> tuple[Session, bool] | None:
+        """The presented session if it may be continued, else a new one, within the
+        connection's and the IP's budgets; ``None`` (after telling the client) if over."""
+        connection = self.connections.get(sid)
+        if connection is None:
+            return None  # disconnected meanwhile
+        sessions = self.services.sessions
+        if request.session_id is not None:
+            waited = self.services.doors.resume(connection)
+            if waited:
+                detail = "too many session requests on this connection"
+                await self.refuse(sid, "session_request", waited, detail, request.speaks_protocol)
+                return None
+            existing = await sessions.resumable(request.session_id, user)
+            if existing is not None:
+                return existing, True
+        waited = await self.services.doors.new_session(connection)
+        if waited:
+            detail = "too many new conversations from this connection or address"
+            await self.refuse(sid, "session_request", waited, detail, request.speaks_protocol)
+            return None
+        return await sessions.create(user, connection.client_ip), False
+
     async def on_session_request(self, sid: str, data: Any) -> None:
         request = payloads.session_request(data)
         user = None
@@ -193,7 +279,10 @@ class VisitorSocketHandlers:
             )
             if user is None:
                 await self.error(sid, "identity_rejected", "user.hash does not match user.id")
-        session, resumed = await self.services.sessions.open(request.session_id, user)
+        opened = await self._open_session(sid, request, user)
+        if opened is None:
+            return
+        session, resumed = opened
         self._forget_socket(sid)
         newest = await self.services.transcript.last_seq(session.session_id)
         if not resumed:
@@ -233,7 +322,13 @@ class VisitorSocketHandlers:
             self.sio, sid, session.session_id, start, self.services.transcript,
             speaks_protocol=request.speaks_protocol,
         )  # fmt: skip
-        self.sockets[sid] = VisitorSocket(session, request.speaks_protocol, delivery)
+        self.sockets[sid] = VisitorSocket(
+            session,
+            request.speaks_protocol,
+            delivery,
+            self.connections[sid],
+            self._typing_relay(session.session_id),
+        )
         # No await between registering and opening: open() takes the socket's lock at
         # once, so an entry published meanwhile waits and comes after session_state.
         self.services.fanout.add(delivery)
@@ -257,7 +352,7 @@ class VisitorSocketHandlers:
         if owner == CLOSED:
             await self.error(sid, "conversation_closed", "start a new conversation", ref)
             return
-        retry_after_ms = await self.services.rate_limit.take(session_id)
+        retry_after_ms = await self.services.rate_limit.take(session_id, socket.connection.subject)
         if retry_after_ms:
             await self._slow_down(sid, socket, message, retry_after_ms)
             return
@@ -282,6 +377,7 @@ class VisitorSocketHandlers:
             await self.services.client.set(
                 redis_keys.visitor_message_key(session_id, ref), entry.seq, ex=MESSAGE_ID_TTL
             )
+        await self.services.sessions.mark_used(socket.session)
         await self.sio.emit("message_ack", {"seq": entry.seq, "client_message_id": ref}, to=sid)
         self.services.forwarder.kick(session_id)
         if owner == QUEUED:
@@ -313,7 +409,11 @@ class VisitorSocketHandlers:
         words: a quick reply's title)."""
         session_id = socket.session.session_id
         message_id = new_message_id(session_id)
-        metadata = {"customer_key": socket.session.customer_key, "visitor": visitor_metadata}
+        metadata = {
+            "customer_key": socket.session.customer_key,
+            "client_ip": socket.connection.client_ip,
+            "visitor": visitor_metadata,
+        }
         ask = InboxMessage(message_id, text_for_rasa(text, chosen), metadata)
         said = chosen.title if chosen else text
         record = InboxMessage(
@@ -393,18 +493,33 @@ class VisitorSocketHandlers:
         if not socket.speaks_protocol:
             await self.sio.emit("bot_uttered", {"text": NOTICES["slow_down"]}, to=sid)
 
+    async def _within_limit(self, sid: str, socket: VisitorSocket, door: str) -> bool:
+        session_id = socket.session.session_id
+        waited = await self.services.doors.in_conversation(door, session_id, socket.connection)
+        if waited:
+            detail = f"too many {door} events from this conversation or address"
+            await self.refuse(sid, door, waited, detail, socket.speaks_protocol)
+        return not waited
+
     async def on_typing(self, sid: str, socket: VisitorSocket, data: Any) -> None:
+        """Within the typing limits, to the agents through the socket's relay (at most
+        once per ``GATEWAY_TYPING_INTERVAL_SECONDS``, the latest state wins)."""
         typing = payloads.typing_flag(data)
-        now = time.monotonic()
-        if socket.typing_told[0] == typing and now - socket.typing_told[1] < TYPING_REPEAT_SECONDS:
-            return
-        socket.typing_told = (typing, now)
-        await self.services.fanout.publish_live(
-            socket.session.session_id, "visitor_typing", {"typing": typing}, audience="agents"
-        )
+        if await self._within_limit(sid, socket, "typing"):
+            await socket.typing.offer(typing)
+
+    def _typing_relay(self, session_id: str) -> TypingRelay:
+        async def publish(typing: bool) -> None:
+            await self.services.fanout.publish_live(
+                session_id, "visitor_typing", {"typing": typing}, audience="agents"
+            )
+
+        return TypingRelay(self.settings.limits.typing_interval_seconds, publish)
 
     async def on_history_request(self, sid: str, socket: VisitorSocket, data: Any) -> None:
         before, limit = payloads.history_request(data)
+        if not await self._within_limit(sid, socket, "history_request"):
+            return
         entries, has_more = await self.services.transcript.page_before(
             socket.session.session_id, before, limit
         )
@@ -417,6 +532,8 @@ class VisitorSocketHandlers:
 
     async def on_rating(self, sid: str, socket: VisitorSocket, data: Any) -> None:
         score, comment = payloads.rating(data)
+        if not await self._within_limit(sid, socket, "rating"):
+            return
         await self.services.client.hset(
             redis_keys.rating_key(socket.session.session_id),
             mapping={"score": score, "comment": comment, "rated_at": utc_timestamp()},
@@ -430,8 +547,11 @@ class VisitorSocketHandlers:
         async with self._turns.setdefault(sid, asyncio.Lock()):  # after its last event
             self._forget_socket(sid)
         self._turns.pop(sid, None)
+        self.connections.pop(sid, None)
 
     def _forget_socket(self, sid: str) -> None:
         socket = self.sockets.pop(sid, None)
+        if socket is not None:
+            socket.typing.close()
         if socket is not None and self._services is not None:
             self._services.fanout.remove(socket.session.session_id, sid)

@@ -130,3 +130,19 @@ def email_kept(email: str) -> str:
         "the first colleague who is free will write to you there. You can keep waiting "
         "here too."
     )
+
+
+def held_back(source: str, open_requests: int) -> str:
+    """A request for a person that was not queued: its source has enough waiting
+    (bot/handoff/flood.py). Says plainly that nobody will join this chat, and where
+    the customer will be answered."""
+    if source == "customer":
+        where = "You already have a request for a colleague waiting in another chat"
+    else:
+        count = "a request" if open_requests == 1 else f"{open_requests} requests"
+        where = f"There are already {count} for a colleague waiting from your connection"
+    return (
+        f"{where}, so I can't add another one to the queue: that keeps the wait fair "
+        "for everyone. A colleague will answer you in the chat where you asked first. "
+        "Meanwhile I'm happy to keep helping you here."
+    )

@@ -26,6 +26,7 @@ from bot.agents.roster import AgentProfile, Roster, RosterCache
 from bot.business_hours import BusinessHours, BusinessHoursError
 from bot.chat_ids import ChatIds, chat_id
 from bot.handoff import announcements
+from bot.handoff.flood import HandoffFloodGuard, HeldBack
 from bot.handoff.queue import HandoffQueue, estimate_wait_seconds
 from bot.handoff.reservation import DEFAULT_RESERVATION_SECONDS, reservation_in
 from bot.handoff.routing import Candidate, RoutingDecision, choose_agent
@@ -115,6 +116,7 @@ class HandoffDesk:
         self.presence = presence
         self.ownership = Ownership(client)
         self.queue = HandoffQueue(client)
+        self.flood_guard = HandoffFloodGuard(client)
         self.kick = kick or (lambda _session_id: None)
         """Starts the bot's work on a conversation's inbox at once (the gateway's
         forwarder); without it, the gateways' sweepers find the work within seconds."""
@@ -161,6 +163,25 @@ class HandoffDesk:
         decision = choose_agent(candidates, category, last_id)
         agent = self.roster().get(decision.agent_id) if decision else None
         return Routed(decision=decision, agent=agent)
+
+    async def hold_back_if_flooding(self, session_id: str, customer_key: str) -> HeldBack | None:
+        """``None`` if the conversation may be queued (its place among its source's open
+        requests is reserved); else it is held back, and the agents are shown the flood
+        (bot/handoff/flood.py)."""
+        held = await self.flood_guard.reserve(session_id, customer_key)
+        if held is not None:
+            logger.warning(
+                "handoff.held_back source=%s open=%d held_back=%d",
+                held.source, held.open_requests, held.held_back,
+            )  # fmt: skip
+            await self.publish(
+                "handoff_held_back",
+                source=held.source,
+                open_requests=held.open_requests,
+                held_back=held.held_back,
+            )
+            await self.publish("queue_changed", session_id="")
+        return held
 
     async def queue_conversation(
         self, session_id: str, routed: Routed, fields: dict[str, str]

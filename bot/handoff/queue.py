@@ -57,6 +57,9 @@ class QueueEntry:
     reserved_until: str | None = None
     """While only ``routed_to`` may claim the chat (the customer was told their name):
     until when, ISO 8601 UTC; ``None`` once anyone may."""
+    flood_held_back: int = 0
+    """How many more requests from this one source (client IP or customer) were held
+    back because it had enough waiting: a flood, not that many customers (0: none)."""
 
     def to_json(self) -> dict[str, Any]:
         """As agents see it: the conversation named by its chat id, never by the session
@@ -72,7 +75,7 @@ class QueueEntry:
 
 QUEUE_ENTRY_FIELDS = (
     "queued_at", "queued_ts", "summary", "category", "customer_key", "trigger",
-    "routed_to", "email", "requeued_from", "reserved_until",
+    "routed_to", "email", "requeued_from", "reserved_until", "flood_held_back",
 )  # fmt: skip
 
 
@@ -139,6 +142,7 @@ class HandoffQueue:
                     email=fields["email"] or None,
                     requeued_from=fields["requeued_from"] or None,
                     reserved_until=utc_timestamp(reservation.until) if reservation else None,
+                    flood_held_back=int(fields["flood_held_back"] or 0),
                 )
             )
         return entries

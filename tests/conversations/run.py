@@ -66,6 +66,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 def running_stack(workers: int) -> Iterator[tuple[str, str, str]]:
     """A fresh stack on free ports: yields (gateway URL, Rasa URL, API token)."""
     from bot.embedded_redis import free_port
+    from bot.gateway.settings import ONE_ADDRESS_LOAD
     from bot.stack import Stack, StackConfig
     from tests.stack_environment import environment, write_business_file_without_hours
 
@@ -77,6 +78,7 @@ def running_stack(workers: int) -> Iterator[tuple[str, str, str]]:
         "GATEWAY_RATE_LIMIT": "100/10",
         # Handoffs go to the demo agents, who exist only in demo mode (bot/agents/demo.py).
         "DEMO_MODE": "1",
+        **ONE_ADDRESS_LOAD,  # every scripted visitor comes from 127.0.0.1
     }
     config = StackConfig(
         rasa_port=free_port(),

@@ -11,7 +11,7 @@ import socketio
 
 AGENT_SOCKET_EVENTS = (
     "queue", "entry", "chat_assigned", "chat_released", "visitor_typing", "note_added",
-    "agent_presence",
+    "agent_presence", "queue_flood",
 )  # fmt: skip
 
 DEMO_PASSWORDS = {"maria": "maria-demo-pass", "tom": "tom-demo-pass", "priya": "priya-demo-pass"}

@@ -15,6 +15,7 @@ import redis.asyncio as redis
 from bot.agents.demo import DEMO_AGENTS_FILE
 from bot.case_records import CaseRecords
 from bot.embedded_redis import free_port
+from bot.gateway.settings import ONE_ADDRESS_LOAD
 from bot.stack import Stack, StackConfig
 from bot.training import MODEL_PATH
 from bot.transcript import Transcript
@@ -71,6 +72,9 @@ def stack(
         # 100 consoles log in at once, about 33 per demo agent, in test_handoff_queue.py;
         # an id's logins under way count against its limit until they succeed.
         "AGENT_LOGIN_ID_FAILURES": "50",
+        # Every test and browser test comes from 127.0.0.1: the per-IP limits are tested
+        # with a gateway of their own (tests/e2e/security/test_visitor_limits.py).
+        **ONE_ADDRESS_LOAD,
     }
     config = StackConfig(
         rasa_port=free_port(),

@@ -30,7 +30,7 @@ from bot.embedded_redis import free_port
 from bot.gateway.agent_api import AgentApi, AgentApiServices, create_agent_api
 from bot.gateway.agent_auth import COOKIE_NAME, CSRF_HEADER, AgentSessions
 from bot.gateway.agent_login import AgentLogin
-from bot.gateway.client_ip import parse_trusted_proxies
+from bot.gateway.client_ip import TrustedProxies
 from bot.gateway.known_device import KnownDevices
 from bot.gateway.sessions import SessionSigner, SessionStore, VerifiedUser
 from bot.handoff.desk import HandoffDesk, Routed, agent_sender
@@ -132,7 +132,7 @@ def login_checks_for_tests(client: redis.Redis) -> AgentLogin:
     return AgentLogin(
         guard=LoginGuard(client, LIMITS),
         devices=KnownDevices(b"unit-test-known-device-secret"),
-        trusted_proxies=parse_trusted_proxies("127.0.0.1, ::1"),
+        trusted_proxies=TrustedProxies.parse("127.0.0.1, ::1"),
     )
 
 
@@ -466,7 +466,7 @@ async def test_a_success_is_not_counted_as_a_failure(console) -> None:
 
 async def test_a_forwarded_for_header_from_an_untrusted_peer_is_ignored(console, services) -> None:
     services.login = AgentLogin(
-        guard=services.login.guard, devices=services.login.devices, trusted_proxies=()
+        guard=services.login.guard, devices=services.login.devices, trusted_proxies=TrustedProxies()
     )
     attacker = console()
     for index in range(LIMITS.source_failures + 1):  # a new "address" every time

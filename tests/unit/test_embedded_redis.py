@@ -13,8 +13,10 @@ import pytest
 import redis
 
 from bot.embedded_redis import (
+    EmbeddedRedisSettingsError,
     RedisBinaryError,
     embedded_redis_config,
+    embedded_redis_maxmemory,
     embedded_redis_url,
     free_port,
     masked_redis_url,
@@ -195,3 +197,30 @@ def test_redis_server_binary_setting_wins_and_is_checked(tmp_path, monkeypatch):
     monkeypatch.setenv("REDIS_SERVER_BINARY", str(tmp_path / "missing"))
     with pytest.raises(RedisBinaryError, match="REDIS_SERVER_BINARY="):
         redis_server_binary()
+
+
+def test_the_embedded_redis_has_a_memory_cap_and_never_evicts(started, tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBEDDED_REDIS_MAXMEMORY", "64MB")
+    url = start(started, free_port(), tmp_path)
+
+    client = redis.Redis.from_url(url, decode_responses=True)
+    try:
+        memory = client.info("memory")  # CONFIG is disabled on the embedded Redis
+        assert int(memory["maxmemory"]) == 64 * 1024 * 1024
+        assert memory["maxmemory_policy"] == "noeviction"
+    finally:
+        client.close()
+
+
+def test_the_memory_cap_defaults_to_512mb(monkeypatch):
+    monkeypatch.delenv("EMBEDDED_REDIS_MAXMEMORY", raising=False)
+    assert embedded_redis_maxmemory() == "512mb"
+    monkeypatch.setenv("EMBEDDED_REDIS_MAXMEMORY", "")
+    assert embedded_redis_maxmemory() == "512mb"
+
+
+@pytest.mark.parametrize("value", ["lots", "0", "-5mb", "512 mb", "1tb", "5.5gb"])
+def test_a_malformed_memory_cap_is_named(monkeypatch, value):
+    monkeypatch.setenv("EMBEDDED_REDIS_MAXMEMORY", value)
+    with pytest.raises(EmbeddedRedisSettingsError, match="EMBEDDED_REDIS_MAXMEMORY"):
+        embedded_redis_maxmemory()

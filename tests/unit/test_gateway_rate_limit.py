@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from bot.gateway.rate_limit import ConversationRateLimit
+from bot.gateway.rate_limit import ConversationRateLimit, LocalWindow, SlidingWindows, Window
 from bot.gateway.settings import RateLimit
 
 
@@ -52,3 +52,51 @@ async def test_conversations_are_limited_separately(client, session_id):
     assert await limit.take(session_id) == 0
     assert await limit.take(session_id) > 0
     assert await limit.take(f"{session_id}-other") == 0
+
+
+async def test_parallel_requests_cannot_slip_past_the_limit(client, session_id):
+    """The check and the count are one Lua script: 200 racing takes, exactly 5 pass."""
+    windows = SlidingWindows(client)
+    window = [Window(f"rate:test:ip:{session_id}", RateLimit(messages=5, per_seconds=60))]
+
+    results = await asyncio.gather(*(windows.take(window) for _ in range(200)))
+
+    assert results.count(0) == 5
+
+
+async def test_an_event_is_taken_only_if_every_window_has_room(client, session_id):
+    windows = SlidingWindows(client)
+    conversation = Window(f"rate:test:conversation:{session_id}", RateLimit(10, 60))
+    address = Window(f"rate:test:ip:{session_id}", RateLimit(2, 60))
+
+    results = [await windows.take([conversation, address]) for _ in range(4)]
+
+    assert results[:2] == [0, 0] and all(wait > 0 for wait in results[2:])
+    # Refused by the address, the events did not use the conversation's room.
+    assert await client.zcard(conversation.key) == 2
+
+
+async def test_new_conversations_do_not_escape_the_per_ip_message_limit(client, session_id):
+    limit = ConversationRateLimit(client, RateLimit(3, 60), per_ip=RateLimit(4, 60))
+    address = f"198.51.100.{secrets.randbelow(250)}-{session_id}"
+
+    taken = [await limit.take(f"{session_id}-{n}", address) for n in range(6)]
+
+    assert taken[:4] == [0, 0, 0, 0]
+    assert all(wait > 0 for wait in taken[4:])
+
+
+async def test_every_window_expires(client, session_id):
+    windows = SlidingWindows(client)
+    await windows.take([Window(f"rate:test:ip:{session_id}", RateLimit(5, 30))])
+
+    assert 0 < await client.pttl(f"rate:test:ip:{session_id}") <= 30_000
+
+
+def test_a_connections_own_window_slides_in_memory():
+    window = LocalWindow(RateLimit(messages=2, per_seconds=10))
+
+    assert [window.take(now=100.0), window.take(now=101.0)] == [0, 0]
+    assert 8_000 < window.take(now=102.0) <= 9_001
+    assert window.take(now=110.5) == 0  # the first has left the window
+    assert window.take(now=110.6) > 0

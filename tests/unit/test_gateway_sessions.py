@@ -14,6 +14,7 @@ from bot import redis_keys
 from bot.chat_ids import ChatIds, chat_id
 from bot.gateway.sessions import (
     SESSION_TTL_SECONDS,
+    UNUSED_SESSION_TTL_SECONDS,
     Session,
     SessionSigner,
     SessionStore,
@@ -268,11 +269,55 @@ async def test_a_new_session_is_recorded_as_a_hash_and_is_open(store, client):
     assert (await store.load(session.session_id)).closed is False
 
 
-async def test_a_new_session_record_expires_after_the_session_ttl(store, client):
+async def every_key_and_its_ttl(client) -> dict[bytes, int]:
+    return {key: await client.ttl(key) async for key in client.scan_iter("*")}
+
+
+async def test_every_key_a_new_anonymous_session_makes_expires_within_the_hour(store, client):
+    await client.flushdb()
+    await store.create(None, "203.0.113.7")
+
+    ttls = await every_key_and_its_ttl(client)
+
+    assert len(ttls) == 3  # the session record, its chat id, the customer's conversations
+    assert all(UNUSED_SESSION_TTL_SECONDS - 10 < ttl <= UNUSED_SESSION_TTL_SECONDS
+               for ttl in ttls.values()), ttls  # fmt: skip
+
+
+async def test_a_session_the_visitor_wrote_in_is_kept_for_the_session_ttl(store, client):
+    await client.flushdb()
     session = await store.create(None)
 
-    ttl = await client.ttl(redis_keys.session_key(session.session_id))
-    assert SESSION_TTL_SECONDS - 10 < ttl <= SESSION_TTL_SECONDS
+    await store.mark_used(session)
+
+    ttls = await every_key_and_its_ttl(client)
+    assert len(ttls) == 3
+    assert all(SESSION_TTL_SECONDS - 10 < ttl <= SESSION_TTL_SECONDS for ttl in ttls.values())
+
+
+async def test_a_verified_customers_conversation_list_expires_too(store, client):
+    await client.flushdb()
+    await store.create(VerifiedUser(user_id()))
+
+    ttls = await every_key_and_its_ttl(client)
+
+    assert len(ttls) == 3 and all(ttl > 0 for ttl in ttls.values()), ttls
+
+
+async def test_resuming_an_unused_session_does_not_stretch_its_life(store, client):
+    session = await store.create(None)
+    await client.expire(redis_keys.session_key(session.session_id), 100)
+
+    assert await store.resumable(session.session_id, None) == session
+
+    assert await client.ttl(redis_keys.session_key(session.session_id)) <= 100
+
+
+async def test_the_client_ip_is_recorded_on_the_session(store, client):
+    session = await store.create(None, "198.51.100.4")
+
+    fields = await client.hgetall(redis_keys.session_key(session.session_id))
+    assert fields[b"client_ip"] == b"198.51.100.4"
 
 
 async def test_a_session_loads_as_it_was_created(store):
@@ -383,6 +428,7 @@ async def test_a_verified_session_is_resumed_by_the_same_user(store):
 async def test_resuming_a_session_renews_its_expiry(store, client):
     original = await store.create(None)
     key = redis_keys.session_key(original.session_id)
+    await client.set(redis_keys.transcript_seq_key(original.session_id), 1)  # the visitor wrote
     await client.expire(key, 60)
 
     await store.open(original.session_id, None)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.gateway.settings import GatewaySettings, GatewaySettingsError, RateLimit
+from bot.gateway.settings import (
+    LIMIT_VARIABLES,
+    GatewaySettings,
+    GatewaySettingsError,
+    RateLimit,
+    VisitorLimits,
+)
 from bot.settings import DEFAULT_EMBEDDED_REDIS_PORT
 
 CHANNEL_SECRET = "channel-secret-0123456789"
@@ -21,6 +27,11 @@ VARIABLES = [
     "GATEWAY_RATE_LIMIT",
     "GATEWAY_SLOW_NOTICE_SECONDS",
     "GATEWAY_RASA_TIMEOUT_SECONDS",
+    "GATEWAY_TRUSTED_PROXIES",
+    "GATEWAY_HANDOFF_MAX_OPEN_PER_IP",
+    "GATEWAY_HANDOFF_MAX_OPEN_PER_CUSTOMER",
+    "GATEWAY_TYPING_INTERVAL_SECONDS",
+    *(variable for variable, _ in LIMIT_VARIABLES.values()),
 ]
 
 
@@ -213,4 +224,53 @@ def test_a_malformed_number_of_seconds_is_named(environment, name):
     environment.setenv(name, "soon")
 
     with pytest.raises(GatewaySettingsError, match=name):
+        GatewaySettings.from_environment()
+
+
+def test_every_visitor_door_limit_has_a_sane_default():
+    limits = GatewaySettings.from_environment().limits
+    assert limits == VisitorLimits()
+    assert limits.new_sessions_per_connection == RateLimit(3, 60)
+    assert limits.new_sessions_per_ip == RateLimit(20, 60)
+    assert (limits.handoff_open_per_ip, limits.handoff_open_per_customer) == (3, 2)
+    assert limits.typing_interval_seconds == 0.5
+
+
+@pytest.mark.parametrize(("name", "_default"), list(LIMIT_VARIABLES.values()))
+def test_every_visitor_door_limit_is_read(environment, name, _default):
+    environment.setenv(name, "7/9")
+
+    limits = GatewaySettings.from_environment().limits
+
+    field = next(key for key, (variable, _) in LIMIT_VARIABLES.items() if variable == name)
+    assert getattr(limits, field) == RateLimit(7, 9)
+
+
+@pytest.mark.parametrize(("name", "_default"), list(LIMIT_VARIABLES.values()))
+def test_a_malformed_visitor_door_limit_is_named_with_its_value(environment, name, _default):
+    environment.setenv(name, "lots")
+
+    with pytest.raises(GatewaySettingsError) as raised:
+        GatewaySettings.from_environment()
+
+    assert str(raised.value) == f"{name}='lots' must look like 20/60 (events/seconds)"
+
+
+@pytest.mark.parametrize(
+    "name", ["GATEWAY_HANDOFF_MAX_OPEN_PER_IP", "GATEWAY_HANDOFF_MAX_OPEN_PER_CUSTOMER"]
+)
+@pytest.mark.parametrize("value", ["0", "-1", "many", "1.5"])
+def test_a_malformed_handoff_cap_is_named(environment, name, value):
+    environment.setenv(name, value)
+
+    with pytest.raises(GatewaySettingsError, match=name):
+        GatewaySettings.from_environment()
+
+
+def test_trusted_proxies_are_read_and_a_bad_one_is_named(environment):
+    environment.setenv("GATEWAY_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1")
+    assert len(GatewaySettings.from_environment().trusted_proxies.networks) == 2
+
+    environment.setenv("GATEWAY_TRUSTED_PROXIES", "10.0.0.0/8, the-proxy")
+    with pytest.raises(GatewaySettingsError, match=r"GATEWAY_TRUSTED_PROXIES.*'the-proxy'"):
         GatewaySettings.from_environment()

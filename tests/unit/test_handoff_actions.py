@@ -535,3 +535,30 @@ async def test_a_bare_request_for_a_person_is_not_told_the_agent_can_see_everyth
     assert announcement["phrase"] == "handoff_passing"
     assert "I'm passing you to Tom" in announcement["text"]
     assert "can see everything" not in announcement["text"]
+
+
+async def test_a_fourth_anonymous_chat_from_one_address_is_held_back_and_told_why(
+    dispatcher, domain, redis_client
+):
+    """Issue 16, finding 1: anonymous conversations from one IP cannot fill the queue."""
+    for number in range(1, 5):
+        await redis_client.hset(f"session:flood-{number}", "client_ip", "198.51.100.77")
+    for number in range(1, 4):
+        await ActionHandOff().run(
+            CollectingDispatcher(),
+            make_tracker("request_human", sender_id=f"flood-{number}"),
+            domain,
+        )
+
+    events = await ActionHandOff().run(
+        dispatcher, make_tracker("request_human", sender_id="flood-4"), domain
+    )
+
+    assert events == []  # the bot is not paused: nobody will come to this chat
+    (message,) = dispatcher.messages
+    assert message["phrase"] == "handoff_held_back"
+    assert message["text"] == announcements.held_back("ip", 3)
+    assert await owner_of(redis_client, "flood-4") != QUEUED
+    queued = await HandoffQueue(redis_client).entries()
+    assert [entry.session_id for entry in queued] == ["flood-1", "flood-2", "flood-3"]
+    assert all(entry.flood_held_back == 1 for entry in queued)

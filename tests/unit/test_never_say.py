@@ -160,6 +160,11 @@ def announcement_texts() -> list[tuple[str, str]]:
         "stepped_away": [(a.agent_id, announcements.stepped_away(a)) for a in AGENTS],
         "closed_by": [(a.agent_id, announcements.closed_by(a)) for a in AGENTS],
         "email_kept": [("email", announcements.email_kept("ana@example.com"))],
+        "held_back": [
+            (f"{source},{count}", announcements.held_back(source, count))
+            for source in ("ip", "customer")
+            for count in (1, 3)
+        ],
     }
     return [(f"{name}({args})", text) for name, texts in calls.items() for args, text in texts]
 

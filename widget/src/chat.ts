@@ -112,6 +112,7 @@ const PROBLEMS: Record<string, string> = {
   empty_message: "This message is empty.",
   unavailable: "We couldn't send this just now. Please try again.",
   invalid_payload: "This message couldn't be sent. Please try again.",
+  rate_limited: "There have been too many requests from your connection. Please wait a minute and try again.",
 };
 
 export function randomId(): string {
@@ -491,6 +492,8 @@ export class ChatSession {
       });
     if (failed) {
       // shown on the message itself
+    } else if (data.error === "rate_limited" && data.event === "typing") {
+      // Only the agents' typing indicator missed something: nothing for the visitor to do.
     } else if (data.error !== "identity_rejected") {
       this.notice = PROBLEMS[data.error] ?? "Something went wrong. Please try again.";
     }

@@ -109,6 +109,9 @@ export interface ErrorEvent {
   error: string;
   detail: string;
   client_message_id?: string | null;
+  /** `rate_limited`: the refused request, and when to try again. */
+  event?: string;
+  retry_after_ms?: number;
 }
 
 /** Server → client events and their payloads. */

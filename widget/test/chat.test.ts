@@ -768,6 +768,15 @@ describe("errors", () => {
     expect(h.chat.snapshot().notice).toEqual(expect.any(String));
   });
 
+  it("a refused request says why, but a refused typing signal bothers nobody", () => {
+    const h = setup();
+    ready(h);
+    h.transport.fire("error", { error: "rate_limited", detail: "x", event: "typing", retry_after_ms: 900 });
+    expect(h.chat.snapshot().notice).toBeNull();
+    h.transport.fire("error", { error: "rate_limited", detail: "x", event: "history_request", retry_after_ms: 900 });
+    expect(h.chat.snapshot().notice).toContain("too many requests from your connection");
+  });
+
   it("conversation_closed starts a new session and resends the waiting message", () => {
     const h = setup();
     ready(h, "s1");

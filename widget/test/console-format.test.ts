@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   categoryLabel,
   customerLabel,
+  floodLabel,
   frustrationLine,
   reservedFor,
   secondsSince,
@@ -13,6 +14,13 @@ import {
 import { renderPacket } from "../../bot/console/src/packet";
 
 describe("console wording", () => {
+  it("shows a flood of requests from one source as such", () => {
+    expect(floodLabel(0)).toBeNull();
+    expect(floodLabel(undefined)).toBeNull();
+    expect(floodLabel(1)).toBe("flood: 1 more request from the same source held back");
+    expect(floodLabel(7)).toBe("flood: 7 more requests from the same source held back");
+  });
+
   it("says how long someone has waited", () => {
     expect(waitingFor(5)).toBe("waiting < 1 min");
     expect(waitingFor(61)).toBe("waiting 1 min");

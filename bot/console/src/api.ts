@@ -22,6 +22,8 @@ export interface QueueEntry {
   requeued_from: string | null;
   /** While only `routed_to` may claim it (the customer was told that person will join). */
   reserved_until?: string | null;
+  /** Requests from this entry's source held back over its cap (0: none). */
+  flood_held_back?: number;
 }
 
 export interface ChatListItem {

@@ -19,7 +19,16 @@ import type {
   TranscriptEntry,
 } from "./api";
 import { AgentApi, ApiError } from "./api";
-import { categoryLabel, clock, customerLabel, reservedFor, secondsSince, speaker, waitingFor } from "./format";
+import {
+  categoryLabel,
+  clock,
+  customerLabel,
+  floodLabel,
+  reservedFor,
+  secondsSince,
+  speaker,
+  waitingFor,
+} from "./format";
 import { type Packet, renderPacket } from "./packet";
 
 const FORMS = ["transfer", "hand-back", "close"] as const;
@@ -211,6 +220,8 @@ export class ConsoleApp {
         meta.append(element(document, "span", { class: "tag reserved" }, `reserved for ${name}`));
       }
       if (entry.requeued_from) meta.append(element(document, "span", { class: "tag" }, "back in the queue"));
+      const flood = floodLabel(entry.flood_held_back);
+      if (flood) meta.append(element(document, "span", { class: "tag flood" }, flood));
       if (entry.email) meta.append(element(document, "span", {}, `email: ${entry.email}`));
       const claim = element(document, "button", { type: "button", class: "primary claim" }, "Claim");
       if (reservedForOther) {

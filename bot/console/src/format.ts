@@ -61,6 +61,14 @@ export function customerLabel(customerKey: string): string {
   return "Website visitor";
 }
 
+/** A queued chat whose source (one address or customer) asked for people more often
+ * than its cap allows: said as a flood, so agents do not take it for that many
+ * customers; null when there was none. */
+export function floodLabel(heldBack: number | undefined): string | null {
+  if (!heldBack || heldBack < 1) return null;
+  return `flood: ${heldBack} more request${heldBack === 1 ? "" : "s"} from the same source held back`;
+}
+
 /** The colleague a queued chat is reserved for, when that is not `me` and the
  * reservation is still running at `now` (ms); null when anyone may claim it. */
 export function reservedFor(

@@ -96,7 +96,9 @@ async def test_a_visitor_never_receives_an_agents_login_id(
     assert queued["agent"]["id"] == avatar_of("maria")
     assigned = await claimed_by(maria, visitor)
     status, _ = await maria.call(
-        "POST", f"/api/agent/chats/{chat_id(visitor.session_id)}/messages", {"text": "Hello, Maria here."}
+        "POST",
+        f"/api/agent/chats/{chat_id(visitor.session_id)}/messages",
+        {"text": "Hello, Maria here."},
     )
     assert status == 201
     await visitor.next_event("bot_uttered")
