@@ -28,13 +28,37 @@ class RecordingVisitor:
         self.url = url
         self.client = socketio.AsyncClient(reconnection=False)
         self.received: list[tuple[str, Any]] = []
+        self.session_of_event: list[str] = []
+        """The session each received event belongs to (the last confirmed before it)."""
         self.disconnects = 0
         self.session_id = ""
+        self._confirmed = ""
         self.client.on("*", self._record)
         self.client.on("disconnect", self._disconnected)
 
     async def _record(self, event: str, data: Any = None, *more: Any) -> None:
+        if event == "session_confirm" and isinstance(data, str):
+            self._confirmed = data
         self.received.append((event, (data, *more) if more else data))
+        self.session_of_event.append(self._confirmed)
+
+    def acks(self) -> dict[tuple[str, str], set[int]]:
+        """(session, client_message_id) → the seqs its ``message_ack`` events named."""
+        acked: dict[tuple[str, str], set[int]] = {}
+        for (event, data), session_id in zip(self.received, self.session_of_event, strict=True):
+            if event == "message_ack" and data.get("client_message_id") is not None:
+                key = (session_id, data["client_message_id"])
+                acked.setdefault(key, set()).add(data["seq"])
+        return acked
+
+    def ack_count(self, session_id: str, ref: str) -> int:
+        return sum(
+            1
+            for (event, data), session in zip(self.received, self.session_of_event, strict=True)
+            if event == "message_ack"
+            and session == session_id
+            and data.get("client_message_id") == ref
+        )
 
     async def _disconnected(self) -> None:
         self.disconnects += 1

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio as redis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from bot.stack import Stack
@@ -106,6 +106,15 @@ EVENT_PAYLOADS: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
+EXPLICIT_PAYLOADS: dict[str, list[Any]] = {
+    "user_uttered": [
+        {"message": "my order is late", "client_message_id": RESENT_IDS[0]},
+        {"message": "my order is late", "client_message_id": RESENT_IDS[0]},  # a resend
+    ],
+}
+"""Examples run before the generated ones (hypothesis's explicit phase)."""
+
+
 def with_own_session(payload: Any, session_id: str) -> Any:
     if isinstance(payload, dict):
         return {k: session_id if v == OWN_SESSION else v for k, v in payload.items()}
@@ -142,11 +151,9 @@ def test_no_payload_breaks_the_gateway_or_the_records(
 ) -> None:
     visitor, run = fuzz_visitor, loop_thread.run
     logs = LogWatch(stack)
-    first_session = visitor.session_id
+    first_session = first_session_at_start = visitor.session_id
     sessions = {first_session}
 
-    @FUZZ
-    @given(payload=EVENT_PAYLOADS[event])
     def send_junk(payload: Any) -> None:
         if not visitor.client.connected:  # the gateway closed it: a clean close is allowed
             run(visitor.open(first_session, last_seq=0))
@@ -154,7 +161,10 @@ def test_no_payload_breaks_the_gateway_or_the_records(
         if run(visitor.settle()):
             sessions.add(visitor.session_id)
 
-    send_junk()
+    fuzz = FUZZ(given(payload=EVENT_PAYLOADS[event])(send_junk))
+    for payload in EXPLICIT_PAYLOADS.get(event, []):
+        fuzz = example(payload=payload)(fuzz)
+    fuzz()
 
     # Still usable: the first conversation resumes and a valid message is taken.
     if event == "end_chat":
@@ -166,7 +176,10 @@ def test_no_payload_breaks_the_gateway_or_the_records(
 
     assert_every_reply_documented(visitor.received)
     assert logs.exception_lines() == {}
-    run(assert_recorded_once(stack.redis_url, sessions, visitor.received))
+    sessions |= {session_id for session_id in visitor.session_of_event if session_id}
+    run(assert_recorded_once(stack.redis_url, sessions, visitor))
+    if event == "user_uttered":  # the explicit resend happened, and was acked
+        assert visitor.ack_count(first_session_at_start, RESENT_IDS[0]) >= 2
 
 
 async def send_valid_message(visitor: RecordingVisitor) -> None:
@@ -193,29 +206,30 @@ def assert_every_reply_documented(received: list[tuple[str, Any]]) -> None:
 
 
 async def assert_recorded_once(
-    redis_url: str, sessions: set[str], received: list[tuple[str, Any]]
+    redis_url: str, sessions: set[str], visitor: RecordingVisitor
 ) -> None:
-    """Seqs 1..n, each client_message_id once, and every ack of an id names one seq."""
+    """Seqs 1..n; each client_message_id recorded once per conversation; every ack of
+    an id names the one seq where the transcript has it (a resend is acked with the
+    first copy's seq, never recorded again)."""
     client = redis.Redis.from_url(redis_url)
     try:
         transcript = Transcript(client)
+        recorded: dict[tuple[str, str], list[int]] = {}
         for session_id in sessions:
             entries = await transcript.all(session_id)
             assert [entry.seq for entry in entries] == list(range(1, len(entries) + 1))
-            visitor_entries = [entry for entry in entries if entry.kind == "visitor"]
-            ids = [e.body.get("client_message_id") for e in visitor_entries]
-            ids = [ref for ref in ids if ref]
-            assert len(ids) == len(set(ids)), f"a client_message_id recorded twice: {ids}"
+            for entry in entries:
+                ref = entry.body.get("client_message_id") if entry.kind == "visitor" else None
+                if ref:
+                    recorded.setdefault((session_id, ref), []).append(entry.seq)
     finally:
         await client.close()
-    acked: dict[str, set[int]] = {}
-    for event, data in received:
-        if event == "message_ack" and data["client_message_id"] is not None:
-            acked.setdefault(data["client_message_id"], set()).add(data["seq"])
-    # A resent id is acknowledged with its first seq only (ids are per conversation, and
-    # the fuzzer's RESENT_IDS are reused across its conversations, so per seq set size).
-    resent = {ref: seqs for ref, seqs in acked.items() if len(seqs) > len(sessions)}
-    assert not resent, resent
+    twice = {key: seqs for key, seqs in recorded.items() if len(seqs) > 1}
+    assert not twice, f"recorded more than once: {twice}"
+    for key, seqs in visitor.acks().items():
+        assert [*seqs] == recorded.get(key), (
+            f"{key} acked as {seqs}, recorded at {recorded.get(key)}"
+        )
 
 
 async def new_agent_client(url: str) -> AgentClient:
