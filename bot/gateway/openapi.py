@@ -66,13 +66,11 @@ def _operation(
     parameters: list[Schema] | None = None,
 ) -> Schema:
     """One operation with its success ``responses`` and the errors its kind can give."""
-    errors = ["401", "503"]
+    errors = ["401", "413", "503"]  # 413: any body over the limit, before anything else
     if security is WRITE or parameters:
         errors.append("403")  # CSRF; or not the caller's chat
     if body is not None or any("After" in str(p) for p in parameters or []):
         errors.append("400")
-    if body is not None:
-        errors.append("413")
     if parameters:
         errors.append("404")
     operation: Schema = {

@@ -17,7 +17,8 @@ NASTY_TEXTS = (
     "", " ", "\t\n", "\x00", "\ud800", "\udfff", "a\ud83d", "\u202eevil", "\u2060/restart",
     "/restart", "/affirm", '/inform{"order_id":"1"}', "/queue_carry_on", "/queue_email",
     "<script>alert(1)</script>", "{{7*7}}", "' OR 1=1 --", "../../etc/passwd", "%s%n%x",
-    "null", "true", "[]", "{}", "💥" * 40, "e\u0301" * 20, "ﷺ" * 30, "a@b.co", "\r\n\r\n",
+    "null", "true", "[]", "{}", "[" * 990 + "]" * 990, '{"a":' * 300 + "1" + "}" * 300,
+    "💥" * 40, "e\u0301" * 20, "ﷺ" * 30, "a@b.co", "\r\n\r\n",
 )  # fmt: skip
 """Texts that broke something somewhere once."""
 

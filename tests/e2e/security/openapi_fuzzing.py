@@ -135,6 +135,11 @@ def _path_value(schema: Schema) -> st.SearchStrategy[str]:
     )
 
 
+def _utf8(value: str) -> str:
+    """``value`` sendable in a URL: a lone surrogate becomes U+FFFD (HTTP carries bytes)."""
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
 def _quoted(value: str) -> str:
     """A path segment, percent-encoded (lone surrogates as their UTF-8-ish bytes)."""
     return quote(value.encode("utf-8", "surrogatepass"), safe="")
@@ -163,7 +168,7 @@ def requests_for(operation: Operation) -> st.SearchStrategy[GeneratedRequest]:
             ),
             operation.path,
         )
-        return GeneratedRequest(path, {k: str(v) for k, v in query.items()}, *body)
+        return GeneratedRequest(path, {k: _utf8(str(v)) for k, v in query.items()}, *body)
 
     query_values = st.fixed_dictionaries(
         {},
