@@ -66,6 +66,7 @@ class RecordingVisitor:
     async def open(self, session_id: str | None = None, last_seq: int | None = None) -> str:
         """(Re)connect if needed and ask for a session; the id confirmed."""
         if not self.client.connected:
+            await self._fully_disconnected()
             await self.client.connect(self.url, transports=["websocket"])
         request: dict[str, Any] = {"session_id": session_id, "protocol": 1}
         if last_seq is not None:
@@ -75,6 +76,17 @@ class RecordingVisitor:
         self.session_id = str(await self.wait_for("session_confirm", start))
         await self.wait_for("session_state", start)
         return self.session_id
+
+    async def _fully_disconnected(self, timeout: float = 10.0) -> None:
+        """After the server closed the connection, until the client has let go of it too
+        (socket.io says "not connected" a moment before engine.io is done)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.client.eio.state != "disconnected":
+            if loop.time() > deadline:
+                await self.client.eio.disconnect(abort=True)
+                return
+            await asyncio.sleep(0.01)
 
     async def emit(self, event: str, payload: Any) -> None:
         if payload is NO_ARGUMENT:

@@ -271,3 +271,36 @@ def test_no_payload_breaks_the_agents_namespace(
     finally:
         run(agent.close())
     assert logs.exception_lines() == {}
+
+
+MALFORMED_FRAMES = (
+    '2["typing",',  # cut short
+    '2["typing",{"typing":true}]trailing',
+    "2" + "[" * 20_000 + "]" * 20_000,  # deeper than any JSON parser recurses
+    '2["typing",' + "[" * 5_000 + "]" * 5_000 + "]",
+    "2[]",  # no event name
+    "2[1,2]",  # an event name that is not text
+    '2{"typing":true}',  # not an array
+    "2null",
+    '2/nowhere,["typing",{"typing":true}]',  # a namespace that does not exist
+    '3["an ack nobody asked for"]',
+    "9",  # no such packet type
+    "",
+    '2["user_uttered",{"message":"\\ud800","client_message_id":"\\udfff"}]',  # lone halves
+)
+"""socket.io packets no library would send (one engine.io message each)."""
+
+
+@pytest.mark.parametrize("frame", MALFORMED_FRAMES, ids=range(len(MALFORMED_FRAMES)))
+def test_a_malformed_frame_is_dropped_or_closes_the_connection_cleanly(
+    frame: str, stack: Stack, loop_thread: LoopThread, fuzz_visitor: RecordingVisitor
+) -> None:
+    visitor, run = fuzz_visitor, loop_thread.run
+    logs = LogWatch(stack)
+    session_id = visitor.session_id
+    run(visitor.client.eio.send(frame))
+    run(visitor.settle())  # answered, or closed
+    assert run(visitor.open(session_id, last_seq=0)) == session_id
+    run(send_valid_message(visitor))
+    assert_every_reply_documented(visitor.received)
+    assert logs.exception_lines() == {}
