@@ -104,6 +104,7 @@ ERROR_RESPONSES = {
 
 def _paths() -> dict[str, Schema]:
     conflict = {"409": _ref("Conflict", "responses")}
+    optional_body = {"400": _ref("InvalidPayload", "responses")}  # a body, if sent, is {…}
     chat = f"{URL_PREFIX}/chats/{{session_id}}"
     moved = _ok("The chat's new owner", _ref("ChatOwner"))
     return {
@@ -201,7 +202,7 @@ def _paths() -> dict[str, Schema]:
                 "claimChat",
                 "Take a queued chat (409 not_queued if someone was first, reserved while "
                 "the customer was told another agent will join, at_capacity if full)",
-                {"200": moved, **conflict},
+                {"200": moved, **conflict, **optional_body},
                 security=WRITE,
                 parameters=CHAT,
             )
@@ -298,7 +299,7 @@ def _paths() -> dict[str, Schema]:
             "post": _operation(
                 "closeChat",
                 "End the conversation",
-                {"200": moved, **conflict},
+                {"200": moved, **conflict, **optional_body},
                 security=WRITE,
                 parameters=CHAT,
             )
