@@ -20,7 +20,7 @@ export RASA_TELEMETRY_ENABLED
 .DEFAULT_GOAL := help
 WIDGET_STAMP := widget/node_modules/.installed-$(shell cksum < widget/package-lock.json | cut -d' ' -f1)
 WIDGET_SOURCES := $(wildcard widget/src/*.ts bot/console/src/*.ts) widget/build.mjs
-.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories eval eval-nlu test-nlu test-widget widget browser screenshots bench bench-gateway bench-handoff bench-nlu agents privacy clean
+.PHONY: help setup model train run shell validate lint test test-unit test-e2e test-stories eval eval-nlu test-nlu test-widget widget browser screenshots bench bench-gateway bench-handoff bench-nlu agents privacy audit clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -112,6 +112,10 @@ eval-nlu: model ## the model against the held-out messages (tests/nlu_eval/messa
 test: lint validate model test-widget browser ## everything: lint, validation, widget, unit, story, end-to-end and browser tests
 	@$(PY) -m pytest tests -q
 	@$(MAKE) --no-print-directory test-stories
+	@$(MAKE) --no-print-directory audit
+
+audit: setup ## known vulnerabilities in requirements.lock (pip-audit) and the widget's shipped npm packages; fails on any not in security/audit-ignore.txt (AUDIT_REQUIRED=1: also when a service is unreachable)
+	@$(PY) scripts/dependency_audit.py
 
 bench: model widget ## the product against stock Rasa side by side (~20 min): bench/results.json, .md, .png
 	@$(PY) -m bench.run

@@ -71,7 +71,7 @@ def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
         raise invalid("body: send JSON with Content-Type: application/json")
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # [[[[…: too deep to parse
         raise invalid("body is not valid JSON") from None
     if not isinstance(body, dict):
         raise invalid("body must be a JSON object")

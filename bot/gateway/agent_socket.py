@@ -127,8 +127,9 @@ class AgentSocketHandlers:
         if agent and not any(a.agent_id == agent.agent_id for a in self.sockets.values()):
             self.following.chats.pop(agent.agent_id, None)
 
-    async def on_sync(self, sid: str, _data: Any = None) -> dict[str, Any]:
-        """The console's starting point (answered as the event's acknowledgement)."""
+    async def on_sync(self, sid: str, _data: Any = None, *_extra: Any) -> dict[str, Any]:
+        """The console's starting point (answered as the event's acknowledgement). Extra
+        arguments a client sends are ignored (they used to raise before the answer)."""
         agent = self.sockets.get(sid)
         if agent is None:
             return {"error": "unauthorised"}
@@ -144,7 +145,7 @@ class AgentSocketHandlers:
             "chats": sorted(owned.values()),
         }
 
-    async def on_presence(self, sid: str, data: Any = None) -> dict[str, Any]:
+    async def on_presence(self, sid: str, data: Any = None, *_extra: Any) -> dict[str, Any]:
         agent = self.sockets.get(sid)
         status = data.get("status") if isinstance(data, dict) else None
         if agent is None or status not in ("online", "away"):

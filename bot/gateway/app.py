@@ -14,7 +14,6 @@ from sanic import Sanic, response
 from sanic.exceptions import ServerError
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
 
 from bot import redis_keys
 from bot.agents.avatars import names_by_avatar_id
@@ -38,6 +37,7 @@ from bot.gateway.rasa_client import RasaChannelClient
 from bot.gateway.rate_limit import ConversationRateLimit
 from bot.gateway.sessions import SessionSigner, SessionStore
 from bot.gateway.settings import GatewaySettings
+from bot.gateway.socket_server import GatewaySocketServer
 from bot.gateway.visitor_limits import VisitorDoors
 from bot.gateway.visitor_socket import GatewayServices, VisitorSocketHandlers
 from bot.gateway.web_assets import create_web_assets
@@ -87,7 +87,7 @@ def create_app(settings: GatewaySettings, retention: RetentionPolicy | None = No
     # JSON calls and socket.io frames are small; refuse big bodies before reading them.
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     logging.getLogger("sanic.error").addFilter(ClosedWebsocketNoise())
-    sio = AsyncServer(
+    sio = GatewaySocketServer(
         async_mode="sanic",
         cors_allowed_origins=socket_origins(settings),
         max_http_buffer_size=MAX_FRAME_BYTES,

@@ -74,13 +74,11 @@ def _operation(
     parameters: list[Schema] | None = None,
 ) -> Schema:
     """One operation with its success ``responses`` and the errors its kind can give."""
-    errors = ["401", "503"]
+    errors = ["401", "413", "503"]  # 413: any body over the limit, before anything else
     if security is WRITE or parameters:
         errors.append("403")  # CSRF; or not the caller's chat
     if body is not None or any("After" in str(p) for p in parameters or []):
         errors.append("400")
-    if body is not None:
-        errors.append("413")
     if parameters:
         errors.append("404")
     operation: Schema = {
@@ -114,6 +112,7 @@ ERROR_RESPONSES = {
 
 def _paths() -> dict[str, Schema]:
     conflict = {"409": _ref("Conflict", "responses")}
+    optional_body = {"400": _ref("InvalidPayload", "responses")}  # a body, if sent, is {…}
     chat = f"{URL_PREFIX}/chats/{{chat_id}}"
     customer = f"{URL_PREFIX}/customers/{{customer}}"
     moved = _ok("The chat's new owner", _ref("ChatOwner"))
@@ -222,7 +221,7 @@ def _paths() -> dict[str, Schema]:
                 "claimChat",
                 "Take a queued chat (409 not_queued if someone was first, reserved while "
                 "the customer was told another agent will join, at_capacity if full)",
-                {"200": moved, **conflict},
+                {"200": moved, **conflict, **optional_body},
                 security=WRITE,
                 parameters=CHAT,
             )
@@ -319,7 +318,7 @@ def _paths() -> dict[str, Schema]:
             "post": _operation(
                 "closeChat",
                 "End the conversation",
-                {"200": moved, **conflict},
+                {"200": moved, **conflict, **optional_body},
                 security=WRITE,
                 parameters=CHAT,
             )

@@ -126,9 +126,11 @@ def visitor_message(data: Any) -> VisitorMessage:
 def _visitor_metadata(value: Any) -> dict[str, Any]:
     """What the client attached (Rasa's clients: ``customData``), if small and an object."""
     if isinstance(value, str):
+        if len(value) > MAX_VISITOR_METADATA_CHARS:
+            return {}
         try:
             value = json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # "[[[[…": too deep to parse
             return {}
     if not isinstance(value, dict):
         return {}

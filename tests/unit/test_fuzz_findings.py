@@ -1,0 +1,36 @@
+"""What the fuzzers (tests/e2e/security/) found, pinned down where it is cheap to:
+JSON nested deeper than Python's parser recurses must be refused like any invalid
+JSON, not raise RecursionError out of the handler."""
+
+from __future__ import annotations
+
+import pytest
+from sanic import Sanic
+from sanic.request import Request
+
+from bot.gateway import payloads
+from bot.gateway.agent_requests import ApiError, json_body
+
+TOO_DEEP = "[" * 990 + "]" * 990
+"""Under the 2,000-character metadata limit, yet deeper than json.loads can go."""
+
+
+def test_visitor_metadata_nested_too_deep_is_dropped_not_raised():
+    message = payloads.visitor_message({"message": "hello", "customData": TOO_DEEP})
+    assert message.metadata == {}
+
+
+def test_visitor_metadata_over_the_limit_is_not_even_parsed():
+    huge = '{"a": "' + "x" * 5000 + '"}'
+    assert payloads.visitor_message({"message": "hi", "metadata": huge}).metadata == {}
+
+
+@pytest.mark.parametrize("depth", [990, 5000])
+def test_an_agent_api_body_nested_too_deep_is_a_400(depth):
+    app = Sanic.get_app("fuzz-findings", force_create=True)
+    request = Request(b"/api/agent/presence", {}, "1.1", "PUT", None, app)
+    request.headers["content-type"] = "application/json"
+    request.body = ("[" * depth + "]" * depth).encode()
+    with pytest.raises(ApiError) as refused:
+        json_body(request)
+    assert refused.value.status == 400
