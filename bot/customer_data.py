@@ -177,6 +177,8 @@ async def keys_of_customer(client: redis.Redis, customer_key: str) -> list[str]:
         redis_keys.customer_conversations_key(customer_key),
         redis_keys.customer_resolutions_key(customer_key),
         redis_keys.customer_last_agent_key(customer_key),
+        redis_keys.handoff_open_key("customer", customer_key),
+        redis_keys.handoff_held_back_key("customer", customer_key),
     ]
     references = await client.zrange(redis_keys.customer_resolutions_key(customer_key), 0, -1)
     candidates += [redis_keys.resolution_key(decoded(r)) for r in references]
@@ -188,6 +190,11 @@ async def keys_of_customer(client: redis.Redis, customer_key: str) -> list[str]:
             key = decoded(raw)
             if key[len(prefix) :].split(":", 1)[0] in own:
                 candidates.append(key)
+    # The rate-limit windows of each door: ``rate:<event>:conversation:<session id>``.
+    async for raw in client.scan_iter(match=f"{redis_keys.RATE_PREFIX}*", count=1000):
+        key = decoded(raw)
+        if key.rsplit(":", 1)[-1] in own:
+            candidates.append(key)
     present = []
     for key in dict.fromkeys(candidates):
         if await client.exists(key):
@@ -211,6 +218,10 @@ async def erase_customer(client: redis.Redis, customer_key: str) -> ErasureRepor
             _count(report, decoded(raw), await client.srem(raw, *sessions))
         async for raw in client.scan_iter(match=f"{redis_keys.AGENT_READ_PREFIX}*", count=500):
             _count(report, decoded(raw), await client.hdel(raw, *sessions))
+        # Open requests for a person per client IP (bot/handoff/flood.py) name sessions.
+        open_by_ip = f"{redis_keys.HANDOFF_OPEN_PREFIX}ip:*"
+        async for raw in client.scan_iter(match=open_by_ip, count=500):
+            _count(report, decoded(raw), await client.zrem(raw, *sessions))
     keys = await keys_of_customer(client, customer_key)
     if keys:
         await client.delete(*keys)

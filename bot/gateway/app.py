@@ -11,7 +11,7 @@ from typing import Any
 
 import redis.asyncio as redis
 from sanic import Sanic, response
-from sanic.exceptions import ServerError
+from sanic.exceptions import PayloadTooLarge, ServerError
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -80,12 +80,20 @@ def socket_origins(settings: GatewaySettings) -> list[str] | None:
     return list(dict.fromkeys([*settings.allowed_origins, *own]))
 
 
+async def payload_too_large(_request: Request, error: Exception) -> HTTPResponse:
+    """A body over ``MAX_REQUEST_BYTES`` or a request line or headers over Sanic's 8 KB,
+    refused before any route: answered in the agent API's error shape like every other
+    refusal (``error`` and ``detail``), not Sanic's own."""
+    return response.json({"error": "payload_too_large", "detail": str(error)}, status=413)
+
+
 def create_app(settings: GatewaySettings, retention: RetentionPolicy | None = None) -> Sanic:
     """The gateway; ``retention`` (default: from the environment) drives its sweeper."""
     retention = retention or RetentionPolicy.from_environment()
     app = Sanic("gateway", configure_logging=False)
     # JSON calls and socket.io frames are small; refuse big bodies before reading them.
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    app.error_handler.add(PayloadTooLarge, payload_too_large)
     logging.getLogger("sanic.error").addFilter(ClosedWebsocketNoise())
     sio = GatewaySocketServer(
         async_mode="sanic",

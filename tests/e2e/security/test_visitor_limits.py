@@ -25,6 +25,7 @@ import socketio
 from redis.exceptions import OutOfMemoryError
 
 from bot import redis_keys
+from bot.chat_ids import anonymous_customer_key, chat_id
 from bot.embedded_redis import (
     embedded_redis_url,
     free_port,
@@ -166,7 +167,7 @@ async def test_one_socket_asking_for_2000_sessions_gets_the_cap_then_a_clear_err
         fields = await store.hgetall(redis_keys.session_key(session_id))
         assert fields[b"client_ip"] == address.encode()
         assert 0 < await store.ttl(redis_keys.session_key(session_id)) <= UNUSED_SESSION_TTL_SECONDS
-        conversations = redis_keys.customer_conversations_key(f"visitor:{session_id}")
+        conversations = redis_keys.customer_conversations_key(anonymous_customer_key(session_id))
         assert 0 < await store.ttl(conversations) <= UNUSED_SESSION_TTL_SECONDS
 
 
@@ -393,14 +394,29 @@ async def test_anonymous_conversations_from_one_address_cannot_fill_the_queue(
     told = await console.next_event("queue_flood")
     assert told == {"source": "ip", "open_requests": 2, "held_back": 1}
     shown = await console.next_event("queue")  # the console's queue, refreshed
-    assert {e["session_id"]: e["flood_held_back"] for e in shown["entries"]} == {
-        visitor.session_id: 1 for visitor in queued
+    assert {e["chat_id"]: e["flood_held_back"] for e in shown["entries"]} == {
+        chat_id(visitor.session_id): 1 for visitor in queued
     }
 
 
-async def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(stack, address, visitors, store):
-    """The shared gateways trust no proxy: the header is the visitor's own words."""
-    visitor = Visitor(stack.config.gateway_urls[0], headers={"X-Forwarded-For": address})
+@pytest.fixture(scope="module")
+def trusting_no_proxy(stack: Stack) -> Iterator[str]:
+    """A gateway on the shared stack that trusts no proxy (the product's default; the
+    shared test gateways trust 127.0.0.1 so tests can name client addresses)."""
+    port = free_port()
+    with environment({"GATEWAY_TRUSTED_PROXIES": ""}):
+        stack.start_gateway(port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stack.stop_part(f"gateway-{port}")
+
+
+async def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(
+    trusting_no_proxy, address, visitors, store
+):
+    """Without trusted proxies the header is the visitor's own words."""
+    visitor = Visitor(trusting_no_proxy, headers={"X-Forwarded-For": address})
     visitors.append(visitor)
     await visitor.connect()
 
@@ -421,6 +437,19 @@ async def test_x_forwarded_for_from_a_trusted_proxy_names_the_client(
     assert recorded == address.encode()
 
 
+async def fill(client: redis.Redis) -> int:
+    """Write ``ballast-<n>`` keys until Redis refuses a one-byte value; how many."""
+    written, size = 0, 1024 * 1024
+    while size >= 1:
+        try:
+            await client.set(f"ballast-{written}", b"x" * size)
+            written += 1
+            assert written < 10_000, "Redis never filled up: no memory cap?"
+        except OutOfMemoryError:
+            size //= 4
+    return written
+
+
 async def test_a_full_redis_refuses_writes_and_the_visitor_is_told_unavailable(
     tmp_path, raw_sockets
 ):
@@ -438,13 +467,9 @@ async def test_a_full_redis_refuses_writes_and_the_visitor_is_told_unavailable(
         assert int(memory["maxmemory"]) == 8 * 1024 * 1024
         assert memory["maxmemory_policy"] == "noeviction"
         with gateway_process(url, f"http://127.0.0.1:{free_port()}") as gateway:
-            # Full: a write that went through took Redis past the cap; from then on it
-            # refuses every write, however small.
-            ballast = 0
-            with pytest.raises(OutOfMemoryError):
-                while ballast < 64:
-                    await client.set(f"ballast-{ballast}", b"x" * 1024 * 1024)
-                    ballast += 1
+            # Full: writes of shrinking size until even a one-byte one is refused (a
+            # refused big write leaves room for smaller ones: its own buffer counted).
+            ballast = await fill(client)
             with pytest.raises(OutOfMemoryError):
                 await client.set("one-more", "x")
             socket = RawSocket(gateway, {})
