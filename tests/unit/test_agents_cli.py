@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.agents.roster import check_password, load_roster
+from tests.cli import run_tool
 from tests.conftest import ROOT
 
 
@@ -22,17 +21,8 @@ def roster_file(tmp_path: Path) -> Path:
 
 
 def run(roster_file: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("AGENTS_FILE", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot.agents", "--file", str(roster_file), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
+    return run_tool(
+        "bot.agents", "--file", str(roster_file), *args, stdin=stdin, unset=("AGENTS_FILE",)
     )
 
 

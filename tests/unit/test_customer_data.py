@@ -5,9 +5,7 @@ records untouched."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -23,7 +21,7 @@ from bot.customer_data import (
 )
 from bot.gateway.sessions import SessionSigner, SessionStore, VerifiedUser
 from bot.transcript import Transcript
-from tests.conftest import ROOT
+from tests.cli import run_tool
 from tests.redis_contents import all_keys, everything_mentioning
 
 SECRET = "a-test-session-secret-of-enough-length"
@@ -133,17 +131,7 @@ async def test_erasing_an_unknown_customer_deletes_nothing(raw_client):
 
 
 def privacy_cli(redis_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "REDIS_URL": redis_url}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.privacy", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    return run_tool("bot.privacy", *args, stdin=stdin, environment={"REDIS_URL": redis_url})
 
 
 async def test_the_cli_exports_json_and_erases_only_when_confirmed(raw_client, redis_url):

@@ -5,9 +5,7 @@ disconnected within a few seconds and cannot keep a revoked session alive."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import redis.asyncio as redis
 from bot.agents.demo import DEMO_AGENTS_FILE
 from bot.agents.roster import roster_file_path
 from bot.stack import Stack
-from tests.conftest import ROOT
+from tests.cli import run_tool
 from tests.e2e.agent import AgentClient
 
 SOCKET_GONE_SECONDS = 15.0
@@ -35,11 +33,7 @@ def roster(stack: Stack) -> Iterator[Path]:
 
 
 def agents_cli(*args: str, stdin: str = "", **environment: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **environment}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.agents", *args],
-        input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=False,
-    )  # fmt: skip
+    return run_tool("bot.agents", *args, stdin=stdin, environment=environment)
 
 
 async def disconnected(agent: AgentClient) -> bool:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -22,7 +20,7 @@ import redis.asyncio as redis
 
 from bot.chat_ids import chat_id
 from bot.stack import Stack
-from tests.conftest import ROOT
+from tests.cli import run_tool
 from tests.e2e.agent import AgentClient
 from tests.e2e.conftest import IDENTITY_SECRET
 from tests.e2e.handoff_helpers import ask_for_a_person, claimed_by
@@ -40,16 +38,7 @@ def signed_in(user_id: str) -> dict[str, str]:
 
 
 def privacy_cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "REDIS_URL": stack.redis_url or ""}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.privacy", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    return run_tool("bot.privacy", *args, environment={"REDIS_URL": stack.redis_url or ""})
 
 
 async def test_only_a_supervisor_exports_and_erases_a_customer(
