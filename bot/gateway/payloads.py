@@ -134,9 +134,11 @@ def _visitor_metadata(value: Any) -> dict[str, Any]:
             return {}
     if not isinstance(value, dict):
         return {}
-    if len(json.dumps(value, ensure_ascii=False)) > MAX_VISITOR_METADATA_CHARS:
+    try:  # binary attachments, NaN or deep nesting: not JSON we can pass on
+        size = len(json.dumps(value, ensure_ascii=False, allow_nan=False))
+    except (TypeError, ValueError, RecursionError):
         return {}
-    return value
+    return value if size <= MAX_VISITOR_METADATA_CHARS else {}
 
 
 def typing_flag(data: Any) -> bool:

@@ -1,6 +1,7 @@
 """What the fuzzers (tests/e2e/security/) found, pinned down where it is cheap to:
-JSON nested deeper than Python's parser recurses must be refused like any invalid
-JSON, not raise RecursionError out of the handler."""
+JSON nested deeper than Python's parser recurses, and visitor metadata carrying
+binary attachments or NaN, must be refused like any invalid JSON, not raise out of
+the handler."""
 
 from __future__ import annotations
 
@@ -23,6 +24,15 @@ def test_visitor_metadata_nested_too_deep_is_dropped_not_raised():
 def test_visitor_metadata_over_the_limit_is_not_even_parsed():
     huge = '{"a": "' + "x" * 5000 + '"}'
     assert payloads.visitor_message({"message": "hi", "metadata": huge}).metadata == {}
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [{"file": b"\x00\x01"}, {"n": float("nan")}, {"n": float("inf")}, {"a": [b"x"]}],
+    ids=["binary attachment", "NaN", "Infinity", "nested binary"],
+)
+def test_visitor_metadata_that_is_not_plain_json_is_dropped_not_raised(metadata):
+    assert payloads.visitor_message({"message": "hi", "customData": metadata}).metadata == {}
 
 
 @pytest.mark.parametrize("depth", [990, 5000])
