@@ -44,3 +44,8 @@ def test_an_agent_api_body_nested_too_deep_is_a_400(depth):
     with pytest.raises(ApiError) as refused:
         json_body(request)
     assert refused.value.status == 400
+
+
+@pytest.mark.parametrize("before_seq", [2**53 + 1, 2**64, 10**40])
+def test_a_history_request_before_an_astronomical_seq_asks_for_the_newest_page(before_seq):
+    assert payloads.history_request({"before_seq": before_seq}) == (payloads.MAX_SEQ, 50)
