@@ -15,6 +15,9 @@ SLASH_COMMAND_GUARD = "\u2060"
 by Rasa, and enough to stop Rasa's RegexMessageHandler from reading the text as an
 intent (``/restart``, ``/propose_resolution{"amount": 99999}``)."""
 
+MAX_SEQ = 2**53
+"""A larger ``before_seq`` means the same (no conversation gets near it); Redis stream ids
+cannot hold arbitrarily large numbers (10**40 was a "store unavailable" error)."""
 MAX_VISITOR_METADATA_CHARS = 2000
 MAX_CLIENT_MESSAGE_ID_CHARS = 64
 
@@ -134,9 +137,11 @@ def _visitor_metadata(value: Any) -> dict[str, Any]:
             return {}
     if not isinstance(value, dict):
         return {}
-    if len(json.dumps(value, ensure_ascii=False)) > MAX_VISITOR_METADATA_CHARS:
+    try:  # binary attachments, NaN or deep nesting: not JSON we can pass on
+        size = len(json.dumps(value, ensure_ascii=False, allow_nan=False))
+    except (TypeError, ValueError, RecursionError):
         return {}
-    return value
+    return value if size <= MAX_VISITOR_METADATA_CHARS else {}
 
 
 def typing_flag(data: Any) -> bool:
@@ -150,7 +155,7 @@ def history_request(data: Any) -> tuple[int | None, int]:
     data = _object(data)
     before = _whole_number(data, "before_seq", 1)
     limit = _whole_number(data, "limit", 1, 200)
-    return before, limit or 50
+    return (min(before, MAX_SEQ) if before is not None else None), limit or 50
 
 
 def rating(data: Any) -> tuple[int, str]:

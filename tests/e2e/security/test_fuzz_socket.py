@@ -111,7 +111,9 @@ EXPLICIT_PAYLOADS: dict[str, list[Any]] = {
     "user_uttered": [
         {"message": "my order is late", "client_message_id": RESENT_IDS[0]},
         {"message": "my order is late", "client_message_id": RESENT_IDS[0]},  # a resend
+        {"message": "see attached", "metadata": {"file": b"\x00\x01"}},  # once a TypeError
     ],
+    "history_request": [{"before_seq": 10**40, "limit": 5}],  # once a Redis error
 }
 """Examples run before the generated ones (hypothesis's explicit phase)."""
 
