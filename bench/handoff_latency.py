@@ -214,6 +214,8 @@ class AgentConsole:
             timeout=aiohttp.ClientTimeout(total=timeout),
         )
         self.csrf = ""
+        self.avatar_id = ""
+        """The opaque id visitors know this agent by (routing payloads name no login id)."""
         self.socket = socketio.AsyncClient(reconnection=False)
         self.events = Recorder(f"agent {agent_id}")
         self.events.listen(self.socket, AGENT_EVENTS, namespace=AGENT_NAMESPACE)
@@ -226,6 +228,8 @@ class AgentConsole:
         if status != 200:
             raise BenchError(f"{self.agent_id} could not log in: {status} {body!r}")
         self.csrf = body["csrf_token"]
+        avatar_url = str(body["agent"].get("avatar_url") or "")
+        self.avatar_id = avatar_url.rsplit("/", 1)[-1].removesuffix(".svg")
 
     async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any, float, float]:
         """(status, payload, perf_counter() just before sending, duration in ms)."""
@@ -305,7 +309,9 @@ async def hand_off(
         queued_at, queued = await visitor.events.wait(
             "`handoff` queued", handoff_state("queued"), since, timeout
         )
-        agent_id = (queued.get("agent") or {}).get("id")
+        named = (queued.get("agent") or {}).get("id")
+        by_avatar = {console.avatar_id: agent_id for agent_id, console in consoles.items()}
+        agent_id = by_avatar.get(named, "")
         if agent_id not in consoles:
             raise BenchError(f"routing named no logged-in agent for {complaint!r}: {queued!r}")
         console = consoles[agent_id]
