@@ -5,7 +5,7 @@ agent who owns the chat may read them; conversations are named by chat id
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import redis.asyncio as redis
@@ -34,6 +34,7 @@ from bot.handoff.desk import HandoffDesk
 from bot.handoff.packet import packet_for_agents
 from bot.ownership import owning_agent
 from bot.redis_keys import decoded
+from bot.retention import RetentionPolicy
 from bot.transcript import Transcript, utc_timestamp
 
 
@@ -47,6 +48,8 @@ class AgentApiServices:
     sessions: AgentSessions
     login: AgentLogin
     canned_replies: CannedRepliesFile
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    """Notes are kept this long after the latest (the sweeper also ends them)."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,11 @@ class ChatRecordEndpoints:
     ) -> dict[str, Any]:
         """A private note: in the notes stream only, never in the transcript."""
         fields = {"agent_id": agent.agent_id, "text": text, "at": utc_timestamp()}
-        note_id = await services.client.xadd(redis_keys.notes_key(session_id), fields)  # type: ignore[arg-type]
+        key = redis_keys.notes_key(session_id)
+        async with services.client.pipeline(transaction=True) as pipe:
+            pipe.xadd(key, fields)  # type: ignore[arg-type]
+            pipe.expire(key, services.retention.seconds("notes"))
+            note_id, _ = await pipe.execute()
         await services.desk.publish(
             "note_added", session_id=session_id, agent_id=agent.agent_id, note_id=decoded(note_id)
         )

@@ -148,6 +148,7 @@ def create_app(settings: GatewaySettings, retention: RetentionPolicy | None = No
                 demo_mode=demo_mode(),
             ),
             canned_replies=CannedRepliesFile(canned_replies_path()),
+            retention=retention,
         )
         agent_handlers.start(AgentSocketServices(desk=desk, sessions=agent_sessions))
 
@@ -178,6 +179,7 @@ def create_app(settings: GatewaySettings, retention: RetentionPolicy | None = No
                 ),
                 desk=desk,
                 doors=VisitorDoors(client, settings.limits),
+                retention=retention,
             )
         )
         app.ctx.redis = client

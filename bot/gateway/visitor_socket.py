@@ -7,7 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import redis.asyncio as redis
@@ -38,6 +38,7 @@ from bot.inbox import (
     queued_for_bot,
 )
 from bot.ownership import BOT, CLOSED, QUEUED, owner_kind, owner_of, owning_agent
+from bot.retention import RetentionPolicy
 from bot.transcript import QueuedWork, Transcript, utc_timestamp
 
 logger = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ class GatewayServices:
     rate_limit: ConversationRateLimit
     desk: HandoffDesk
     doors: VisitorDoors
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    """How long a rating is kept from when it is given (the sweeper also ends it)."""
 
 
 class VisitorSocketHandlers:
@@ -534,10 +537,13 @@ class VisitorSocketHandlers:
         score, comment = payloads.rating(data)
         if not await self._within_limit(sid, socket, "rating"):
             return
-        await self.services.client.hset(
-            redis_keys.rating_key(socket.session.session_id),
-            mapping={"score": score, "comment": comment, "rated_at": utc_timestamp()},
-        )
+        key = redis_keys.rating_key(socket.session.session_id)
+        async with self.services.client.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                key, mapping={"score": score, "comment": comment, "rated_at": utc_timestamp()}
+            )
+            pipe.expire(key, self.services.retention.seconds("rating"))
+            await pipe.execute()
         await self.sio.emit("rating_saved", {"score": score}, to=sid)
 
     async def on_end_chat(self, sid: str, socket: VisitorSocket, data: Any) -> None:

@@ -9,6 +9,7 @@ import pytest
 import redis.asyncio as redis
 
 from bot import redis_keys
+from bot.retention import RetentionPolicy
 from tests.e2e.visitor import Visitor
 
 pytestmark = pytest.mark.stack
@@ -95,16 +96,19 @@ async def test_history_pages_backwards_through_the_transcript(visitor):
     }
 
 
-async def test_a_rating_is_stored_with_the_conversation(visitor, stack):
+async def test_a_rating_is_stored_with_the_conversation_for_its_retention(visitor, stack):
     await visitor.say("hello")
     await visitor.client.emit("rating", {"score": 4, "comment": "quick <b>and</b> kind"})
     assert await visitor.next_event("rating_saved") == {"score": 4}
     client = redis.Redis.from_url(stack.redis_url, decode_responses=True)
     try:
         stored = await client.hgetall(redis_keys.rating_key(visitor.session_id))
+        kept_for = await client.ttl(redis_keys.rating_key(visitor.session_id))
     finally:
         await client.close()
     assert stored["score"] == "4" and stored["comment"] == "quick <b>and</b> kind"
+    rating_retention = RetentionPolicy().seconds("rating")  # the stack runs the defaults
+    assert rating_retention - 60 < kept_for <= rating_retention
 
 
 async def test_visitor_typing_is_passed_on_for_agents_without_repeats(visitor, stack):

@@ -35,6 +35,7 @@ from bot.gateway.known_device import KnownDevices
 from bot.gateway.sessions import SessionSigner, SessionStore, VerifiedUser
 from bot.handoff.desk import HandoffDesk, Routed, agent_sender
 from bot.handoff.packet import PACKET_VERSION
+from bot.retention import RetentionPolicy
 from bot.transcript import Transcript
 from tests.unit.test_agent_auth import running_app
 
@@ -941,6 +942,20 @@ async def test_notes_are_private_and_never_in_the_transcript(maria, services, st
     everything = json.dumps([e.body for e in await services.transcript.all(session_id)])
     assert secret_text not in everything
     assert (await maria.call("POST", f"/chats/{chat}/notes", {"text": ""})).status == 400
+
+
+async def test_notes_are_kept_for_the_notes_retention_from_the_latest(
+    maria, services, store
+) -> None:
+    services.retention = RetentionPolicy(notes_days=3)
+    session_id = await claimed_chat(services, store, maria)
+    key = redis_keys.notes_key(session_id)
+    await maria.call("POST", f"/chats/{chat_id(session_id)}/notes", {"text": "first"})
+    await services.client.expire(key, 60)  # as if the first note were old
+
+    await maria.call("POST", f"/chats/{chat_id(session_id)}/notes", {"text": "second"})
+
+    assert 3 * 24 * 3600 - 60 < await services.client.ttl(key) <= 3 * 24 * 3600
 
 
 async def test_typing_goes_to_the_visitor_as_a_live_event(maria, services, store, events) -> None:
