@@ -134,6 +134,7 @@ def create_app(settings: GatewaySettings, retention: RetentionPolicy | None = No
             kick=forwarder.kick,
             hours=BusinessHoursCache(business_file_path()).get,
             reservation_seconds=reservation_seconds_from_environment(),
+            retention=retention,
         )
         agent_sessions = AgentSessions(client)
         app.ctx.agent_api = AgentApiServices(

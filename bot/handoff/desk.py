@@ -32,6 +32,7 @@ from bot.handoff.reservation import DEFAULT_RESERVATION_SECONDS, reservation_in
 from bot.handoff.routing import Candidate, RoutingDecision, choose_agent
 from bot.inbox import InboxMessage, new_message_id, queued_for_bot
 from bot.ownership import Ownership, Transition, agent_owner, owning_agent
+from bot.retention import RetentionPolicy
 from bot.transcript import (
     QueuedWork,
     Transcript,
@@ -109,6 +110,7 @@ class HandoffDesk:
         kick: Callable[[str], None] | None = None,
         hours: Callable[[], BusinessHours | None] = _no_hours,
         reservation_seconds: float = DEFAULT_RESERVATION_SECONDS,
+        retention: RetentionPolicy | None = None,
     ) -> None:
         self.client = client
         self.transcript = transcript
@@ -123,6 +125,8 @@ class HandoffDesk:
         self.hours = hours
         """The business hours now (bot/business_hours.py; ``None``: no hours kept)."""
         self.reservation_seconds = reservation_seconds
+        self.retention = retention or RetentionPolicy()
+        """How long the agent who last helped a customer is remembered (customer index)."""
         self.clock: Callable[[], datetime] = _utc_now
         """The time business hours are read at (tests fix it)."""
 
@@ -298,15 +302,22 @@ class HandoffDesk:
         if handoff.get("queued_ts"):
             await self.queue.record_wait(time.time() - float(handoff["queued_ts"]))
         if handoff.get("customer_key"):
-            await self.client.set(
-                redis_keys.customer_last_agent_key(handoff["customer_key"]), agent.agent_id
-            )
+            await self._remember_last_agent(handoff["customer_key"], agent)
         await self._announce(
             session_id, "assigned", announcements.joined(agent), agent=handoff_agent(agent)
         )
         await self.publish("chat_assigned", session_id=session_id, agent_id=agent.agent_id)
         await self.publish("queue_changed", session_id=session_id)
         return transition
+
+    async def _remember_last_agent(self, customer_key: str, agent: AgentProfile) -> None:
+        """Who last helped this customer (routing prefers them), for the customer-index
+        retention from now."""
+        await self.client.set(
+            redis_keys.customer_last_agent_key(customer_key),
+            agent.agent_id,
+            ex=self.retention.seconds("customer_index"),
+        )
 
     async def transfer(
         self, session_id: str, from_agent: AgentProfile, to_agent: AgentProfile
@@ -318,9 +329,7 @@ class HandoffDesk:
             return transition
         handoff = await self.queue.handoff(session_id)
         if handoff.get("customer_key"):
-            await self.client.set(
-                redis_keys.customer_last_agent_key(handoff["customer_key"]), to_agent.agent_id
-            )
+            await self._remember_last_agent(handoff["customer_key"], to_agent)
         await self._announce(
             session_id,
             "transferred",

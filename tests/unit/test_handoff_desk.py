@@ -334,6 +334,9 @@ async def test_claim_announces_the_agent_and_remembers_them_for_the_customer(
     ]
     last_agent = await db.get(redis_keys.customer_last_agent_key(CUSTOMER))
     assert last_agent == b"maria"
+    remembered_for = await db.ttl(redis_keys.customer_last_agent_key(CUSTOMER))
+    index_retention = desk.retention.seconds("customer_index")
+    assert index_retention - 60 < remembered_for <= index_retention
     waits = [float(w) for w in await db.lrange(redis_keys.HANDOFF_WAITS, 0, -1)]
     assert len(waits) == 1
     assert 0 <= waits[0] < 60
@@ -389,6 +392,7 @@ async def test_transfer_announces_the_new_agent(desk, db, events, maria, tom):
         "from_agent": MARIA_IN_HANDOFF,
     }
     assert await db.get(redis_keys.customer_last_agent_key(CUSTOMER)) == b"tom"
+    assert await db.ttl(redis_keys.customer_last_agent_key(CUSTOMER)) > 0
     assert await published(events, db) == [
         {"type": "chat_released", "session_id": SESSION, "agent_id": "maria"},
         {"type": "chat_assigned", "session_id": SESSION, "agent_id": "tom"},
