@@ -48,11 +48,6 @@ def chat_id(session_id: str) -> str:
     return base64.urlsafe_b64encode(digest).decode()[:22]
 
 
-def chat_key_of(session_id: str) -> str:
-    """The Redis key that leads from the conversation's chat id back to it."""
-    return redis_keys.chat_key(chat_id(session_id))
-
-
 def anonymous_customer_key(session_id: str) -> str:
     """The customer key of a visitor nobody vouched for: one conversation, named by its
     chat id (the key reaches agents; the session id must not)."""

@@ -33,7 +33,7 @@ from typing import Any
 import redis.asyncio as redis
 
 from bot import redis_keys
-from bot.chat_ids import chat_id, chat_key_of
+from bot.chat_ids import chat_id
 from bot.redis_keys import decoded
 
 CUSTOMER_KEY_PREFIXES = ("user:", "visitor:")
@@ -59,7 +59,7 @@ _PER_SESSION_KEYS = (
     redis_keys.notes_key,
     redis_keys.rasa_tracker_key,
     redis_keys.rasa_lock_key,
-    chat_key_of,
+    lambda session_id: redis_keys.chat_key(chat_id(session_id)),
 )
 _PER_MESSAGE_PREFIXES = (
     redis_keys.VISITOR_MESSAGE_PREFIX,

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import redis.asyncio as redis
 
 from bot import redis_keys
-from bot.chat_ids import chat_key_of
+from bot.chat_ids import chat_id
 from bot.redis_keys import decoded
 from bot.retention import RetentionPolicy
 
@@ -53,7 +53,7 @@ SESSION_KEYS = (
     redis_keys.inbox_key,
     redis_keys.inbox_lease_key,
     redis_keys.rate_key,
-    chat_key_of,
+    lambda session_id: redis_keys.chat_key(chat_id(session_id)),
 )
 """What is left of a conversation once every kind above has gone."""
 

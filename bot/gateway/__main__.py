@@ -22,7 +22,7 @@ def main() -> int:
     try:
         settings = GatewaySettings.from_environment()
         retention = RetentionPolicy.from_environment()
-        login_limits = LoginLimits.from_environment()
+        LoginLimits.from_environment()
     except (
         GatewaySettingsError,
         RetentionSettingsError,
@@ -35,7 +35,7 @@ def main() -> int:
     if demo_problem is not None:
         print(f"error: {demo_problem}", file=sys.stderr)
         return 1
-    app = create_app(settings, retention, login_limits)
+    app = create_app(settings, retention)
     app.run(host=settings.host, port=settings.port, access_log=False, motd=False)
     return 0
 

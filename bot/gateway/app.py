@@ -87,14 +87,9 @@ async def payload_too_large(_request: Request, error: Exception) -> HTTPResponse
     return response.json({"error": "payload_too_large", "detail": str(error)}, status=413)
 
 
-def create_app(
-    settings: GatewaySettings,
-    retention: RetentionPolicy | None = None,
-    login_limits: LoginLimits | None = None,
-) -> Sanic:
+def create_app(settings: GatewaySettings, retention: RetentionPolicy | None = None) -> Sanic:
     """The gateway; ``retention`` (default: from the environment) drives its sweeper."""
     retention = retention or RetentionPolicy.from_environment()
-    login_limits = login_limits or LoginLimits.from_environment()
     app = Sanic("gateway", configure_logging=False)
     # JSON calls and socket.io frames are small; refuse big bodies before reading them.
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
@@ -148,7 +143,7 @@ def create_app(
             transcript=transcript,
             sessions=agent_sessions,
             login=AgentLogin(
-                guard=LoginGuard(client, login_limits),
+                guard=LoginGuard(client, LoginLimits.from_environment()),
                 devices=KnownDevices.from_session_secret(settings.session_secret),
                 trusted_proxies=settings.trusted_proxies,
                 demo_mode=demo_mode(),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import redis.asyncio as redis
 
 from bot import redis_keys
-from bot.chat_ids import anonymous_customer_key, chat_key_of
+from bot.chat_ids import anonymous_customer_key, chat_id
 from bot.handoff.flood import FloodCaps
 from bot.ownership import CLOSED
 from bot.transcript import utc_timestamp
@@ -118,7 +118,7 @@ class SessionStore:
         if await self.client.exists(redis_keys.transcript_seq_key(existing.session_id)):
             await self.mark_used(existing)
         else:  # the chat id leads back to it as long as the record lives
-            chat = chat_key_of(existing.session_id)
+            chat = redis_keys.chat_key(chat_id(existing.session_id))
             await self.client.set(chat, existing.session_id, ex=UNUSED_SESSION_TTL_SECONDS)
         return existing
 
@@ -152,7 +152,9 @@ class SessionStore:
         )
         pipe.expire(key, UNUSED_SESSION_TTL_SECONDS)
         # Not the session id: agents name the conversation by its chat id (bot/chat_ids.py).
-        pipe.set(chat_key_of(session_id), session_id, ex=UNUSED_SESSION_TTL_SECONDS)
+        pipe.set(
+            redis_keys.chat_key(chat_id(session_id)), session_id, ex=UNUSED_SESSION_TTL_SECONDS
+        )
         pipe.zadd(conversations, {session_id: time.time()})
         # A verified customer's list of conversations outlives this one session.
         pipe.expire(conversations, SESSION_TTL_SECONDS if user else UNUSED_SESSION_TTL_SECONDS)
@@ -164,7 +166,7 @@ class SessionStore:
         API), and its customer's list for 90 days."""
         pipe = self.client.pipeline(transaction=False)
         pipe.expire(redis_keys.session_key(session.session_id), SESSION_TTL_SECONDS)
-        chat = chat_key_of(session.session_id)
+        chat = redis_keys.chat_key(chat_id(session.session_id))
         pipe.set(chat, session.session_id, ex=SESSION_TTL_SECONDS)
         pipe.expire(
             redis_keys.customer_conversations_key(session.customer_key), SESSION_TTL_SECONDS
